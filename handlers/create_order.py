@@ -1,0 +1,52 @@
+"""CreateOrder: writes the order under its 24-hour idempotency lock and returns the order id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from handlers import clock, observability, wiring
+from handlers.domain import parse_order
+from handlers.orders_store import NewOrder
+
+store = wiring.orders_store()
+
+
+@dataclass(frozen=True)
+class CreateOrderInput:
+    order_id: str
+    idempotency_key: str
+    request_hash: str
+    correlation_id: str
+    execution_arn: str
+    submitted_at: str
+    order: Any
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> CreateOrderInput:
+        return cls(
+            order_id=str(event["orderId"]),
+            idempotency_key=str(event["idempotencyKey"]),
+            request_hash=str(event["requestHash"]),
+            correlation_id=str(event.get("correlationId", "")),
+            execution_arn=str(event.get("executionArn", "")),
+            submitted_at=str(event.get("submittedAt", "")),
+            order=event.get("order"),
+        )
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = CreateOrderInput.from_event(event)
+    observability.bind(context, order_id=request.order_id, correlation_id=request.correlation_id)
+    new = NewOrder(
+        order_id=request.order_id,
+        order=parse_order(request.order),
+        idempotency_key=request.idempotency_key,
+        request_hash=request.request_hash,
+        correlation_id=request.correlation_id,
+        execution_arn=request.execution_arn,
+        submitted_at=request.submitted_at or clock.iso(clock.now()),
+    )
+    record, created = store.create(new, clock.now())
+    observability.logger.info("order created" if created else "order already existed", extra={"newly_created": created})
+    return {"orderId": record["orderId"], "status": record["status"], "created": created}

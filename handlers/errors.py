@@ -1,0 +1,58 @@
+"""Domain errors.
+
+The workflow's Retry and Catch match these class names (the Lambda runtime reports `errorType` as the exception's
+class name), so renaming one is a change to the workflow definition too. Adapters translate botocore errors into
+these; nothing matches on message text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OrderflowError(Exception):
+    """Base class: every error this package raises on purpose."""
+
+
+class TransientError(OrderflowError):
+    """A dependency is briefly unavailable (throttled, 5xx, timeout). The workflow retries these."""
+
+
+class OrderStoreUnavailable(TransientError):
+    """DynamoDB throttled or failed the request; safe to retry."""
+
+
+class NotificationUnavailable(TransientError):
+    """The notification channel could not be reached; safe to retry."""
+
+
+class AlertDeliveryError(TransientError):
+    """An alert target (Slack) kept failing; the invocation fails so that the alert is delivered again."""
+
+
+class PermanentError(OrderflowError):
+    """Retrying cannot help: the input or the state of the order is wrong."""
+
+
+class OrderValidationError(PermanentError):
+    """The order breaks an input or business rule. `errors` lists each problem with its field path."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        self.errors = errors
+        summary = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
+        super().__init__(summary or "invalid order")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"errors": self.errors}
+
+
+class IdempotencyConflictError(PermanentError):
+    """The idempotency key is already locked by a different request body."""
+
+
+class OrderNotFoundError(PermanentError):
+    """No order with this id."""
+
+
+class InvalidTransitionError(PermanentError):
+    """The order is not in a status from which this step may move it."""

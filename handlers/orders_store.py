@@ -1,0 +1,217 @@
+"""The DynamoDB adapter for orders and idempotency locks.
+
+botocore errors become domain errors here (throttling -> OrderStoreUnavailable, a lock held by another request ->
+IdempotencyConflictError), so the workflow's Retry/Catch can match on class names.
+
+Lock expiry is compared in the condition itself: DynamoDB's TTL deletes expired items only eventually (up to days
+later), so an item past `expiresAt` must count as absent even while it still exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from handlers.clock import iso
+from handlers.domain import Order, OrderStatus
+from handlers.errors import (
+    IdempotencyConflictError,
+    InvalidTransitionError,
+    OrderNotFoundError,
+    OrderStoreUnavailable,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "LimitExceededException",
+    }
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def _store_error(e: ClientError, what: str) -> Exception:
+    code = e.response.get("Error", {}).get("Code", "")
+    if code in _TRANSIENT_CODES:
+        return OrderStoreUnavailable(f"{what}: DynamoDB answered {code}")
+    return e
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """Everything CreateOrder writes: the validated order and where it came from."""
+
+    order_id: str
+    order: Order
+    idempotency_key: str
+    request_hash: str
+    correlation_id: str
+    execution_arn: str
+    submitted_at: str
+
+
+class OrdersStore:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        orders_table: str,
+        idempotency_table: str,
+        lock_ttl: timedelta = timedelta(hours=24),
+    ) -> None:
+        self._client = client
+        self._orders = orders_table
+        self._locks = idempotency_table
+        self._lock_ttl = lock_ttl
+
+    def create(self, new: NewOrder, now: datetime) -> tuple[dict[str, Any], bool]:
+        """Write the order and its idempotency lock in one transaction.
+
+        Returns (order, created). A retried or redelivered call with the same key and body returns the existing
+        order with created=False; the same key with another body raises IdempotencyConflictError.
+        """
+        expires_at = int((now + self._lock_ttl).timestamp())
+        record = {
+            "orderId": new.order_id,
+            "status": OrderStatus.CREATED.value,
+            "customerId": new.order.customer_id,
+            "currency": new.order.currency,
+            "items": [
+                {"sku": i.sku, "quantity": i.quantity, "unitPrice": i.unit_price} for i in new.order.items
+            ],
+            "total": new.order.total,
+            "email": new.order.email,
+            "shippingAddress": new.order.shipping_address.to_dict() if new.order.shipping_address else None,
+            "idempotencyKey": new.idempotency_key,
+            "requestHash": new.request_hash,
+            "correlationId": new.correlation_id,
+            "executionArn": new.execution_arn,
+            "createdAt": iso(now),
+            "updatedAt": iso(now),
+            "history": [
+                {"status": OrderStatus.PENDING.value, "at": new.submitted_at},
+                {"status": OrderStatus.CREATED.value, "at": iso(now)},
+            ],
+        }
+        lock = {
+            "idempotencyKey": new.idempotency_key,
+            "orderId": new.order_id,
+            "requestHash": new.request_hash,
+            "createdAt": iso(now),
+            "expiresAt": expires_at,
+        }
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._locks,
+                            "Item": to_item(lock),
+                            "ConditionExpression": "attribute_not_exists(idempotencyKey) OR expiresAt < :now",
+                            "ExpressionAttributeValues": {":now": {"N": str(int(now.timestamp()))}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._orders,
+                            "Item": to_item(record),
+                            "ConditionExpression": "attribute_not_exists(orderId)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise _store_error(e, "create order") from e
+            return self._existing(new), False
+        return _plain(record), True
+
+    def _existing(self, new: NewOrder) -> dict[str, Any]:
+        """The transaction was cancelled: this key (or this order id) is taken. Same request -> replay it."""
+        existing = self.get(new.order_id)
+        if existing is None or existing.get("requestHash") != new.request_hash:
+            raise IdempotencyConflictError(
+                f"idempotency key is already used by another request (order {new.order_id})"
+            )
+        return existing
+
+    def get(self, order_id: str) -> dict[str, Any] | None:
+        try:
+            response = self._client.get_item(
+                TableName=self._orders, Key={"orderId": {"S": order_id}}, ConsistentRead=True
+            )
+        except ClientError as e:
+            raise _store_error(e, "read order") from e
+        item = response.get("Item")
+        return _plain(from_item(item)) if item else None
+
+    def transition(
+        self, order_id: str, allowed_from: Iterable[OrderStatus], to: OrderStatus, now: datetime
+    ) -> dict[str, Any]:
+        """Move the order to `to` if its status is one of `allowed_from`; append the change to its history."""
+        sources = list(allowed_from)
+        values: dict[str, Any] = {
+            ":to": {"S": to.value},
+            ":now": {"S": iso(now)},
+            ":entry": {"L": [{"M": {"status": {"S": to.value}, "at": {"S": iso(now)}}}]},
+        }
+        placeholders = []
+        for index, status in enumerate(sources):
+            values[f":from{index}"] = {"S": status.value}
+            placeholders.append(f":from{index}")
+        try:
+            response = self._client.update_item(
+                TableName=self._orders,
+                Key={"orderId": {"S": order_id}},
+                UpdateExpression="SET #s = :to, updatedAt = :now, history = list_append(history, :entry)",
+                ConditionExpression=f"attribute_exists(orderId) AND #s IN ({', '.join(placeholders)})",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise _store_error(e, f"move order to {to.value}") from e
+            old = e.response.get("Item")
+            if not old:
+                raise OrderNotFoundError(f"order {order_id} does not exist") from e
+            current = from_item(old).get("status")
+            raise InvalidTransitionError(
+                f"order {order_id} is {current}; only {', '.join(s.value for s in sources)} may become {to.value}"
+            ) from e
+        return _plain(from_item(response["Attributes"]))
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; integral ones become int, amounts stay Decimal."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal) and value == value.to_integral_value() and value.as_tuple().exponent == 0:
+        return int(value)
+    return value

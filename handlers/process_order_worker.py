@@ -1,0 +1,62 @@
+"""ProcessOrderWorker: consumes the order queue, moving each order QUEUED -> PROCESSING -> FULFILLED.
+
+Reports partial batch failures, so one bad message is retried (and finally parked in the DLQ) alone.
+Redelivery is harmless: an order already FULFILLED is acknowledged without another write.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from handlers import clock, observability, wiring
+from handlers.domain import OrderStatus
+from handlers.errors import OrderNotFoundError
+
+store = wiring.orders_store()
+
+
+@dataclass(frozen=True)
+class OrderMessage:
+    order_id: str
+    correlation_id: str
+
+    @classmethod
+    def from_body(cls, body: str) -> OrderMessage:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not str(data.get("orderId", "")).startswith("ord_"):
+            raise ValueError("message body has no orderId")
+        return cls(order_id=str(data["orderId"]), correlation_id=str(data.get("correlationId", "")))
+
+
+def fulfil(message: OrderMessage) -> str:
+    order = store.get(message.order_id)
+    if order is None:
+        raise OrderNotFoundError(f"order {message.order_id} does not exist")
+    status = OrderStatus(order["status"])
+    if status in (OrderStatus.FULFILLED, OrderStatus.FAILED):
+        observability.logger.warning("order already final; message acknowledged", extra={"status": status})
+        return status.value
+    if status is not OrderStatus.PROCESSING:
+        store.transition(message.order_id, [OrderStatus.QUEUED], OrderStatus.PROCESSING, clock.now())
+    done = store.transition(message.order_id, [OrderStatus.PROCESSING], OrderStatus.FULFILLED, clock.now())
+    observability.logger.info("order fulfilled")
+    return str(done["status"])
+
+
+def record_handler(record: SQSRecord) -> str:
+    observability.append(message_id=record.message_id, receive_count=record.attributes.approximate_receive_count)
+    message = OrderMessage.from_body(record.body)
+    observability.append(order_id=message.order_id, correlation_id=message.correlation_id)
+    return fulfil(message)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    observability.bind(context)
+    # A processor per invocation: it holds the batch's results, and the local runtime may overlap invocations.
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

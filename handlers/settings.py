@@ -1,0 +1,34 @@
+"""Environment variable names, in one place. The manifest (workflow.manifest) sets them; handlers read them.
+
+There are no default resource names: a missing variable is a configuration error raised at init.
+"""
+
+from __future__ import annotations
+
+import os
+
+ORDERS_TABLE = "ORDERS_TABLE_NAME"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE_NAME"
+STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+ORDER_QUEUE_URL = "ORDER_QUEUE_URL"
+ORDER_EVENTS_TOPIC_ARN = "ORDER_EVENTS_TOPIC_ARN"
+SLACK_MAX_ATTEMPTS = "SLACK_MAX_ATTEMPTS"
+SLACK_WEBHOOK_URL = "SLACK_WEBHOOK_URL"
+CONSOLE_URL = "ORDERFLOW_CONSOLE_URL"
+IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def require(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is not set")
+    return value
+
+
+def optional(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None

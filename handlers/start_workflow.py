@@ -1,0 +1,26 @@
+"""StartWorkflow: the HTTP API's function. POST /orders starts the order's execution; GET reads an order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from handlers import observability, settings, wiring
+from handlers.http import BadRequest, Request
+from handlers.orders_api import OrdersApi
+
+api = OrdersApi(
+    sfn=boto3.client("stepfunctions"),
+    store=wiring.orders_store(),
+    state_machine_arn=settings.require(settings.STATE_MACHINE_ARN),
+)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    observability.bind(context)
+    try:
+        request = Request.from_event(event)
+    except BadRequest as e:
+        return e.response().to_event()
+    return api.handle(request).to_event()

@@ -1,0 +1,152 @@
+"""`orderflow`: run the local system, submit orders, follow them, print the compiled workflow."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from typing import Any
+
+DEFAULT_URL = "http://127.0.0.1:3000"
+FINAL = {"FULFILLED", "FAILED"}
+
+
+def _up(args: argparse.Namespace) -> int:
+    from workflow.local.runtime import LocalRuntime, RuntimeConfig
+
+    runtime = LocalRuntime(RuntimeConfig(time_scale=args.time_scale)).start()
+    try:
+        api = runtime.serve_api(host=args.host, port=args.port)
+    except OSError as e:
+        runtime.stop()
+        print(f"orderflow: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
+        return 1
+    slack = "posting alerts to SLACK_WEBHOOK_URL" if runtime.resolve_setting("SLACK_WEBHOOK_URL") else (
+        "no SLACK_WEBHOOK_URL set: alerts are logged here only"
+    )
+    print(
+        f"""orderflow is running locally (AWS on moto, state machine {runtime.state_machine_arn}).
+  API:    {api.url}   ({slack})
+  Submit: curl -s -X POST {api.url}/orders -H 'Content-Type: application/json' \\
+            -H "Idempotency-Key: $(uuidgen || date +%s%N)" \\
+            -d '{{"customerId":"c-1","currency":"EUR","items":[{{"sku":"BOOK-1","quantity":2,"unitPrice":"12.50"}}]}}'
+          or: orderflow submit examples/order.json --wait
+  Status: curl -s {api.url}/orders/<orderId>   or: orderflow status <orderId>
+Logs follow, one JSON object per line. Ctrl-C stops.""",
+        flush=True,
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\norderflow: stopping", file=sys.stderr)
+    finally:
+        runtime.stop()
+    return 0
+
+
+def _request(method: str, url: str, **kwargs: Any) -> tuple[int, dict[str, str], Any]:
+    import requests
+
+    try:
+        response = requests.request(method, url, timeout=10, **kwargs)
+    except requests.ConnectionError:
+        raise SystemExit(f"orderflow: nothing answers at {url}; is `orderflow up` (make run) running?") from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    return response.status_code, dict(response.headers), body
+
+
+def _follow(base: str, order_id: str, timeout: float) -> tuple[int, Any]:
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while True:
+        status, _, body = _request("GET", f"{base}/orders/{order_id}")
+        if status != 200 or body.get("status") in FINAL or time.monotonic() >= deadline:
+            return status, body
+        time.sleep(delay)
+        delay = min(delay * 1.5, 1.0)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()  # noqa: SIM115
+    key = args.key or str(uuid.uuid4())
+    status, headers, body = _request(
+        "POST",
+        f"{args.url}/orders",
+        data=text.encode("utf-8"),
+        headers={"Content-Type": "application/json", "Idempotency-Key": key},
+    )
+    print(json.dumps(body, indent=2))
+    if status != 202:
+        return 2
+    print(f"Idempotency-Key: {key}" + ("  (replayed)" if headers.get("idempotent-replayed") else ""), file=sys.stderr)
+    if not args.wait:
+        return 0
+    status, order = _follow(args.url, body["orderId"], args.timeout)
+    print(json.dumps(order, indent=2))
+    final = order.get("status") if isinstance(order, dict) else None
+    if final not in FINAL:
+        print(f"orderflow: order still {final} after {args.timeout}s", file=sys.stderr)
+        return 3
+    return 0 if final == "FULFILLED" else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    status, _, body = _request("GET", f"{args.url}/orders/{args.order_id}")
+    print(json.dumps(body, indent=2))
+    return 0 if status == 200 else 2
+
+
+def _asl(args: argparse.Namespace) -> int:
+    from workflow.asl import compile_order_workflow, to_json
+
+    sys.stdout.write(to_json(compile_order_workflow()))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="orderflow", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start the local system (AWS on moto) and its HTTP API")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=3000)
+    up.add_argument(
+        "--time-scale",
+        type=float,
+        default=0.1,
+        help="multiplies retry intervals and queue timeouts (1.0 = production values; default 0.1)",
+    )
+    up.set_defaults(run=_up)
+
+    submit = commands.add_parser("submit", help="POST an order (JSON file, or - for stdin)")
+    submit.add_argument("file")
+    submit.add_argument("--key", help="Idempotency-Key (default: a new UUID)")
+    submit.add_argument("--wait", action="store_true", help="follow the order to FULFILLED or FAILED")
+    submit.add_argument("--timeout", type=float, default=60.0)
+    submit.add_argument("--url", default=DEFAULT_URL)
+    submit.set_defaults(run=_submit)
+
+    status = commands.add_parser("status", help="show an order")
+    status.add_argument("order_id")
+    status.add_argument("--url", default=DEFAULT_URL)
+    status.set_defaults(run=_status)
+
+    asl = commands.add_parser("asl", help="print the compiled Amazon States Language definition")
+    asl.set_defaults(run=_asl)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

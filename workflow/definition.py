@@ -1,0 +1,214 @@
+"""The order workflow, written with the `stepfunctions` DSL. A pure function: building it does no I/O.
+
+    ValidateOrder -> CreateOrder -> MarkQueued -> EnqueueOrder -> NotifyOrder -> Done
+          \\______________\\_____________\\____________\\______________\\
+                                                              <Step>Failed -> RecordFailure -> PublishFailure -> OrderFailed
+
+Retries (with backoff and full jitter) and error routing live here, not in the Lambdas. Error names in Retry are
+the domain exception class names from `handlers.errors` (the Lambda runtime reports them as `errorType`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stepfunctions.steps import Chain, Fail, Pass, Succeed
+
+from handlers import errors
+from handlers.domain import OrderStatus
+from workflow.dsl import Catch, DynamoDBUpdateItem, LambdaInvoke, Retry, SnsPublish, SqsSendMessage
+
+# Errors of the Lambda service itself (not of our code): always worth retrying.
+LAMBDA_SERVICE_ERRORS = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
+# Our transient errors, by class name (ErrorEquals matches names exactly, not base classes).
+TRANSIENT_ERRORS = [
+    errors.OrderStoreUnavailable.__name__,
+    errors.NotificationUnavailable.__name__,
+]
+DYNAMODB_TRANSIENT = [
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.InternalServerErrorException",
+    "DynamoDB.AmazonDynamoDBException",
+]
+SQS_TRANSIENT = ["SQS.SdkClientException", "SQS.AmazonSQSException"]
+SNS_TRANSIENT = ["SNS.SdkClientException", "SNS.AmazonSNSException"]
+
+LAMBDA_TASK_TIMEOUT = 30
+
+
+def _backoff(error_equals: list[str], *, max_attempts: int = 3) -> Retry:
+    return Retry(
+        error_equals=error_equals,
+        interval_seconds=1,
+        backoff_rate=2.0,
+        max_attempts=max_attempts,
+        max_delay_seconds=10,
+        jitter_strategy="FULL",
+    )
+
+
+def _lambda_retries() -> list[Retry]:
+    return [_backoff(LAMBDA_SERVICE_ERRORS), _backoff(TRANSIENT_ERRORS, max_attempts=4)]
+
+
+def _lambda(name: str, payload: dict[str, Any], result_selector: dict[str, str], result_path: str) -> LambdaInvoke:
+    return LambdaInvoke(
+        name,
+        parameters={"FunctionName": f"${{{name}FunctionArn}}", "Payload": payload},
+        result_selector=result_selector,
+        result_path=result_path,
+        timeout_seconds=LAMBDA_TASK_TIMEOUT,
+        retry=_lambda_retries(),
+    )
+
+
+def _history_entry(status: OrderStatus) -> dict[str, Any]:
+    return {"L": [{"M": {"status": {"S": status.value}, "at": {"S.$": "$$.State.EnteredTime"}}}]}
+
+
+def order_workflow() -> Chain:
+    """The whole state machine as a DSL chain."""
+    validate = _lambda(
+        "ValidateOrder",
+        payload={"orderId.$": "$.orderId", "correlationId.$": "$.correlationId", "order.$": "$.order"},
+        result_selector={"total.$": "$.Payload.total"},
+        result_path="$.validation",
+    )
+    create = _lambda(
+        "CreateOrder",
+        payload={
+            "orderId.$": "$.orderId",
+            "idempotencyKey.$": "$.idempotencyKey",
+            "requestHash.$": "$.requestHash",
+            "correlationId.$": "$.correlationId",
+            "submittedAt.$": "$.submittedAt",
+            "executionArn.$": "$$.Execution.Id",
+            "order.$": "$.order",
+        },
+        result_selector={"orderId.$": "$.Payload.orderId", "created.$": "$.Payload.created"},
+        result_path="$.created",
+    )
+    # QUEUED is recorded before the message is sent, so the worker can never see the order still CREATED.
+    mark_queued = DynamoDBUpdateItem(
+        "MarkQueued",
+        parameters={
+            "TableName": "${OrdersTableName}",
+            "Key": {"orderId": {"S.$": "$.orderId"}},
+            "UpdateExpression": "SET #s = :queued, updatedAt = :now, history = list_append(history, :entry)",
+            "ConditionExpression": "#s = :created",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {
+                ":queued": {"S": OrderStatus.QUEUED.value},
+                ":created": {"S": OrderStatus.CREATED.value},
+                ":now": {"S.$": "$$.State.EnteredTime"},
+                ":entry": _history_entry(OrderStatus.QUEUED),
+            },
+        },
+        result_path=None,
+        retry=[_backoff(DYNAMODB_TRANSIENT, max_attempts=4)],
+    )
+    enqueue = SqsSendMessage(
+        "EnqueueOrder",
+        parameters={
+            "QueueUrl": "${OrderQueueUrl}",
+            "MessageBody": {"orderId.$": "$.orderId", "correlationId.$": "$.correlationId"},
+            "MessageAttributes": {"correlationId": {"DataType": "String", "StringValue.$": "$.correlationId"}},
+        },
+        result_selector={"messageId.$": "$.MessageId"},
+        result_path="$.enqueued",
+        retry=[_backoff(SQS_TRANSIENT, max_attempts=4)],
+    )
+    notify = _lambda(
+        "NotifyOrder",
+        payload={"orderId.$": "$.orderId", "correlationId.$": "$.correlationId", "order.$": "$.order"},
+        result_selector={"messageId.$": "$.Payload.messageId"},
+        result_path="$.notified",
+    )
+    done = Succeed("Done", comment="The order is queued for fulfilment; ProcessOrderWorker takes it from here.")
+
+    # The failure route. RecordFailure upserts: validation can fail before CreateOrder wrote anything.
+    record_failure = DynamoDBUpdateItem(
+        "RecordFailure",
+        parameters={
+            "TableName": "${OrdersTableName}",
+            "Key": {"orderId": {"S.$": "$.orderId"}},
+            "UpdateExpression": (
+                "SET #s = :failed, updatedAt = :now, failure = :failure, "
+                "correlationId = if_not_exists(correlationId, :cid), "
+                "executionArn = if_not_exists(executionArn, :arn), "
+                "history = list_append(if_not_exists(history, :pending), :entry)"
+            ),
+            # Only an order not yet handed to the worker may be marked FAILED.
+            "ConditionExpression": "attribute_not_exists(orderId) OR #s IN (:created, :queued)",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {
+                ":failed": {"S": OrderStatus.FAILED.value},
+                ":created": {"S": OrderStatus.CREATED.value},
+                ":queued": {"S": OrderStatus.QUEUED.value},
+                ":now": {"S.$": "$$.State.EnteredTime"},
+                ":cid": {"S.$": "$.correlationId"},
+                ":arn": {"S.$": "$$.Execution.Id"},
+                ":failure": {
+                    "M": {
+                        "state": {"S.$": "$.failure.state"},
+                        "error": {"S.$": "$.failure.error.Error"},
+                        "cause": {"S.$": "$.failure.error.Cause"},
+                    }
+                },
+                ":pending": {
+                    "L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S.$": "$.submittedAt"}}}]
+                },
+                ":entry": _history_entry(OrderStatus.FAILED),
+            },
+        },
+        result_path=None,
+        retry=[_backoff(DYNAMODB_TRANSIENT, max_attempts=4)],
+    )
+    publish_failure = SnsPublish(
+        "PublishFailure",
+        parameters={
+            "TopicArn": "${AlertTopicArn}",
+            "Message": {
+                "type": "ORDER_FAILED",
+                "orderId.$": "$.orderId",
+                "failedState.$": "$.failure.state",
+                "error.$": "$.failure.error.Error",
+                "cause.$": "$.failure.error.Cause",
+                "executionArn.$": "$$.Execution.Id",
+                "correlationId.$": "$.correlationId",
+                "at.$": "$$.State.EnteredTime",
+            },
+            "MessageAttributes": {
+                "failedState": {"DataType": "String", "StringValue.$": "$.failure.state"},
+                "correlationId": {"DataType": "String", "StringValue.$": "$.correlationId"},
+            },
+        },
+        result_path=None,
+        retry=[_backoff(SNS_TRANSIENT, max_attempts=6)],
+    )
+    order_failed = Fail("OrderFailed", error="OrderFailed", cause="The order failed; an alert was published.")
+
+    # Whatever RecordFailure does, the alert still goes out.
+    record_failure.add_catch(Catch(error_equals=["States.ALL"], next_step=publish_failure, result_path="$.recordError"))
+    Chain([record_failure, publish_failure, order_failed])
+
+    for step, route in (
+        (validate, record_failure),
+        (create, record_failure),
+        (mark_queued, record_failure),
+        (enqueue, record_failure),
+        # The order is already with the worker: alert, but do not mark it FAILED.
+        (notify, publish_failure),
+    ):
+        caught = Pass(f"{step.state_id}Failed", result=step.state_id, result_path="$.failure.state")
+        caught.next(route)
+        step.add_catch(Catch(error_equals=["States.ALL"], next_step=caught, result_path="$.failure.error"))
+
+    return Chain([validate, create, mark_queued, enqueue, notify, done])

@@ -1,0 +1,123 @@
+"""The three places where the local runtime reaches into moto (pinned exactly in requirements.lock).
+
+1. `LambdaFunction._invoke_lambda(self, event) -> (payload, errored, logs)`: every Lambda invocation path in moto
+   (Step Functions tasks, lambda.invoke, SNS deliveries) ends here; normally it runs Docker. We run our handler
+   in-process instead.
+2. `DynamoHandler.call_action`: serialized, because moto's conditional writes are not atomic across threads and real
+   DynamoDB's are (per item). Also where DynamoDB faults are injected.
+3. The Step Functions retrier's `time.sleep`: scaled, so production retry intervals stay in the definition while
+   local runs wait less.
+
+`check_moto_compatible()` fails loudly when moto changes any of them; a unit test calls it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+InvokeResult = tuple[str, bool, str]
+Dispatcher = Callable[[str, Any], InvokeResult]
+
+
+class MotoChanged(RuntimeError):
+    pass
+
+
+def check_moto_compatible() -> None:
+    params = list(inspect.signature(_ORIGINAL_INVOKE).parameters)
+    if params != ["self", "event"]:
+        raise MotoChanged(f"LambdaFunction._invoke_lambda now takes {params}; the in-process hook expects (self, event)")
+    if "tuple[str, bool, str]" not in str(inspect.signature(_ORIGINAL_INVOKE).return_annotation):
+        raise MotoChanged("LambdaFunction._invoke_lambda no longer returns (payload, errored, logs)")
+    if not callable(getattr(DynamoHandler, "call_action", None)) or not hasattr(DynamoHandler, "_get_action"):
+        raise MotoChanged("DynamoHandler.call_action/_get_action changed; DynamoDB serialisation cannot hook in")
+    if getattr(retrier_decl, "time", None) is not time and not isinstance(retrier_decl.time, _ScaledTime):
+        raise MotoChanged("moto's retrier no longer sleeps through its module-level `time`")
+
+
+_ORIGINAL_INVOKE = LambdaFunction._invoke_lambda
+_ORIGINAL_CALL_ACTION = DynamoHandler.call_action
+
+
+def install_lambda_dispatcher(dispatch: Dispatcher) -> None:
+    check_moto_compatible()
+
+    def _invoke_lambda(self: LambdaFunction, event: Any = None) -> InvokeResult:
+        if isinstance(event, str | bytes):
+            event = json.loads(event or "{}")
+        return dispatch(self.function_name, event if event is not None else {})
+
+    LambdaFunction._invoke_lambda = _invoke_lambda
+
+
+@dataclass
+class DynamoDBFaults:
+    """Throttle the next N calls of an action (e.g. TransactWriteItems), as DynamoDB does under load."""
+
+    pending: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def throttle(self, action: str, times: int) -> None:
+        with self.lock:
+            self.pending[action] = self.pending.get(action, 0) + times
+
+    def take(self, action: str) -> bool:
+        with self.lock:
+            left = self.pending.get(action, 0)
+            if left <= 0:
+                return False
+            self.pending[action] = left - 1
+            return True
+
+
+_THROTTLED = json.dumps(
+    {
+        "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+        "message": "The level of configured provisioned throughput for the table was exceeded (injected fault).",
+    }
+)
+
+
+def serialize_dynamodb(faults: DynamoDBFaults) -> None:
+    check_moto_compatible()
+    lock = threading.RLock()
+
+    def call_action(self: DynamoHandler) -> Any:
+        if faults.take(self._get_action()):
+            return 400, {"content-type": "application/x-amz-json-1.0"}, _THROTTLED
+        with lock:
+            return _ORIGINAL_CALL_ACTION(self)
+
+    DynamoHandler.call_action = call_action
+
+
+class _ScaledTime:
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds * self.scale)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def scale_retry_intervals(scale: float) -> None:
+    check_moto_compatible()
+    retrier_decl.time = _ScaledTime(scale)  # type: ignore[assignment]
+
+
+def uninstall() -> None:
+    LambdaFunction._invoke_lambda = _ORIGINAL_INVOKE
+    DynamoHandler.call_action = _ORIGINAL_CALL_ACTION
+    retrier_decl.time = time

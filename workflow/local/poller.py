@@ -1,0 +1,120 @@
+"""Our own SQS -> Lambda event source, in place of moto's (which runs inside SendMessage, ignores partial batch
+failures and never raises the receive count).
+
+Like Lambda's poller: long-polls the queue, invokes the function with a batch, deletes the records that succeeded,
+and leaves the ones reported in `batchItemFailures` (or the whole batch when the invocation failed) to reappear
+after the visibility timeout. SQS counts the receives and moves a message to the DLQ after maxReceiveCount.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_sqs import SQSClient
+
+
+class QueuePoller:
+    def __init__(
+        self,
+        sqs: SQSClient,
+        lambda_client: LambdaClient,
+        queue_url: str,
+        queue_arn: str,
+        function_name: str,
+        batch_size: int,
+        region: str,
+        wait_seconds: int = 1,
+    ) -> None:
+        self._sqs = sqs
+        self._lambda = lambda_client
+        self._queue_url = queue_url
+        self._queue_arn = queue_arn
+        self._function = function_name
+        self._batch_size = batch_size
+        self._region = region
+        self._wait = wait_seconds
+        self._stop = threading.Event()
+        self._busy = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"poller-{function_name}", daemon=True)
+        self.batches = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    @property
+    def idle(self) -> bool:
+        return not self._busy.is_set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:  # keep polling; a real event source mapping does too
+                time.sleep(0.2)
+
+    def poll_once(self) -> int:
+        received = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=self._batch_size,
+            WaitTimeSeconds=self._wait,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = received.get("Messages", [])
+        if not messages:
+            return 0
+        self._busy.set()
+        try:
+            self._deliver(messages)
+        finally:
+            self._busy.clear()
+        return len(messages)
+
+    def _deliver(self, messages: list[Any]) -> None:
+        event = {"Records": [self._record(m) for m in messages]}
+        response = self._lambda.invoke(FunctionName=self._function, Payload=json.dumps(event).encode())
+        self.batches += 1
+        failed: set[str] = {m["MessageId"] for m in messages}
+        if "FunctionError" not in response:
+            result = json.loads(response["Payload"].read() or b"{}")
+            failures = result.get("batchItemFailures", []) if isinstance(result, dict) else []
+            failed = {f["itemIdentifier"] for f in failures}
+        done = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+            for i, m in enumerate(messages)
+            if m["MessageId"] not in failed
+        ]
+        for start in range(0, len(done), 10):
+            self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=done[start : start + 10])
+
+    def _record(self, message: Any) -> dict[str, Any]:
+        attributes = {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value.get("DataType", "String"),
+            }
+            for name, value in message.get("MessageAttributes", {}).items()
+        }
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": attributes,
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self._queue_arn,
+            "awsRegion": self._region,
+        }

@@ -1,0 +1,366 @@
+"""The embedded local runtime: AWS served in-process by moto, provisioned from the manifest, running the compiled
+ASL in moto's Step Functions interpreter and our handlers in-process.
+
+    runtime = LocalRuntime(RuntimeConfig(time_scale=0.01)).start()
+    ...
+    runtime.stop()
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import threading
+import time
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from moto import mock_aws
+
+from handlers import settings
+from workflow import asl
+from workflow.local import moto_hooks
+from workflow.local.api import LocalApi
+from workflow.local.lambdas import InProcessLambdas
+from workflow.local.poller import QueuePoller
+from workflow.manifest import (
+    MANIFEST,
+    FunctionArn,
+    HttpRoutes,
+    Manifest,
+    Partition,
+    QueueArn,
+    QueueTrigger,
+    QueueUrl,
+    Ref,
+    Setting,
+    StateMachineArn,
+    TableName,
+    TopicArn,
+    TopicTrigger,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+ACCOUNT = "123456789012"
+STACK = "orderflow"
+STATE_MACHINE = f"{STACK}-orders"
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+
+class WaitTimeout(TimeoutError):
+    pass
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    region: str = "us-east-1"
+    # Multiplies every wait the definition and the queues ask for (retry intervals, async retries, visibility).
+    time_scale: float = 1.0
+    # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.
+    settings: Mapping[str, str] = field(default_factory=dict)
+    poll_wait_seconds: int = 1
+
+
+class LocalRuntime:
+    def __init__(self, config: RuntimeConfig | None = None, manifest: Manifest = MANIFEST) -> None:
+        self.config = config or RuntimeConfig()
+        self.manifest = manifest
+        self.faults = moto_hooks.DynamoDBFaults()
+        self._mock: Any = None
+        self._pollers: list[QueuePoller] = []
+        self._apis: list[LocalApi] = []
+        self.lambdas: InProcessLambdas | None = None
+        self.queue_urls: dict[str, str] = {}
+        self.topic_arns: dict[str, str] = {}
+        self.state_machine_arn = ""
+        self._lock = threading.Lock()
+
+    # Names: deterministic, so references resolve before the resources exist.
+
+    def table_name(self, name: str) -> str:
+        return f"{STACK}-{name}"
+
+    def function_arn(self, name: str) -> str:
+        return f"arn:aws:lambda:{self.config.region}:{ACCOUNT}:function:{name}"
+
+    def queue_arn(self, name: str) -> str:
+        return f"arn:aws:sqs:{self.config.region}:{ACCOUNT}:{STACK}-{name}"
+
+    def queue_url(self, name: str) -> str:
+        return f"https://sqs.{self.config.region}.amazonaws.com/{ACCOUNT}/{STACK}-{name}"
+
+    def topic_arn(self, name: str) -> str:
+        return f"arn:aws:sns:{self.config.region}:{ACCOUNT}:{STACK}-{name}"
+
+    def resolve(self, ref: Ref) -> str | None:
+        match ref:
+            case TableName(table):
+                return self.table_name(self.manifest.table(table).name)
+            case QueueUrl(queue):
+                return self.queue_url(self.manifest.queue(queue).name)
+            case QueueArn(queue):
+                return self.queue_arn(self.manifest.queue(queue).name)
+            case TopicArn(topic):
+                return self.topic_arn(self.manifest.topic(topic).name)
+            case FunctionArn(function):
+                return self.function_arn(self.manifest.function(function).name)
+            case StateMachineArn():
+                return f"arn:aws:states:{self.config.region}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
+            case Partition():
+                return "aws"
+            case Setting(name):
+                return self.config.settings.get(name) or os.environ.get(name) or None
+        raise TypeError(f"unknown reference {ref!r}")
+
+    def resolve_setting(self, name: str) -> str | None:
+        return self.resolve(Setting(name))
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=self.config.region,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}),
+        )
+
+    # Life cycle
+
+    def start(self) -> LocalRuntime:
+        os.environ["AWS_DEFAULT_REGION"] = self.config.region
+        # moto logs every caught state failure at ERROR; the execution history already records them.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        moto_hooks.serialize_dynamodb(self.faults)
+        moto_hooks.scale_retry_intervals(self.config.time_scale)
+        self.dynamodb: DynamoDBClient = self.client("dynamodb")
+        self.sqs: SQSClient = self.client("sqs")
+        self.sns: SNSClient = self.client("sns")
+        self.lambda_client: LambdaClient = self.client("lambda")
+        self.sfn: SFNClient = self.client("stepfunctions")
+        self.lambdas = InProcessLambdas(
+            {f.name: f for f in self.manifest.functions},
+            {f.name: self.function_arn(f.name) for f in self.manifest.functions},
+            self.config.time_scale,
+            self._send_to_queue,
+        )
+        moto_hooks.install_lambda_dispatcher(self.lambdas.dispatch)
+        self._export_environment()
+        self._provision()
+        return self
+
+    def stop(self) -> None:
+        for api in self._apis:
+            api.stop()
+        self._apis.clear()
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers.clear()
+        if self.lambdas is not None:
+            self.lambdas.shutdown()
+        moto_hooks.uninstall()
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def function_environment(self, name: str) -> dict[str, str]:
+        env = {}
+        for key, ref in self.manifest.function(name).environment.items():
+            value = self.resolve(ref)
+            if value is not None:
+                env[key] = value
+        return env
+
+    def _export_environment(self) -> None:
+        """All handlers share this process, so their environments are merged; the manifest must not contradict
+        itself (one variable, one value)."""
+        merged: dict[str, str] = {}
+        for function in self.manifest.functions:
+            for key, value in self.function_environment(function.name).items():
+                if merged.setdefault(key, value) != value:
+                    raise ValueError(f"functions disagree on {key}: {merged[key]!r} vs {value!r}")
+        merged.setdefault(settings.CONSOLE_URL, "")
+        for key, value in merged.items():
+            if value:
+                os.environ[key] = value
+
+    def _provision(self) -> None:
+        iam = self.client("iam")
+        role = iam.create_role(
+            RoleName=f"{STACK}-local",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        for table in self.manifest.tables:
+            name = self.table_name(table.name)
+            self.dynamodb.create_table(
+                TableName=name,
+                AttributeDefinitions=[{"AttributeName": table.partition_key, "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": table.partition_key, "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            if table.ttl_attribute:
+                self.dynamodb.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                )
+        # Dead-letter queues first: a redrive policy names an existing queue.
+        for queue in sorted(self.manifest.queues, key=lambda q: q.dead_letter_queue is not None):
+            attributes = {
+                "VisibilityTimeout": str(max(1, round(queue.visibility_timeout * self.config.time_scale))),
+                "MessageRetentionPeriod": str(queue.retention_seconds),
+            }
+            if queue.dead_letter_queue:
+                attributes["RedrivePolicy"] = json.dumps(
+                    {
+                        "deadLetterTargetArn": self.queue_arn(queue.dead_letter_queue),
+                        "maxReceiveCount": queue.max_receive_count,
+                    }
+                )
+            url = self.sqs.create_queue(QueueName=f"{STACK}-{queue.name}", Attributes=attributes)["QueueUrl"]
+            self.queue_urls[queue.name] = url
+        for topic in self.manifest.topics:
+            self.topic_arns[topic.name] = self.sns.create_topic(Name=f"{STACK}-{topic.name}")["TopicArn"]
+        code = _placeholder_zip()
+        for function in self.manifest.functions:
+            self.lambda_client.create_function(
+                FunctionName=function.name,
+                Runtime="python3.13",
+                Role=role,
+                Handler=function.handler,
+                Code={"ZipFile": code},
+                Timeout=function.timeout,
+                MemorySize=function.memory,
+                Architectures=["arm64"],
+                Environment={"Variables": self.function_environment(function.name)},
+            )
+            if isinstance(function.trigger, TopicTrigger):
+                self.sns.subscribe(
+                    TopicArn=self.topic_arns[function.trigger.topic],
+                    Protocol="lambda",
+                    Endpoint=self.function_arn(function.name),
+                )
+        self.state_machine_arn = self.sfn.create_state_machine(
+            name=STATE_MACHINE,
+            definition=self.compiled_definition(),
+            roleArn=role,
+            type="STANDARD",
+        )["stateMachineArn"]
+        for function in self.manifest.functions:
+            if isinstance(function.trigger, QueueTrigger):
+                poller = QueuePoller(
+                    self.sqs,
+                    self.lambda_client,
+                    self.queue_urls[function.trigger.queue],
+                    self.queue_arn(function.trigger.queue),
+                    function.name,
+                    function.trigger.batch_size,
+                    self.config.region,
+                    wait_seconds=self.config.poll_wait_seconds,
+                )
+                poller.start()
+                self._pollers.append(poller)
+
+    def compiled_definition(self, definition: Mapping[str, Any] | None = None) -> str:
+        values = {}
+        for name, ref in self.manifest.substitutions.items():
+            value = self.resolve(ref)
+            if value is None:
+                raise asl.DefinitionError(f"placeholder {name} resolves to nothing locally")
+            values[name] = value
+        return asl.substitute(definition or asl.compile_order_workflow(), values)
+
+    def _send_to_queue(self, queue: str, body: str) -> None:
+        self.sqs.send_message(QueueUrl=self.queue_urls[queue], MessageBody=body)
+
+    # Observing
+
+    def wait_for_execution(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
+        """Poll with backoff (tight polling from many threads starves moto's interpreter) until terminal."""
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            described = self.sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] in TERMINAL:
+                return dict(described)
+            if time.monotonic() >= deadline:
+                raise WaitTimeout(f"{execution_arn} still {described['status']} after {timeout}s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.1)
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        item = self.dynamodb.get_item(
+            TableName=self.table_name("orders"), Key={"orderId": {"S": order_id}}, ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            return None
+        from handlers.orders_store import from_item
+
+        return from_item(item)
+
+    def wait_for_order(self, order_id: str, statuses: Iterable[str], timeout: float = 30.0) -> dict[str, Any]:
+        wanted = set(statuses)
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            order = self.order(order_id)
+            if order is not None and order.get("status") in wanted:
+                return order
+            if time.monotonic() >= deadline:
+                seen = order.get("status") if order else "absent"
+                raise WaitTimeout(f"order {order_id} is {seen}, not {sorted(wanted)}, after {timeout}s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.1)
+
+    def queue_messages(self, queue: str) -> int:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_urls[queue],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def serve_api(self, host: str = "127.0.0.1", port: int = 3000) -> LocalApi:
+        """Serve the HTTP API's routes (from the manifest) on a local port, like API Gateway would."""
+        routes: tuple[str, ...] = ()
+        for function in self.manifest.functions:
+            if isinstance(function.trigger, HttpRoutes):
+                routes += function.trigger.routes
+        api = LocalApi(routes, self.invoke_api, host=host, port=port).start()
+        self._apis.append(api)
+        return api
+
+    def invoke_api(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """What API Gateway does with a request: invoke the StartWorkflow function with the event."""
+        response = self.lambda_client.invoke(FunctionName="StartWorkflow", Payload=json.dumps(event).encode())
+        payload = json.loads(response["Payload"].read())
+        if "FunctionError" in response:
+            return {
+                "statusCode": 500,
+                "headers": {"content-type": "application/problem+json"},
+                "body": json.dumps({"title": "Internal Server Error", "status": 500, "detail": "see the logs"}),
+            }
+        return dict(payload)
+
+
+def _placeholder_zip() -> bytes:
+    """moto wants a code package; the code that runs is our installed `handlers` package, in-process."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "orderflow handlers run in-process in the local runtime\n")
+    return buffer.getvalue()

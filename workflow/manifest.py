@@ -1,0 +1,210 @@
+"""The one list of orderflow's resources: functions (handler, environment, trigger), tables, queues, topics and the
+state machine's placeholders. The local runtime provisions from it; infra/ (CDK) builds from it.
+
+Environment values are references (`TableName("orders")`), resolved by whoever provisions: the local runtime to
+its moto names, CDK to tokens. Nothing else hard-codes a resource name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from handlers import settings
+
+
+# References, resolved per target.
+@dataclass(frozen=True)
+class TableName:
+    table: str
+
+
+@dataclass(frozen=True)
+class QueueUrl:
+    queue: str
+
+
+@dataclass(frozen=True)
+class QueueArn:
+    queue: str
+
+
+@dataclass(frozen=True)
+class TopicArn:
+    topic: str
+
+
+@dataclass(frozen=True)
+class FunctionArn:
+    function: str
+
+
+@dataclass(frozen=True)
+class StateMachineArn:
+    pass
+
+
+@dataclass(frozen=True)
+class Partition:
+    pass
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value the operator provides (e.g. the Slack webhook); absent means the feature is off."""
+
+    name: str
+
+
+Ref = TableName | QueueUrl | QueueArn | TopicArn | FunctionArn | StateMachineArn | Partition | Setting
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    partition_key: str
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    visibility_timeout: int = 30
+    dead_letter_queue: str | None = None
+    max_receive_count: int = 5
+    retention_seconds: int = 4 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+
+
+@dataclass(frozen=True)
+class HttpRoutes:
+    routes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    queue: str
+    batch_size: int = 10
+    max_batching_window_seconds: int = 1
+
+
+@dataclass(frozen=True)
+class TopicTrigger:
+    topic: str
+
+
+Trigger = HttpRoutes | QueueTrigger | TopicTrigger
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    handler: str
+    timeout: int = 10
+    memory: int = 256
+    environment: dict[str, Ref] = field(default_factory=dict)
+    trigger: Trigger | None = None
+    # For asynchronous invocations (SNS): retries after the first attempt, then the failure destination.
+    async_retries: int = 2
+    on_failure_queue: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    tables: tuple[Table, ...]
+    queues: tuple[Queue, ...]
+    topics: tuple[Topic, ...]
+    functions: tuple[Function, ...]
+    # ${Placeholder} in the compiled ASL -> what it stands for.
+    substitutions: dict[str, Ref]
+
+    def function(self, name: str) -> Function:
+        return _one(self.functions, name, "function")
+
+    def queue(self, name: str) -> Queue:
+        return _one(self.queues, name, "queue")
+
+    def table(self, name: str) -> Table:
+        return _one(self.tables, name, "table")
+
+    def topic(self, name: str) -> Topic:
+        return _one(self.topics, name, "topic")
+
+
+_Named = TypeVar("_Named", Table, Queue, Topic, Function)
+
+
+def _one(items: tuple[_Named, ...], name: str, kind: str) -> _Named:
+    for item in items:
+        if item.name == name:
+            return item
+    raise KeyError(f"the manifest has no {kind} named {name!r}")
+
+
+_STORE_ENV: dict[str, Ref] = {
+    settings.ORDERS_TABLE: TableName("orders"),
+    settings.IDEMPOTENCY_TABLE: TableName("idempotency"),
+}
+
+WORKER_TIMEOUT = 30
+
+MANIFEST = Manifest(
+    tables=(
+        Table("orders", partition_key="orderId"),
+        Table("idempotency", partition_key="idempotencyKey", ttl_attribute="expiresAt"),
+    ),
+    queues=(
+        # Visibility timeout is 6x the worker's timeout, as AWS recommends for Lambda event sources.
+        Queue("orders", visibility_timeout=6 * WORKER_TIMEOUT, dead_letter_queue="orders-dlq", max_receive_count=5),
+        Queue("orders-dlq", retention_seconds=14 * 24 * 3600),
+        Queue("alerts-dlq", retention_seconds=14 * 24 * 3600),
+    ),
+    topics=(Topic("alerts"), Topic("order-events")),
+    functions=(
+        Function(
+            "StartWorkflow",
+            "handlers.start_workflow.handler",
+            environment={**_STORE_ENV, settings.STATE_MACHINE_ARN: StateMachineArn()},
+            trigger=HttpRoutes(("POST /orders", "GET /orders/{orderId}")),
+        ),
+        Function("ValidateOrder", "handlers.validate_order.handler"),
+        Function("CreateOrder", "handlers.create_order.handler", environment=dict(_STORE_ENV)),
+        Function(
+            "NotifyOrder",
+            "handlers.notify_order.handler",
+            environment={settings.ORDER_EVENTS_TOPIC_ARN: TopicArn("order-events")},
+        ),
+        Function(
+            "ProcessOrderWorker",
+            "handlers.process_order_worker.handler",
+            timeout=WORKER_TIMEOUT,
+            environment=dict(_STORE_ENV),
+            trigger=QueueTrigger("orders", batch_size=10),
+        ),
+        Function(
+            "AlertHandler",
+            "handlers.alert_handler.handler",
+            timeout=60,
+            environment={
+                settings.SLACK_WEBHOOK_URL: Setting(settings.SLACK_WEBHOOK_URL),
+                settings.SLACK_MAX_ATTEMPTS: Setting(settings.SLACK_MAX_ATTEMPTS),
+                settings.CONSOLE_URL: Setting(settings.CONSOLE_URL),
+            },
+            trigger=TopicTrigger("alerts"),
+            on_failure_queue="alerts-dlq",
+        ),
+    ),
+    substitutions={
+        "Partition": Partition(),
+        "ValidateOrderFunctionArn": FunctionArn("ValidateOrder"),
+        "CreateOrderFunctionArn": FunctionArn("CreateOrder"),
+        "NotifyOrderFunctionArn": FunctionArn("NotifyOrder"),
+        "OrdersTableName": TableName("orders"),
+        "OrderQueueUrl": QueueUrl("orders"),
+        "AlertTopicArn": TopicArn("alerts"),
+    },
+)
