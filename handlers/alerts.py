@@ -96,9 +96,7 @@ def slack_message(alert: Alert, link: str) -> dict[str, Any]:
         blocks.append(
             {
                 "type": "actions",
-                "elements": [
-                    {"type": "button", "text": {"type": "plain_text", "text": "Open execution"}, "url": link}
-                ],
+                "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Open execution"}, "url": link}],
             }
         )
     return {

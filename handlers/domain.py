@@ -55,7 +55,12 @@ class Address:
     line2: str | None = None
 
     def to_dict(self) -> dict[str, str]:
-        out = {"line1": self.line1, "city": self.city, "postalCode": self.postal_code, "country": self.country}
+        out = {
+            "line1": self.line1,
+            "city": self.city,
+            "postalCode": self.postal_code,
+            "country": self.country,
+        }
         if self.line2 is not None:
             out["line2"] = self.line2
         return out
@@ -140,7 +145,7 @@ def parse_price(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError('must be a decimal string such as "12.50" (numbers are refused to avoid float rounding)')
     if not _DECIMAL_STRING.match(value):
-        raise ValueError("must be a non-negative decimal string such as \"12.50\"")
+        raise ValueError('must be a non-negative decimal string such as "12.50"')
     try:
         price = Decimal(value)
     except InvalidOperation as e:  # pragma: no cover - the pattern above already rules this out
@@ -188,7 +193,7 @@ def _address(problems: _Problems, raw: Any, path: str) -> Address | None:
     line2 = _text(problems, raw, "line2", f"{path}.line2", required=False)
     country = values["country"]
     if country is not None and not _COUNTRY_FORMAT.match(country):
-        problems.add(f"{path}.country", "must be an ISO 3166-1 alpha-2 code such as \"DE\"")
+        problems.add(f"{path}.country", 'must be an ISO 3166-1 alpha-2 code such as "DE"')
     if len(problems.errors) > before:
         return None
     return Address(
@@ -213,7 +218,7 @@ def parse_order(payload: Any) -> Order:
     if currency is None:
         problems.add("currency", "is required")
     elif not isinstance(currency, str) or not _CURRENCY_FORMAT.match(currency):
-        problems.add("currency", "must be a three-letter ISO 4217 code such as \"EUR\"")
+        problems.add("currency", 'must be a three-letter ISO 4217 code such as "EUR"')
 
     items: list[OrderItem] = []
     raw_items = payload.get("items")

@@ -74,7 +74,9 @@ class Request:
     def json_body(self) -> Any:
         if len(self.raw_body) > MAX_BODY_BYTES:
             raise BadRequest(
-                413, "Content Too Large", f"the body is {len(self.raw_body)} bytes; the limit is {MAX_BODY_BYTES}"
+                413,
+                "Content Too Large",
+                f"the body is {len(self.raw_body)} bytes; the limit is {MAX_BODY_BYTES}",
             )
         content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":

@@ -99,9 +99,7 @@ class OrdersStore:
             "status": OrderStatus.CREATED.value,
             "customerId": new.order.customer_id,
             "currency": new.order.currency,
-            "items": [
-                {"sku": i.sku, "quantity": i.quantity, "unitPrice": i.unit_price} for i in new.order.items
-            ],
+            "items": [{"sku": i.sku, "quantity": i.quantity, "unitPrice": i.unit_price} for i in new.order.items],
             "total": new.order.total,
             "email": new.order.email,
             "shippingAddress": new.order.shipping_address.to_dict() if new.order.shipping_address else None,
@@ -153,9 +151,7 @@ class OrdersStore:
         """The transaction was cancelled: this key (or this order id) is taken. Same request -> replay it."""
         existing = self.get(new.order_id)
         if existing is None or existing.get("requestHash") != new.request_hash:
-            raise IdempotencyConflictError(
-                f"idempotency key is already used by another request (order {new.order_id})"
-            )
+            raise IdempotencyConflictError(f"idempotency key is already used by another request (order {new.order_id})")
         return existing
 
     def get(self, order_id: str) -> dict[str, Any] | None:
@@ -196,14 +192,15 @@ class OrdersStore:
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise _store_error(e, f"move order to {to.value}") from e
-            old = e.response.get("Item")
+            old: Any = e.response.get("Item")
             if not old:
                 raise OrderNotFoundError(f"order {order_id} does not exist") from e
             current = from_item(old).get("status")
             raise InvalidTransitionError(
                 f"order {order_id} is {current}; only {', '.join(s.value for s in sources)} may become {to.value}"
             ) from e
-        return _plain(from_item(response["Attributes"]))
+        updated: dict[str, Any] = _plain(from_item(response["Attributes"]))
+        return updated
 
 
 def _plain(value: Any) -> Any:

@@ -59,4 +59,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     observability.bind(context)
     # A processor per invocation: it holds the batch's results, and the local runtime may overlap invocations.
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)

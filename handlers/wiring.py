@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 # Retries live in the workflow (visible in the execution history), not hidden in the SDK.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3, read_timeout=10)
+CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10)
 
 
 def dynamodb() -> DynamoDBClient:

@@ -34,7 +34,8 @@ def compile_chain(chain: Chain, comment: str = "") -> dict[str, Any]:
 
 def compile_order_workflow() -> dict[str, Any]:
     definition = compile_chain(
-        order_workflow(), comment="orderflow: validate, create, queue and notify an order; alert on any failure"
+        order_workflow(),
+        comment="orderflow: validate, create, queue and notify an order; alert on any failure",
     )
     check_placeholders(definition, MANIFEST.substitutions)
     return definition
@@ -73,7 +74,7 @@ def check(definition: Mapping[str, Any]) -> None:
         if not terminal and "Next" not in state:
             problems.append(f"{name} has neither Next nor End")
     reachable: set[str] = set()
-    pending = [start] if start in states else []
+    pending: list[str] = [str(start)] if start in states else []
     while pending:
         name = pending.pop()
         if name in reachable:

@@ -23,8 +23,10 @@ def _up(args: argparse.Namespace) -> int:
         runtime.stop()
         print(f"orderflow: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
         return 1
-    slack = "posting alerts to SLACK_WEBHOOK_URL" if runtime.resolve_setting("SLACK_WEBHOOK_URL") else (
-        "no SLACK_WEBHOOK_URL set: alerts are logged here only"
+    slack = (
+        "posting alerts to SLACK_WEBHOOK_URL"
+        if runtime.resolve_setting("SLACK_WEBHOOK_URL")
+        else ("no SLACK_WEBHOOK_URL set: alerts are logged here only")
     )
     print(
         f"""orderflow is running locally (AWS on moto, state machine {runtime.state_machine_arn}).
@@ -84,7 +86,10 @@ def _submit(args: argparse.Namespace) -> int:
     print(json.dumps(body, indent=2))
     if status != 202:
         return 2
-    print(f"Idempotency-Key: {key}" + ("  (replayed)" if headers.get("idempotent-replayed") else ""), file=sys.stderr)
+    print(
+        f"Idempotency-Key: {key}" + ("  (replayed)" if headers.get("idempotent-replayed") else ""),
+        file=sys.stderr,
+    )
     if not args.wait:
         return 0
     status, order = _follow(args.url, body["orderId"], args.timeout)

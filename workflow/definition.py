@@ -1,8 +1,8 @@
 """The order workflow, written with the `stepfunctions` DSL. A pure function: building it does no I/O.
 
     ValidateOrder -> CreateOrder -> MarkQueued -> EnqueueOrder -> NotifyOrder -> Done
-          \\______________\\_____________\\____________\\______________\\
-                                                              <Step>Failed -> RecordFailure -> PublishFailure -> OrderFailed
+    any of them fails (Catch) -> <Step>Failed -> RecordFailure -> PublishFailure -> OrderFailed
+    (NotifyOrderFailed skips RecordFailure: the order is already with the worker.)
 
 Retries (with backoff and full jitter) and error routing live here, not in the Lambdas. Error names in Retry are
 the domain exception class names from `handlers.errors` (the Lambda runtime reports them as `errorType`).

@@ -159,7 +159,12 @@ MANIFEST = Manifest(
     ),
     queues=(
         # Visibility timeout is 6x the worker's timeout, as AWS recommends for Lambda event sources.
-        Queue("orders", visibility_timeout=6 * WORKER_TIMEOUT, dead_letter_queue="orders-dlq", max_receive_count=5),
+        Queue(
+            "orders",
+            visibility_timeout=6 * WORKER_TIMEOUT,
+            dead_letter_queue="orders-dlq",
+            max_receive_count=5,
+        ),
         Queue("orders-dlq", retention_seconds=14 * 24 * 3600),
         Queue("alerts-dlq", retention_seconds=14 * 24 * 3600),
     ),

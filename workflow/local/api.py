@@ -44,7 +44,7 @@ class LocalApi:
             def do_DELETE(self) -> None:
                 api._serve(self)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer((host, port), Handler)

@@ -157,4 +157,9 @@ def _is_sns_delivery(event: Any) -> bool:
     if not isinstance(event, dict):
         return False
     records = event.get("Records")
-    return bool(records) and isinstance(records[0], dict) and records[0].get("EventSource") == "aws:sns"
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and isinstance(records[0], dict)
+        and records[0].get("EventSource") == "aws:sns"
+    )

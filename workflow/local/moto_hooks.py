@@ -36,7 +36,9 @@ class MotoChanged(RuntimeError):
 def check_moto_compatible() -> None:
     params = list(inspect.signature(_ORIGINAL_INVOKE).parameters)
     if params != ["self", "event"]:
-        raise MotoChanged(f"LambdaFunction._invoke_lambda now takes {params}; the in-process hook expects (self, event)")
+        raise MotoChanged(
+            f"LambdaFunction._invoke_lambda now takes {params}; the in-process hook expects (self, event)"
+        )
     if "tuple[str, bool, str]" not in str(inspect.signature(_ORIGINAL_INVOKE).return_annotation):
         raise MotoChanged("LambdaFunction._invoke_lambda no longer returns (payload, errored, logs)")
     if not callable(getattr(DynamoHandler, "call_action", None)) or not hasattr(DynamoHandler, "_get_action"):
@@ -114,7 +116,7 @@ class _ScaledTime:
 
 def scale_retry_intervals(scale: float) -> None:
     check_moto_compatible()
-    retrier_decl.time = _ScaledTime(scale)  # type: ignore[assignment]
+    retrier_decl.time = _ScaledTime(scale)
 
 
 def uninstall() -> None:

@@ -88,7 +88,7 @@ class QueuePoller:
             result = json.loads(response["Payload"].read() or b"{}")
             failures = result.get("batchItemFailures", []) if isinstance(result, dict) else []
             failed = {f["itemIdentifier"] for f in failures}
-        done = [
+        done: list[Any] = [
             {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
             for i, m in enumerate(messages)
             if m["MessageId"] not in failed

@@ -222,7 +222,7 @@ class LocalRuntime:
                 )
         # Dead-letter queues first: a redrive policy names an existing queue.
         for queue in sorted(self.manifest.queues, key=lambda q: q.dead_letter_queue is not None):
-            attributes = {
+            attributes: dict[Any, str] = {
                 "VisibilityTimeout": str(max(1, round(queue.visibility_timeout * self.config.time_scale))),
                 "MessageRetentionPeriod": str(queue.retention_seconds),
             }

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.apievents import api_event
+from tests.webhook import WebhookReceiver
+from workflow.local.runtime import LocalRuntime, RuntimeConfig
+
+pytestmark = pytest.mark.integration
+
+# Production waits x 0.005: a 1 s retry interval becomes 5 ms, the worker's 180 s visibility timeout 1 s.
+TIME_SCALE = 0.005
+
+
+@pytest.fixture(scope="session")
+def webhook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="session")
+def runtime(webhook: WebhookReceiver) -> Iterator[LocalRuntime]:
+    config = RuntimeConfig(
+        time_scale=TIME_SCALE,
+        settings={"SLACK_WEBHOOK_URL": webhook.url, "SLACK_MAX_ATTEMPTS": "2"},
+        poll_wait_seconds=1,
+    )
+    with LocalRuntime(config) as started:
+        yield started
+
+
+Submit = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def submit(runtime: LocalRuntime) -> Submit:
+    def _submit(order: Any, key: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        all_headers = {"idempotency-key": key or str(uuid.uuid4()), **(headers or {})}
+        response = runtime.invoke_api(api_event("POST", "/orders", order, all_headers))
+        response["json"] = json.loads(response["body"])
+        return response
+
+    return _submit
+
+
+def valid_order(**overrides: Any) -> dict[str, Any]:
+    order: dict[str, Any] = {
+        "customerId": "cust-1",
+        "currency": "EUR",
+        "email": "ada@example.com",
+        "items": [
+            {"sku": "BOOK", "quantity": 2, "unitPrice": "12.50"},
+            {"sku": "PEN", "quantity": 1, "unitPrice": "0.99"},
+        ],
+    }
+    order.update(overrides)
+    return order
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not met within {timeout}s")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.2)

@@ -1,0 +1,166 @@
+"""The whole pipeline on the local runtime, with the real handlers: each seed step and each error path."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from tests.apievents import api_event
+from tests.integration.conftest import Submit, eventually, valid_order
+from tests.webhook import WebhookReceiver
+from workflow.local.runtime import LocalRuntime
+
+
+def history_states(runtime: LocalRuntime, execution_arn: str) -> list[str]:
+    events = runtime.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def get_order(runtime: LocalRuntime, order_id: str) -> tuple[int, dict[str, Any]]:
+    response = runtime.invoke_api(api_event("GET", f"/orders/{order_id}"))
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_valid_order_is_fulfilled_with_its_history(runtime: LocalRuntime, submit: Submit) -> None:
+    correlation = f"corr-{uuid.uuid4()}"
+    accepted = submit(valid_order(), headers={"x-correlation-id": correlation})
+    assert accepted["statusCode"] == 202
+    body = accepted["json"]
+    assert body["status"] == "PENDING"
+    assert body["links"] == {"self": f"/orders/{body['orderId']}"}
+
+    execution = runtime.wait_for_execution(body["executionArn"])
+    assert execution["status"] == "SUCCEEDED"
+    assert history_states(runtime, body["executionArn"]) == [
+        "ValidateOrder",
+        "CreateOrder",
+        "MarkQueued",
+        "EnqueueOrder",
+        "NotifyOrder",
+        "Done",
+    ]
+    stored = runtime.wait_for_order(body["orderId"], ["FULFILLED"])
+    assert stored["total"] == Decimal("25.99")
+    assert stored["correlationId"] == correlation
+
+    status, order = get_order(runtime, body["orderId"])
+    assert status == 200
+    assert order["status"] == "FULFILLED"
+    assert [h["status"] for h in order["history"]] == ["PENDING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED"]
+    assert order["total"] == "25.99"
+    assert order["items"][0]["unitPrice"] == "12.50"
+    assert "idempotencyKey" not in order
+    assert "requestHash" not in order
+
+
+def test_invalid_order_fails_with_one_slack_alert(
+    runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver
+) -> None:
+    accepted = submit(valid_order(currency="XYZ"))
+    assert accepted["statusCode"] == 202  # well-formed; the business rule is the workflow's to check
+    order_id = accepted["json"]["orderId"]
+    execution = runtime.wait_for_execution(accepted["json"]["executionArn"])
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "OrderFailed"
+    assert history_states(runtime, accepted["json"]["executionArn"]) == [
+        "ValidateOrder",
+        "ValidateOrderFailed",
+        "RecordFailure",
+        "PublishFailure",
+        "OrderFailed",
+    ]
+
+    (alert,) = eventually(lambda: webhook.for_order(order_id), what="the Slack alert")
+    assert runtime.lambdas is not None
+    assert runtime.lambdas.drain(10)
+    assert len(webhook.for_order(order_id)) == 1
+    assert alert["blocks"][0]["text"]["text"] == "Order failed at ValidateOrder"
+    fields = " ".join(f["text"] for f in alert["blocks"][1]["fields"])
+    assert order_id in fields
+    assert "OrderValidationError" in fields
+    assert "XYZ is not an ISO 4217 currency code" in alert["blocks"][2]["text"]["text"]
+    assert accepted["json"]["executionArn"].replace(":", "") not in alert["blocks"][3]["elements"][0]["url"]
+
+    status, order = get_order(runtime, order_id)
+    assert status == 200
+    assert order["status"] == "FAILED"
+    assert order["failure"] == {
+        "state": "ValidateOrder",
+        "error": "OrderValidationError",
+        "cause": "currency: XYZ is not an ISO 4217 currency code",
+    }
+    assert [h["status"] for h in order["history"]] == ["PENDING", "FAILED"]
+
+
+def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, submit: Submit) -> None:
+    runtime.faults.throttle("TransactWriteItems", times=2)
+    accepted = submit(valid_order())
+    execution = runtime.wait_for_execution(accepted["json"]["executionArn"])
+    assert execution["status"] == "SUCCEEDED"
+    events = runtime.sfn.get_execution_history(executionArn=accepted["json"]["executionArn"], maxResults=1000)
+    failures = [e["taskFailedEventDetails"]["error"] for e in events["events"] if e["type"] == "TaskFailed"]
+    assert failures == ["OrderStoreUnavailable", "OrderStoreUnavailable"]
+    scheduled = [e for e in events["events"] if e["type"] == "TaskScheduled" and "CreateOrder" in str(e)]
+    assert len(scheduled) == 3
+    runtime.wait_for_order(accepted["json"]["orderId"], ["FULFILLED"])
+
+
+def test_same_key_twice_is_one_order(runtime: LocalRuntime, submit: Submit) -> None:
+    key = f"key-{uuid.uuid4()}"
+    first = submit(valid_order(), key=key)
+    runtime.wait_for_execution(first["json"]["executionArn"])
+    second = submit(valid_order(), key=key)
+    assert second["statusCode"] == 202
+    assert second["json"] == first["json"]
+    assert second["headers"]["idempotent-replayed"] == "true"
+    executions = runtime.sfn.list_executions(stateMachineArn=runtime.state_machine_arn, maxResults=1000)
+    assert [e["name"] for e in executions["executions"]].count(first["json"]["orderId"]) == 1
+    runtime.wait_for_order(first["json"]["orderId"], ["FULFILLED"])
+
+    different = submit(valid_order(currency="USD"), key=key)
+    assert different["statusCode"] == 422
+    assert "different request body" in different["json"]["detail"]
+
+
+def test_poison_message_lands_in_the_dlq(runtime: LocalRuntime) -> None:
+    marker = f"poison-{uuid.uuid4()}"
+    runtime.sqs.send_message(QueueUrl=runtime.queue_urls["orders"], MessageBody=json.dumps({"garbage": marker}))
+    max_receives = runtime.manifest.queue("orders").max_receive_count
+
+    def in_dlq() -> list[dict[str, Any]]:
+        received = runtime.sqs.receive_message(
+            QueueUrl=runtime.queue_urls["orders-dlq"],
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,
+            AttributeNames=["All"],
+        )
+        return [m for m in received.get("Messages", []) if marker in m["Body"]]
+
+    (parked,) = eventually(in_dlq, timeout=30, what="the poison message in the DLQ")
+    assert int(parked["Attributes"]["ApproximateReceiveCount"]) >= max_receives
+    runtime.sqs.delete_message(QueueUrl=runtime.queue_urls["orders-dlq"], ReceiptHandle=parked["ReceiptHandle"])
+
+
+def test_local_http_api_serves_the_flow(runtime: LocalRuntime) -> None:
+    api = runtime.serve_api(port=0)
+    try:
+        response = requests.post(
+            f"{api.url}/orders",
+            json=valid_order(),
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            timeout=10,
+        )
+        assert response.status_code == 202, response.text
+        order_id = response.json()["orderId"]
+        runtime.wait_for_order(order_id, ["FULFILLED"])
+        fetched = requests.get(f"{api.url}{response.headers['location']}", timeout=10)
+        assert fetched.status_code == 200
+        assert fetched.json()["status"] == "FULFILLED"
+        missing = requests.get(f"{api.url}/nowhere", timeout=10)
+        assert missing.status_code == 404
+    finally:
+        api.stop()
