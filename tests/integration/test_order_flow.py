@@ -131,7 +131,7 @@ def test_poison_message_lands_in_the_dlq(runtime: LocalRuntime) -> None:
     runtime.sqs.send_message(QueueUrl=runtime.queue_urls["orders"], MessageBody=json.dumps({"garbage": marker}))
     max_receives = runtime.manifest.queue("orders").max_receive_count
 
-    def in_dlq() -> list[dict[str, Any]]:
+    def in_dlq() -> list[Any]:
         received = runtime.sqs.receive_message(
             QueueUrl=runtime.queue_urls["orders-dlq"],
             MaxNumberOfMessages=10,

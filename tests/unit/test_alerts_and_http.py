@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from handlers.alerts import Alert, execution_link, readable_cause, slack_message
+from handlers.http import BadRequest, Request
+
+
+def test_alert_reads_the_lambda_error_document() -> None:
+    cause = json.dumps({"errorType": "X", "errorMessage": "boom", "stackTrace": ["..."]})
+    alert = Alert.from_message(
+        json.dumps({"orderId": "ord_1", "failedState": "CreateOrder", "error": "X", "cause": cause})
+    )
+    assert alert.cause == "boom"
+    assert readable_cause("plain text") == "plain text"
+    message = slack_message(alert, "https://example.invalid/x")
+    assert message["text"] == "Order ord_1 failed at CreateOrder: X"
+    assert message["blocks"][-1]["elements"][0]["url"] == "https://example.invalid/x"
+
+
+def test_execution_link_defaults_to_the_aws_console() -> None:
+    arn = "arn:aws:states:eu-west-1:1:execution:sm:ord_1"
+    assert execution_link(arn, None).startswith("https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1")
+    assert execution_link("", None) == ""
+
+
+def test_bad_base64_body_is_a_400() -> None:
+    with pytest.raises(BadRequest) as caught:
+        Request.from_event({"body": "!!!", "isBase64Encoded": True})
+    assert caught.value.status == 400
