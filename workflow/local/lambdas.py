@@ -110,6 +110,20 @@ class InProcessLambdas:
                 "errorMessage": str(e),
                 "stackTrace": traceback.format_tb(e.__traceback__),
             }
+            # The Lambda runtime writes an uncaught error to the function's log; so do we, as one JSON line.
+            print(
+                json.dumps(
+                    {
+                        "level": "ERROR",
+                        "message": "invocation failed",
+                        "function_name": function.name,
+                        "function_request_id": context.aws_request_id,
+                        "errorType": error["errorType"],
+                        "errorMessage": error["errorMessage"],
+                    }
+                ),
+                flush=True,
+            )
             return json.dumps(error), True, ""
         return json.dumps(result, default=_json_default), False, ""
 
