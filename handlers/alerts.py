@@ -48,9 +48,6 @@ class Alert:
             "failed_at": self.at,
         }
 
-    def fingerprint(self) -> str:
-        return f"{self.order_id}:{self.failed_state}:{self.error}"
-
 
 def readable_cause(cause: Any) -> str:
     """A Lambda error's Cause is the runtime's JSON error document: show its message, not the JSON."""

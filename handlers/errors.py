@@ -7,8 +7,6 @@ these; nothing matches on message text.
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class OrderflowError(Exception):
     """Base class: every error this package raises on purpose."""
@@ -41,9 +39,6 @@ class OrderValidationError(PermanentError):
         self.errors = errors
         summary = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
         super().__init__(summary or "invalid order")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"errors": self.errors}
 
 
 class IdempotencyConflictError(PermanentError):

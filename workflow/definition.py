@@ -69,6 +69,23 @@ def _lambda(name: str, payload: dict[str, Any], result_selector: dict[str, str],
     )
 
 
+def _update_order(name: str, update: str, condition: str, values: dict[str, Any]) -> DynamoDBUpdateItem:
+    """A native DynamoDB UpdateItem on the order named by $.orderId, keeping the state's input as its output."""
+    return DynamoDBUpdateItem(
+        name,
+        parameters={
+            "TableName": "${OrdersTableName}",
+            "Key": {"orderId": {"S.$": "$.orderId"}},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": values,
+        },
+        result_path=None,
+        retry=[_backoff(DYNAMODB_TRANSIENT, max_attempts=4)],
+    )
+
+
 def _history_entry(status: OrderStatus) -> dict[str, Any]:
     return {"L": [{"M": {"status": {"S": status.value}, "at": {"S.$": "$$.State.EnteredTime"}}}]}
 
@@ -96,23 +113,16 @@ def order_workflow() -> Chain:
         result_path="$.created",
     )
     # QUEUED is recorded before the message is sent, so the worker can never see the order still CREATED.
-    mark_queued = DynamoDBUpdateItem(
+    mark_queued = _update_order(
         "MarkQueued",
-        parameters={
-            "TableName": "${OrdersTableName}",
-            "Key": {"orderId": {"S.$": "$.orderId"}},
-            "UpdateExpression": "SET #s = :queued, updatedAt = :now, history = list_append(history, :entry)",
-            "ConditionExpression": "#s = :created",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": {
-                ":queued": {"S": OrderStatus.QUEUED.value},
-                ":created": {"S": OrderStatus.CREATED.value},
-                ":now": {"S.$": "$$.State.EnteredTime"},
-                ":entry": _history_entry(OrderStatus.QUEUED),
-            },
+        update="SET #s = :queued, updatedAt = :now, history = list_append(history, :entry)",
+        condition="#s = :created",
+        values={
+            ":queued": {"S": OrderStatus.QUEUED.value},
+            ":created": {"S": OrderStatus.CREATED.value},
+            ":now": {"S.$": "$$.State.EnteredTime"},
+            ":entry": _history_entry(OrderStatus.QUEUED),
         },
-        result_path=None,
-        retry=[_backoff(DYNAMODB_TRANSIENT, max_attempts=4)],
     )
     enqueue = SqsSendMessage(
         "EnqueueOrder",
@@ -134,42 +144,33 @@ def order_workflow() -> Chain:
     done = Succeed("Done", comment="The order is queued for fulfilment; ProcessOrderWorker takes it from here.")
 
     # The failure route. RecordFailure upserts: validation can fail before CreateOrder wrote anything.
-    record_failure = DynamoDBUpdateItem(
+    record_failure = _update_order(
         "RecordFailure",
-        parameters={
-            "TableName": "${OrdersTableName}",
-            "Key": {"orderId": {"S.$": "$.orderId"}},
-            "UpdateExpression": (
-                "SET #s = :failed, updatedAt = :now, failure = :failure, "
-                "correlationId = if_not_exists(correlationId, :cid), "
-                "executionArn = if_not_exists(executionArn, :arn), "
-                "history = list_append(if_not_exists(history, :pending), :entry)"
-            ),
-            # Only an order not yet handed to the worker may be marked FAILED.
-            "ConditionExpression": "attribute_not_exists(orderId) OR #s IN (:created, :queued)",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": {
-                ":failed": {"S": OrderStatus.FAILED.value},
-                ":created": {"S": OrderStatus.CREATED.value},
-                ":queued": {"S": OrderStatus.QUEUED.value},
-                ":now": {"S.$": "$$.State.EnteredTime"},
-                ":cid": {"S.$": "$.correlationId"},
-                ":arn": {"S.$": "$$.Execution.Id"},
-                ":failure": {
-                    "M": {
-                        "state": {"S.$": "$.failure.state"},
-                        "error": {"S.$": "$.failure.error.Error"},
-                        "cause": {"S.$": "$.failure.error.Cause"},
-                    }
-                },
-                ":pending": {
-                    "L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S.$": "$.submittedAt"}}}]
-                },
-                ":entry": _history_entry(OrderStatus.FAILED),
+        update=(
+            "SET #s = :failed, updatedAt = :now, failure = :failure, "
+            "correlationId = if_not_exists(correlationId, :cid), "
+            "executionArn = if_not_exists(executionArn, :arn), "
+            "history = list_append(if_not_exists(history, :pending), :entry)"
+        ),
+        # Only an order not yet handed to the worker may be marked FAILED.
+        condition="attribute_not_exists(orderId) OR #s IN (:created, :queued)",
+        values={
+            ":failed": {"S": OrderStatus.FAILED.value},
+            ":created": {"S": OrderStatus.CREATED.value},
+            ":queued": {"S": OrderStatus.QUEUED.value},
+            ":now": {"S.$": "$$.State.EnteredTime"},
+            ":cid": {"S.$": "$.correlationId"},
+            ":arn": {"S.$": "$$.Execution.Id"},
+            ":failure": {
+                "M": {
+                    "state": {"S.$": "$.failure.state"},
+                    "error": {"S.$": "$.failure.error.Error"},
+                    "cause": {"S.$": "$.failure.error.Cause"},
+                }
             },
+            ":pending": {"L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S.$": "$.submittedAt"}}}]},
+            ":entry": _history_entry(OrderStatus.FAILED),
         },
-        result_path=None,
-        retry=[_backoff(DYNAMODB_TRANSIENT, max_attempts=4)],
     )
     publish_failure = SnsPublish(
         "PublishFailure",

@@ -12,8 +12,6 @@ from tests.apievents import api_event
 from tests.webhook import WebhookReceiver
 from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
-pytestmark = pytest.mark.integration
-
 # Production waits x 0.005: a 1 s retry interval becomes 5 ms, the worker's 180 s visibility timeout 1 s.
 TIME_SCALE = 0.005
 

@@ -3,6 +3,7 @@ StartWorkflow function through Lambda (so the same hook runs it), and writes its
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -87,8 +88,6 @@ class LocalApi:
         try:
             text, is_base64 = body.decode("utf-8"), False
         except UnicodeDecodeError:
-            import base64
-
             text, is_base64 = base64.b64encode(body).decode("ascii"), True
         event = {
             "version": "2.0",

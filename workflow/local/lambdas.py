@@ -65,7 +65,6 @@ class InProcessLambdas:
         self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-async")
         self._pending: set[Future[None]] = set()
         self._pending_lock = threading.Lock()
-        self.invocations: dict[str, int] = {}
 
     def handler(self, name: str) -> Handler:
         """Import the handler module on first use, as a cold start does."""
@@ -101,7 +100,6 @@ class InProcessLambdas:
             timeout_seconds=function.timeout,
             started=time.monotonic(),
         )
-        self.invocations[function.name] = self.invocations.get(function.name, 0) + 1
         try:
             result = self.handler(function.name)(event, context)
         except Exception as e:  # the Lambda runtime reports every uncaught exception this way

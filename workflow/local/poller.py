@@ -9,6 +9,7 @@ after the visibility timeout. SQS counts the receives and moves a message to the
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sqs import SQSClient
+
+_log = logging.getLogger(__name__)
 
 
 class QueuePoller:
@@ -58,7 +61,8 @@ class QueuePoller:
         while not self._stop.is_set():
             try:
                 self.poll_once()
-            except Exception:  # keep polling; a real event source mapping does too
+            except Exception:  # keep polling, as a real event source mapping does; but say why
+                _log.exception("polling %s for %s failed", self._queue_url, self._function)
                 time.sleep(0.2)
 
     def poll_once(self) -> int:

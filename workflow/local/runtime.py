@@ -24,6 +24,7 @@ from botocore.config import Config
 from moto import mock_aws
 
 from handlers import settings
+from handlers.orders_store import from_item
 from workflow import asl
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
@@ -308,11 +309,7 @@ class LocalRuntime:
         item = self.dynamodb.get_item(
             TableName=self.table_name("orders"), Key={"orderId": {"S": order_id}}, ConsistentRead=True
         ).get("Item")
-        if item is None:
-            return None
-        from handlers.orders_store import from_item
-
-        return from_item(item)
+        return from_item(item) if item is not None else None
 
     def wait_for_order(self, order_id: str, statuses: Iterable[str], timeout: float = 30.0) -> dict[str, Any]:
         wanted = set(statuses)
