@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
 import uuid
 from typing import Any
@@ -39,10 +41,11 @@ def _up(args: argparse.Namespace) -> int:
 Logs follow, one JSON object per line. Ctrl-C stops.""",
         flush=True,
     )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
+        stop.wait()
         print("\norderflow: stopping", file=sys.stderr)
     finally:
         runtime.stop()
