@@ -23,7 +23,6 @@ import boto3
 from botocore.config import Config
 from moto import mock_aws
 
-from handlers import settings
 from handlers.orders_store import from_item
 from workflow import asl
 from workflow.local import moto_hooks
@@ -197,7 +196,6 @@ class LocalRuntime:
             for key, value in self.function_environment(function.name).items():
                 if merged.setdefault(key, value) != value:
                     raise ValueError(f"functions disagree on {key}: {merged[key]!r} vs {value!r}")
-        merged.setdefault(settings.CONSOLE_URL, "")
         for key, value in merged.items():
             if value:
                 os.environ[key] = value
