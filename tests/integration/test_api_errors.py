@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from handlers.domain import order_id_for_key
 from tests.apievents import api_event
 from tests.integration.conftest import valid_order
 from workflow.local.runtime import LocalRuntime
@@ -52,7 +53,7 @@ def test_wrong_shape_is_422_with_field_paths(runtime: LocalRuntime) -> None:
     status, body, _ = call(runtime, api_event("POST", "/orders", payload, headers={"idempotency-key": "k4"}))
     assert status == 422
     assert [e["path"] for e in body["errors"]] == ["currency", "items[0].quantity", "items[0].unitPrice"]
-    assert runtime.order("ord_" + "x") is None
+    assert runtime.order(order_id_for_key("k4")) is None
 
 
 def test_no_execution_is_started_for_a_refused_request(runtime: LocalRuntime) -> None:
