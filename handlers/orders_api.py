@@ -140,17 +140,18 @@ class OrdersApi:
 
     def read(self, order_id: str) -> Response:
         observability.append(order_id=order_id)
-        record = self.store.get(order_id) if order_id.startswith("ord_") else None
+        if not order_id.startswith("ord_"):
+            return problem(404, "Not Found", f"no order {order_id}")
+        record = self.store.get(order_id)
         if record is not None:
             body = {k: record[k] for k in _PUBLIC_FIELDS if k in record}
             if isinstance(body.get("failure"), dict):
                 # The stored cause is the Lambda runtime's error document; clients get its message only.
                 body["failure"] = {**body["failure"], "cause": readable_cause(body["failure"].get("cause"))}
             return Response(200, body)
-        if order_id.startswith("ord_"):
-            pending = self._from_execution(order_id)
-            if pending is not None:
-                return Response(200, pending)
+        pending = self._from_execution(order_id)
+        if pending is not None:
+            return Response(200, pending)
         return problem(404, "Not Found", f"no order {order_id}")
 
     def _from_execution(self, order_id: str) -> dict[str, Any] | None:

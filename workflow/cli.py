@@ -28,7 +28,7 @@ def _up(args: argparse.Namespace) -> int:
     slack = (
         "posting alerts to SLACK_WEBHOOK_URL"
         if runtime.resolve_setting("SLACK_WEBHOOK_URL")
-        else ("no SLACK_WEBHOOK_URL set: alerts are logged here only")
+        else "no SLACK_WEBHOOK_URL set: alerts are logged here only"
     )
     print(
         f"""orderflow is running locally (AWS on moto, state machine {runtime.state_machine_arn}).

@@ -89,7 +89,6 @@ class HttpRoutes:
 class QueueTrigger:
     queue: str
     batch_size: int = 10
-    max_batching_window_seconds: int = 1
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ StartWorkflow function through Lambda (so the same hook runs it), and writes its
 from __future__ import annotations
 
 import base64
-import json
 import re
 import threading
 import uuid
@@ -122,10 +121,3 @@ class LocalApi:
         request.send_header("content-length", str(len(data)))
         request.end_headers()
         request.wfile.write(data)
-
-
-def pretty(body: str) -> str:
-    try:
-        return json.dumps(json.loads(body), indent=2)
-    except json.JSONDecodeError:
-        return body

@@ -42,9 +42,7 @@ class QueuePoller:
         self._region = region
         self._wait = wait_seconds
         self._stop = threading.Event()
-        self._busy = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"poller-{function_name}", daemon=True)
-        self.batches = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -52,10 +50,6 @@ class QueuePoller:
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
-
-    @property
-    def idle(self) -> bool:
-        return not self._busy.is_set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -76,17 +70,12 @@ class QueuePoller:
         messages = received.get("Messages", [])
         if not messages:
             return 0
-        self._busy.set()
-        try:
-            self._deliver(messages)
-        finally:
-            self._busy.clear()
+        self._deliver(messages)
         return len(messages)
 
     def _deliver(self, messages: list[Any]) -> None:
         event = {"Records": [self._record(m) for m in messages]}
         response = self._lambda.invoke(FunctionName=self._function, Payload=json.dumps(event).encode())
-        self.batches += 1
         failed: set[str] = {m["MessageId"] for m in messages}
         if "FunctionError" not in response:
             result = json.loads(response["Payload"].read() or b"{}")

@@ -23,7 +23,7 @@ import boto3
 from botocore.config import Config
 from moto import mock_aws
 
-from handlers.orders_store import from_item
+from handlers.orders_store import OrdersStore
 from workflow import asl
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
@@ -149,6 +149,7 @@ class LocalRuntime:
         self.sns: SNSClient = self.client("sns")
         self.lambda_client: LambdaClient = self.client("lambda")
         self.sfn: SFNClient = self.client("stepfunctions")
+        self.orders = OrdersStore(self.dynamodb, self.table_name("orders"), self.table_name("idempotency"))
         self.lambdas = InProcessLambdas(
             {f.name: f for f in self.manifest.functions},
             {f.name: self.function_arn(f.name) for f in self.manifest.functions},
@@ -304,10 +305,8 @@ class LocalRuntime:
             delay = min(delay * 1.5, 0.1)
 
     def order(self, order_id: str) -> dict[str, Any] | None:
-        item = self.dynamodb.get_item(
-            TableName=self.table_name("orders"), Key={"orderId": {"S": order_id}}, ConsistentRead=True
-        ).get("Item")
-        return from_item(item) if item is not None else None
+        """The order as the handlers' own store reads it (consistent read)."""
+        return self.orders.get(order_id)
 
     def wait_for_order(self, order_id: str, statuses: Iterable[str], timeout: float = 30.0) -> dict[str, Any]:
         wanted = set(statuses)
@@ -322,13 +321,6 @@ class LocalRuntime:
                 raise WaitTimeout(f"order {order_id} is {seen}, not {sorted(wanted)}, after {timeout}s")
             time.sleep(delay)
             delay = min(delay * 1.5, 0.1)
-
-    def queue_messages(self, queue: str) -> int:
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_urls[queue],
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def serve_api(self, host: str = "127.0.0.1", port: int = 3000) -> LocalApi:
         """Serve the HTTP API's routes (from the manifest) on a local port, like API Gateway would."""
