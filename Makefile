@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The CDK CLI, from the npm registry, only for deploy/diff/destroy (synth is plain Python).
+CDK := npx --yes aws-cdk@2.1148.1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration golden clean
+.PHONY: run test lint typecheck unit integration infra golden synth deploy diff destroy clean
 
 $(STAMP): setup.cfg pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,infra]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -31,9 +34,27 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest -q tests/integration
 
+infra: $(STAMP)
+	$(BIN)/pytest -q tests/infra
+
+# The CloudFormation template, offline: no AWS credentials, no network. Context: ORDERFLOW_CONTEXT='{"workflowType":"EXPRESS"}'.
+synth: $(STAMP)
+	$(BIN)/python infra/app.py
+	@echo "wrote cdk.out/orderflow.template.json"
+
+# These need AWS credentials (and `cdk bootstrap` once per account/region); see infra/README.md.
+deploy: $(STAMP)
+	$(CDK) deploy orderflow --require-approval broadening
+
+diff: $(STAMP)
+	$(CDK) diff orderflow
+
+destroy: $(STAMP)
+	$(CDK) destroy orderflow
+
 # Rewrite the golden ASL after an intended change to the workflow; review the diff before committing it.
 golden: $(STAMP)
 	$(BIN)/orderflow asl > workflow/golden/order_workflow.asl.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info cdk.out build
