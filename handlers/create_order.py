@@ -1,4 +1,4 @@
-"""CreateOrder: writes the order under its 24-hour idempotency lock and returns the order id."""
+"""CreateOrder: writes the order once (a conditional put) and says whether this execution owns it."""
 
 from __future__ import annotations
 
@@ -48,5 +48,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         submitted_at=request.submitted_at or clock.iso(clock.now()),
     )
     record, created = store.create(new, clock.now())
-    observability.logger.info("order created" if created else "order already existed", extra={"newly_created": created})
-    return {"orderId": record["orderId"], "status": record["status"], "created": created}
+    # A retry inside this execution finds its own order; another execution of the same order (an Express
+    # redelivery, a duplicate start) finds one it does not own, and the workflow leaves the order to its owner.
+    owner = created or record.get("executionArn") == request.execution_arn
+    observability.logger.info(
+        "order created" if created else "order already existed", extra={"newly_created": created, "owner": owner}
+    )
+    return {"orderId": record["orderId"], "status": record["status"], "created": created, "owner": owner}

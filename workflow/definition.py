@@ -1,6 +1,6 @@
 """The order workflow, written with the `stepfunctions` DSL. A pure function: building it does no I/O.
 
-    ValidateOrder -> CreateOrder -> MarkQueued -> EnqueueOrder -> NotifyOrder -> Done
+    ValidateOrder -> CreateOrder -> OwnsOrder? -> MarkQueued -> EnqueueOrder -> NotifyOrder -> Done
     any of them fails (Catch) -> <Step>Failed -> RecordFailure -> PublishFailure -> OrderFailed
     (NotifyOrderFailed skips RecordFailure: the order is already with the worker.)
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stepfunctions.steps import Chain, Fail, Pass, Succeed
+from stepfunctions.steps import Chain, Choice, ChoiceRule, Fail, Pass, Succeed
 
 from handlers import errors
 from handlers.domain import OrderStatus
@@ -109,9 +109,19 @@ def order_workflow() -> Chain:
             "executionArn.$": "$$.Execution.Id",
             "order.$": "$.order",
         },
-        result_selector={"orderId.$": "$.Payload.orderId", "created.$": "$.Payload.created"},
+        result_selector={
+            "orderId.$": "$.Payload.orderId",
+            "created.$": "$.Payload.created",
+            "owner.$": "$.Payload.owner",
+        },
         result_path="$.created",
     )
+    # Step Functions may run an order twice (Express is at-least-once; a duplicate start): only the execution
+    # that wrote the order carries it on.
+    handled_elsewhere = Succeed(
+        "HandledElsewhere", comment="Another execution wrote this order and carries it on; nothing to do here."
+    )
+    owns_order = Choice("OwnsOrder", comment="Did this execution write the order (or is it retrying its own write)?")
     # QUEUED is recorded before the message is sent, so the worker can never see the order still CREATED.
     mark_queued = _update_order(
         "MarkQueued",
@@ -134,6 +144,15 @@ def order_workflow() -> Chain:
         result_selector={"messageId.$": "$.MessageId"},
         result_path="$.enqueued",
         retry=[_backoff(SQS_TRANSIENT, max_attempts=4)],
+    )
+    # The order is past CREATED already: this is a re-run of the same execution (Express), so queue it again;
+    # the worker takes a duplicate message for an order it already has as a no-op.
+    mark_queued.add_catch(
+        Catch(
+            error_equals=["DynamoDB.ConditionalCheckFailedException"],
+            next_step=enqueue,
+            result_path="$.alreadyQueued",
+        )
     )
     notify = _lambda(
         "NotifyOrder",
@@ -212,4 +231,8 @@ def order_workflow() -> Chain:
         caught.next(route)
         step.add_catch(Catch(error_equals=["States.ALL"], next_step=caught, result_path="$.failure.error"))
 
-    return Chain([validate, create, mark_queued, enqueue, notify, done])
+    owns_order.add_choice(
+        ChoiceRule.BooleanEquals(variable="$.created.owner", value=False), next_step=handled_elsewhere
+    )
+    owns_order.default_choice(Chain([mark_queued, enqueue, notify, done]))
+    return Chain([validate, create, owns_order])

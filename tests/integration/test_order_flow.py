@@ -38,6 +38,7 @@ def test_valid_order_is_fulfilled_with_its_history(runtime: LocalRuntime, submit
     assert history_states(runtime, body["executionArn"]) == [
         "ValidateOrder",
         "CreateOrder",
+        "OwnsOrder",
         "MarkQueued",
         "EnqueueOrder",
         "NotifyOrder",
@@ -166,3 +167,27 @@ def test_local_http_api_serves_the_flow(runtime: LocalRuntime) -> None:
         assert missing.status_code == 404
     finally:
         api.stop()
+
+
+def test_a_second_execution_of_the_same_order_leaves_it_to_its_owner(
+    runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver
+) -> None:
+    """Express is at-least-once and a duplicate start is possible: a second run must not fail or redo the order."""
+    accepted = submit(valid_order())["json"]
+    runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])
+    first = runtime.sfn.describe_execution(executionArn=accepted["executionArn"])
+    duplicate = runtime.sfn.start_execution(
+        stateMachineArn=runtime.state_machine_arn, name=f"{accepted['orderId']}-again", input=first["input"]
+    )
+    assert runtime.wait_for_execution(duplicate["executionArn"])["status"] == "SUCCEEDED"
+    assert history_states(runtime, duplicate["executionArn"]) == [
+        "ValidateOrder",
+        "CreateOrder",
+        "OwnsOrder",
+        "HandledElsewhere",
+    ]
+    order = runtime.order(accepted["orderId"])
+    assert order is not None
+    assert order["status"] == "FULFILLED"
+    assert [h["status"] for h in order["history"]] == ["PENDING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED"]
+    assert webhook.for_order(accepted["orderId"]) == []
