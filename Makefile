@@ -6,7 +6,18 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint typecheck unit integration golden clean
 
-$(STAMP): setup.cfg pyproject.toml requirements.lock
+# Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
+$(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
+	@command -v dot >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  if command -v apt-get >/dev/null; then \
+	    echo "installing Graphviz (apt-get)"; \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null; \
+	  elif command -v brew >/dev/null; then \
+	    brew install graphviz; \
+	  else \
+	    echo "Graphviz is missing: install the 'graphviz' package (it provides 'dot')" >&2; exit 1; \
+	  fi; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
