@@ -147,6 +147,10 @@ def parser() -> argparse.ArgumentParser:
 
     asl = commands.add_parser("asl", help="print the compiled Amazon States Language definition")
     asl.set_defaults(run=_asl)
+
+    from workflow import graph_command
+
+    graph_command.add_parser(commands)
     return root
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from workflow import graph as g
 from workflow.asl import compile_order_workflow
+from workflow.cli import main
 
 X = g.TIMES
 
@@ -361,6 +363,25 @@ def test_markdown_is_a_mermaid_fence(graph: g.Graph) -> None:
     text = g.to_markdown(graph)
     assert "\n```mermaid\n---\n" in text
     assert text.endswith("\n```\n")
+
+
+def test_cli_draws_the_workflow_and_a_diff(
+    definition: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "order.md"
+    assert main(["graph", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == g.to_markdown(g.state_graph(definition))
+
+    old = copy.deepcopy(definition)
+    del old["States"]["ValidateOrder"]["Retry"]
+    (tmp_path / "old.asl.json").write_text(json.dumps(old), encoding="utf-8")
+    assert main(["graph", "--diff", str(tmp_path / "old.asl.json"), "--out", str(tmp_path / "d.mmd")]) == 0
+    assert "changed: +Retry" in (tmp_path / "d.mmd").read_text(encoding="utf-8")
+
+    assert main(["graph", "--diff", str(tmp_path / "old.asl.json"), "--order", "o", "--out", str(out)]) == 2
+    assert "does not take --execution or --order" in capsys.readouterr().err
+    assert main(["graph", "--out", str(tmp_path / "x.txt")]) == 2
+    assert "use one of .svg" in capsys.readouterr().err
 
 
 def test_execution_arn_follows_the_order_id() -> None:
