@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit integration golden clean
+.PHONY: run test lint typecheck unit integration golden graph clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
@@ -45,6 +45,13 @@ integration: $(STAMP)
 # Rewrite the golden ASL after an intended change to the workflow; review the diff before committing it.
 golden: $(STAMP)
 	$(BIN)/orderflow asl > workflow/golden/order_workflow.asl.json
+
+# Redraw the workflow's state graph for the README (SVG) and for reading on GitHub (Mermaid); a test fails when the
+# Mermaid copy is stale.
+graph: $(STAMP)
+	mkdir -p docs
+	$(BIN)/orderflow graph --out docs/order_workflow.svg
+	$(BIN)/orderflow graph --out docs/order_workflow.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

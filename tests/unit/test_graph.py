@@ -15,6 +15,7 @@ from workflow import graph as g
 from workflow.asl import compile_order_workflow
 from workflow.cli import main
 
+DOCS_MERMAID = Path(__file__).parents[2] / "docs" / "order_workflow.md"
 X = g.TIMES
 
 
@@ -363,6 +364,11 @@ def test_markdown_is_a_mermaid_fence(graph: g.Graph) -> None:
     text = g.to_markdown(graph)
     assert "\n```mermaid\n---\n" in text
     assert text.endswith("\n```\n")
+
+
+def test_docs_mermaid_is_current() -> None:
+    current = g.to_markdown(g.state_graph(compile_order_workflow()))
+    assert DOCS_MERMAID.read_text(encoding="utf-8") == current, "docs/order_workflow.md is stale: run `make graph`"
 
 
 def test_cli_draws_the_workflow_and_a_diff(
