@@ -1,41 +1,48 @@
 """AlertHandler: subscribed to the alert topic. Logs each alert as one structured line and posts it to Slack.
 
-Without SLACK_WEBHOOK_URL it still logs. When Slack keeps failing, the invocation fails, so the alert is delivered
-again (Lambda's async retries, then the function's DLQ): never dropped silently.
+The webhook URL lives in Secrets Manager (SLACK_WEBHOOK_SECRET_ARN), read through Powertools' cached parameters
+so a rotated URL is picked up within minutes and never appears in the template, the environment or the logs. A
+secret holding anything but an http(s) URL means "Slack not configured": alerts are still logged. When Slack keeps
+failing, the invocation fails, so the alert is delivered again (Lambda's async retries, then the function's DLQ):
+never dropped silently.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import requests
+from aws_lambda_powertools.utilities import parameters
 
 from handlers import observability, settings
 from handlers.alerts import Alert, execution_link, slack_message
 from handlers.slack import SlackWebhook
 
-_webhook_url = settings.optional(settings.SLACK_WEBHOOK_URL)
-slack = (
-    SlackWebhook(
-        _webhook_url,
-        requests.Session(),
-        max_attempts=int(settings.optional(settings.SLACK_MAX_ATTEMPTS) or 3),
-    )
-    if _webhook_url
-    else None
-)
+SECRET_MAX_AGE_SECONDS = 300
+
+secret_arn = settings.require(settings.SLACK_WEBHOOK_SECRET_ARN)
+max_attempts = int(settings.optional(settings.SLACK_MAX_ATTEMPTS) or 3)
 link_template = settings.optional(settings.CONSOLE_URL)
+
+
+def slack() -> SlackWebhook | None:
+    url = str(parameters.get_secret(secret_arn, max_age=SECRET_MAX_AGE_SECONDS)).strip()
+    if not url.startswith(("https://", "http://")):
+        observability.logger.warning("Slack is not configured: the webhook secret holds no http(s) URL")
+        return None
+    return SlackWebhook(url, max_attempts=max_attempts)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     observability.bind(context)
+    records = event.get("Records", [])
     delivered = 0
-    for record in event.get("Records", []):
+    webhook = slack() if records else None
+    for record in records:
         alert = Alert.from_message(record["Sns"]["Message"])
         observability.append(order_id=alert.order_id, correlation_id=alert.correlation_id)
         observability.logger.error("ORDER FAILED", extra=alert.to_log())
-        if slack is not None:
-            attempts = slack.post(slack_message(alert, execution_link(alert.execution_arn, link_template)))
+        if webhook is not None:
+            attempts = webhook.post(slack_message(alert, execution_link(alert.execution_arn, link_template)))
             observability.logger.info("alert posted to Slack", extra={"attempts": attempts})
             delivered += 1
-    return {"alerts": len(event.get("Records", [])), "slack": delivered}
+    return {"alerts": len(records), "slack": delivered}

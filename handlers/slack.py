@@ -1,54 +1,89 @@
-"""Posting to a Slack incoming webhook, with bounded retries that honour Retry-After."""
+"""Posting to a Slack incoming webhook, with bounded retries that honour Retry-After.
+
+Standard library only (urllib): the Lambda package is our `handlers/` alone, with boto3 from the runtime and
+Powertools from its public layer; nothing else needs bundling.
+"""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
-
-import requests
 
 from handlers.errors import AlertDeliveryError
 
 MAX_RETRY_AFTER = 30.0
-TIMEOUT = (3.05, 10.0)
+TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Mapping[str, str]
+    body: str
+
+
+# (url, JSON body) -> the webhook's answer; raises OSError when nothing answered (refused, timed out, reset).
+Transport = Callable[[str, bytes], Answer]
+
+
+def urllib_transport(url: str, body: bytes) -> Answer:
+    request = urllib.request.Request(  # noqa: S310 - the operator configures an http(s) webhook URL
+        url, data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return Answer(response.status, dict(response.headers.items()), response.read(512).decode(errors="replace"))
+    except urllib.error.HTTPError as e:
+        with e:
+            return Answer(e.code, dict(e.headers.items()), e.read(512).decode(errors="replace"))
 
 
 class SlackWebhook:
     def __init__(
         self,
         url: str,
-        session: requests.Session,
         max_attempts: int = 3,
+        transport: Transport = urllib_transport,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._url = url
-        self._session = session
+        self._transport = transport
         self._max_attempts = max(1, max_attempts)
         self._sleep = sleep
 
     def post(self, message: dict[str, Any]) -> int:
         """Post the message; returns the attempts it took. Raises AlertDeliveryError when Slack never took it."""
+        body = json.dumps(message).encode("utf-8")
         last = ""
         for attempt in range(1, self._max_attempts + 1):
             try:
-                response = self._session.post(self._url, json=message, timeout=TIMEOUT)
-            except requests.RequestException as e:
-                last = f"{type(e).__name__}"
+                answer = self._transport(self._url, body)
+            except OSError as e:
+                last = type(getattr(e, "reason", e)).__name__
                 delay = float(2 ** (attempt - 1))
             else:
-                if response.status_code < 300:
+                if answer.status < 300:
                     return attempt
-                last = f"HTTP {response.status_code}"
-                if response.status_code == 429 or response.status_code >= 500:
-                    delay = _retry_after(response.headers.get("Retry-After"), default=float(2 ** (attempt - 1)))
+                last = f"HTTP {answer.status}"
+                if answer.status == 429 or answer.status >= 500:
+                    delay = _retry_after(_header(answer.headers, "Retry-After"), default=float(2 ** (attempt - 1)))
                 else:
                     # 4xx other than 429: the webhook or the payload is wrong; retrying now cannot help, and
                     # failing the invocation keeps the alert (redelivery, then the alert DLQ).
-                    raise AlertDeliveryError(f"Slack refused the alert: {last} {response.text[:200]}")
+                    raise AlertDeliveryError(f"Slack refused the alert: {last} {answer.body[:200]}")
             if attempt < self._max_attempts:
                 self._sleep(delay)
         raise AlertDeliveryError(f"Slack did not accept the alert after {self._max_attempts} attempts ({last})")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 def _retry_after(value: str | None, default: float) -> float:

@@ -21,9 +21,14 @@ def _up(args: argparse.Namespace) -> int:
     runtime = LocalRuntime(RuntimeConfig(time_scale=args.time_scale)).start()
     try:
         api = runtime.serve_api(host=args.host, port=args.port)
+        aws_endpoint = runtime.serve_aws(host=args.host, port=args.aws_port)
     except OSError as e:
         runtime.stop()
-        print(f"orderflow: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
+        print(
+            f"orderflow: cannot serve on {args.host} (API port {args.port}, AWS port {args.aws_port}): "
+            f"{e.strerror or e}",
+            file=sys.stderr,
+        )
         return 1
     slack = (
         "posting alerts to SLACK_WEBHOOK_URL"
@@ -38,6 +43,7 @@ def _up(args: argparse.Namespace) -> int:
             -d '{{"customerId":"c-1","currency":"EUR","items":[{{"sku":"BOOK-1","quantity":2,"unitPrice":"12.50"}}]}}'
           or: orderflow submit examples/order.json --wait
   Status: curl -s {api.url}/orders/<orderId>   or: orderflow status <orderId>
+  AWS:    {aws_endpoint}   (this system's AWS APIs, for the CLI and boto3: orderflow workflow update --target local)
 Logs follow, one JSON object per line. Ctrl-C stops.""",
         flush=True,
     )
@@ -117,13 +123,36 @@ def _asl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workflow_update(args: argparse.Namespace) -> int:
+    from workflow.publish import apply_update, plan_update
+    from workflow.targets import TargetError, connect
+
+    try:
+        target = connect(args.target, stack=args.stack, region=args.region, endpoint_url=args.endpoint_url)
+        plan = plan_update(target)
+    except TargetError as e:
+        print(f"orderflow: {e}", file=sys.stderr)
+        return 2
+    if not plan.changed:
+        print(f"{target.where}: alias {plan.alias_name} already runs the compiled definition; nothing to publish")
+        return 0
+    sys.stdout.write(plan.diff())
+    if args.dry_run:
+        print(f"(dry run: {target.where} was not changed)", file=sys.stderr)
+        return 0
+    result = apply_update(target, plan, args.description)
+    print(f"published {result.version_arn}\nalias {result.alias_arn} -> it (100%)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="orderflow", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
     up = commands.add_parser("up", help="start the local system (AWS on moto) and its HTTP API")
     up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--port", type=int, default=3000)
+    up.add_argument("--port", type=int, default=3000, help="the orders API (default 3000)")
+    up.add_argument("--aws-port", type=int, default=4566, help="this system's AWS APIs (default 4566)")
     up.add_argument(
         "--time-scale",
         type=float,
@@ -147,6 +176,25 @@ def parser() -> argparse.ArgumentParser:
 
     asl = commands.add_parser("asl", help="print the compiled Amazon States Language definition")
     asl.set_defaults(run=_asl)
+
+    workflow = commands.add_parser("workflow", help="operate the deployed workflow").add_subparsers(
+        dest="workflow_command", required=True
+    )
+    update = workflow.add_parser(
+        "update",
+        help="publish the compiled definition as a new version and move the live alias to it",
+        description="Publish the definition compiled from workflow/ to a running state machine (new version, "
+        "alias moved). Resources come from the target's outputs: the local system, or the deployed stack.",
+    )
+    update.add_argument("--target", choices=("local", "aws"), required=True)
+    update.add_argument("--dry-run", action="store_true", help="print the ASL diff and change nothing")
+    update.add_argument("--stack", help="CloudFormation stack name (aws; default orderflow or $ORDERFLOW_STACK)")
+    update.add_argument("--region", help="AWS region (aws; default from your AWS configuration)")
+    update.add_argument(
+        "--endpoint-url", help="AWS endpoint (local default http://127.0.0.1:4566 or $ORDERFLOW_AWS_ENDPOINT)"
+    )
+    update.add_argument("--description", default="orderflow workflow update", help="the new version's description")
+    update.set_defaults(run=_workflow_update)
 
     from workflow import graph_command
 

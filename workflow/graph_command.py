@@ -8,13 +8,15 @@ orderflow graph --diff old.asl.json --out change.png     # old -> the compiled w
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow import graph as g
+
+if TYPE_CHECKING:
+    from workflow.targets import Target
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +37,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     execution.add_argument("--execution", metavar="ARN", help="colour the graph by what this execution did")
     execution.add_argument("--order", metavar="ORDER_ID", help="the same, for the execution of this order")
     command.add_argument(
-        "--target", default="local", help="where the execution ran: local (`orderflow up`) or aws (default: local)"
+        "--target",
+        choices=("local", "aws"),
+        default="local",
+        help="where the execution ran: the local system (`orderflow up`) or the deployed stack (default: local)",
     )
     command.set_defaults(run=run)
 
@@ -72,15 +77,11 @@ def build(args: argparse.Namespace) -> g.Graph:
     return g.state_graph(definition or _compiled())
 
 
-def connect(target: str) -> Any:
-    """The target's `client(service)` and `output(key)`, from `workflow.targets` (the local system or AWS).
+def connect(target: str) -> Target:
+    """The local system or the deployed stack; its TargetError says what to do when neither answers."""
+    from workflow.targets import connect as connect_target  # boto3 is imported only when an execution is read
 
-    `workflow.targets` is being added on main; until this branch has it, this is the only place that needs it."""
-    try:
-        targets = importlib.import_module("workflow.targets")
-    except ModuleNotFoundError:
-        raise g.GraphError("reading an execution needs workflow.targets, which this checkout does not have") from None
-    return targets.connect(target)
+    return connect_target(target)
 
 
 def _compiled() -> dict[str, Any]:

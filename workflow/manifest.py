@@ -40,8 +40,17 @@ class FunctionArn:
 
 
 @dataclass(frozen=True)
+class SecretArn:
+    secret: str
+
+
+@dataclass(frozen=True)
 class StateMachineArn:
-    pass
+    """The state machine, or with `alias` the alias that callers start executions through (CDK resolves the alias;
+    moto cannot start executions through an alias, so the local runtime resolves the state machine itself, whose
+    definition is the one the alias's latest version holds)."""
+
+    alias: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ class Setting:
     name: str
 
 
-Ref = TableName | QueueUrl | QueueArn | TopicArn | FunctionArn | StateMachineArn | Partition | Setting
+Ref = TableName | QueueUrl | QueueArn | TopicArn | FunctionArn | SecretArn | StateMachineArn | Partition | Setting
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,14 @@ class Queue:
 @dataclass(frozen=True)
 class Topic:
     name: str
+
+
+@dataclass(frozen=True)
+class Secret:
+    name: str
+    description: str
+    # Locally the runtime stores this operator setting's value in the secret; on AWS the operator puts the value.
+    local_value_from: str
 
 
 @dataclass(frozen=True)
@@ -118,8 +135,13 @@ class Manifest:
     queues: tuple[Queue, ...]
     topics: tuple[Topic, ...]
     functions: tuple[Function, ...]
+    secrets: tuple[Secret, ...]
     # ${Placeholder} in the compiled ASL -> what it stands for.
     substitutions: dict[str, Ref]
+    # What operators and the CLI look up on a deployed system (CloudFormation outputs on AWS, the same keys locally).
+    # Every substitution is an output too, so a scripted workflow update can fill the placeholders.
+    outputs: dict[str, Ref] = field(default_factory=dict)
+    live_alias: str = "live"
 
     def function(self, name: str) -> Function:
         return _one(self.functions, name, "function")
@@ -133,8 +155,14 @@ class Manifest:
     def topic(self, name: str) -> Topic:
         return _one(self.topics, name, "topic")
 
+    def secret(self, name: str) -> Secret:
+        return _one(self.secrets, name, "secret")
 
-_Named = TypeVar("_Named", Table, Queue, Topic, Function)
+    def all_outputs(self) -> dict[str, Ref]:
+        return {**self.substitutions, **self.outputs}
+
+
+_Named = TypeVar("_Named", Table, Queue, Topic, Function, Secret)
 
 
 def _one(items: tuple[_Named, ...], name: str, kind: str) -> _Named:
@@ -150,6 +178,7 @@ _STORE_ENV: dict[str, Ref] = {
 }
 
 WORKER_TIMEOUT = 30
+LIVE_ALIAS = "live"
 
 MANIFEST = Manifest(
     tables=(
@@ -172,7 +201,7 @@ MANIFEST = Manifest(
         Function(
             "StartWorkflow",
             "handlers.start_workflow.handler",
-            environment={**_STORE_ENV, settings.STATE_MACHINE_ARN: StateMachineArn()},
+            environment={**_STORE_ENV, settings.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS)},
             trigger=HttpRoutes(("POST /orders", "GET /orders/{orderId}")),
         ),
         Function("ValidateOrder", "handlers.validate_order.handler"),
@@ -194,12 +223,19 @@ MANIFEST = Manifest(
             "handlers.alert_handler.handler",
             timeout=60,
             environment={
-                settings.SLACK_WEBHOOK_URL: Setting(settings.SLACK_WEBHOOK_URL),
+                settings.SLACK_WEBHOOK_SECRET_ARN: SecretArn("slack-webhook"),
                 settings.SLACK_MAX_ATTEMPTS: Setting(settings.SLACK_MAX_ATTEMPTS),
                 settings.CONSOLE_URL: Setting(settings.CONSOLE_URL),
             },
             trigger=TopicTrigger("alerts"),
             on_failure_queue="alerts-dlq",
+        ),
+    ),
+    secrets=(
+        Secret(
+            "slack-webhook",
+            description="orderflow: the Slack incoming-webhook URL alerts are posted to (https://hooks.slack.com/...)",
+            local_value_from=settings.SLACK_WEBHOOK_URL,
         ),
     ),
     substitutions={
@@ -211,4 +247,12 @@ MANIFEST = Manifest(
         "OrderQueueUrl": QueueUrl("orders"),
         "AlertTopicArn": TopicArn("alerts"),
     },
+    outputs={
+        "StateMachineArn": StateMachineArn(),
+        "LiveAliasArn": StateMachineArn(alias=LIVE_ALIAS),
+        "OrderDlqUrl": QueueUrl("orders-dlq"),
+        "AlertDlqUrl": QueueUrl("alerts-dlq"),
+        "SlackWebhookSecretArn": SecretArn("slack-webhook"),
+    },
+    live_alias=LIVE_ALIAS,
 )

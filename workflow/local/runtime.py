@@ -8,6 +8,7 @@ ASL in moto's Step Functions interpreter and our handlers in-process.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
@@ -28,21 +29,16 @@ from workflow import asl
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
 from workflow.local.lambdas import InProcessLambdas
+from workflow.local.names import STACK, STATE_MACHINE, LocalNames
 from workflow.local.poller import QueuePoller
 from workflow.manifest import (
     MANIFEST,
-    FunctionArn,
     HttpRoutes,
     Manifest,
-    Partition,
-    QueueArn,
     QueueTrigger,
-    QueueUrl,
     Ref,
     Setting,
     StateMachineArn,
-    TableName,
-    TopicArn,
     TopicTrigger,
 )
 
@@ -53,9 +49,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 
-ACCOUNT = "123456789012"
-STACK = "orderflow"
-STATE_MACHINE = f"{STACK}-orders"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
 
@@ -84,45 +77,31 @@ class LocalRuntime:
         self.lambdas: InProcessLambdas | None = None
         self.queue_urls: dict[str, str] = {}
         self.topic_arns: dict[str, str] = {}
-        self.state_machine_arn = ""
-        self._lock = threading.Lock()
+        self.names = LocalNames(self.config.region, manifest)
+        self.state_machine_arn = self.names.state_machine_arn()
+        self.aws_endpoint: str | None = None
+        self._server: Any = None
 
-    # Names: deterministic, so references resolve before the resources exist.
+    # Names: deterministic (workflow.local.names), so references resolve before the resources exist.
 
     def table_name(self, name: str) -> str:
-        return f"{STACK}-{name}"
+        return self.names.table_name(name)
 
     def function_arn(self, name: str) -> str:
-        return f"arn:aws:lambda:{self.config.region}:{ACCOUNT}:function:{name}"
+        return self.names.function_arn(name)
 
     def queue_arn(self, name: str) -> str:
-        return f"arn:aws:sqs:{self.config.region}:{ACCOUNT}:{STACK}-{name}"
-
-    def queue_url(self, name: str) -> str:
-        return f"https://sqs.{self.config.region}.amazonaws.com/{ACCOUNT}/{STACK}-{name}"
-
-    def topic_arn(self, name: str) -> str:
-        return f"arn:aws:sns:{self.config.region}:{ACCOUNT}:{STACK}-{name}"
+        return self.names.queue_arn(name)
 
     def resolve(self, ref: Ref) -> str | None:
         match ref:
-            case TableName(table):
-                return self.table_name(self.manifest.table(table).name)
-            case QueueUrl(queue):
-                return self.queue_url(self.manifest.queue(queue).name)
-            case QueueArn(queue):
-                return self.queue_arn(self.manifest.queue(queue).name)
-            case TopicArn(topic):
-                return self.topic_arn(self.manifest.topic(topic).name)
-            case FunctionArn(function):
-                return self.function_arn(self.manifest.function(function).name)
-            case StateMachineArn():
-                return f"arn:aws:states:{self.config.region}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
-            case Partition():
-                return "aws"
             case Setting(name):
                 return self.config.settings.get(name) or os.environ.get(name) or None
-        raise TypeError(f"unknown reference {ref!r}")
+            case StateMachineArn(alias=str()):
+                # moto cannot start an execution through an alias: callers start the state machine itself, whose
+                # definition is the one the alias's newest version holds (`orderflow workflow update` keeps both).
+                return self.names.state_machine_arn()
+        return self.names.resolve(ref)
 
     def resolve_setting(self, name: str) -> str | None:
         return self.resolve(Setting(name))
@@ -162,6 +141,10 @@ class LocalRuntime:
         return self
 
     def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
         for api in self._apis:
             api.stop()
         self._apis.clear()
@@ -233,10 +216,18 @@ class LocalRuntime:
                         "maxReceiveCount": queue.max_receive_count,
                     }
                 )
-            url = self.sqs.create_queue(QueueName=f"{STACK}-{queue.name}", Attributes=attributes)["QueueUrl"]
+            url = self.sqs.create_queue(QueueName=self.names.queue_name(queue.name), Attributes=attributes)["QueueUrl"]
             self.queue_urls[queue.name] = url
         for topic in self.manifest.topics:
-            self.topic_arns[topic.name] = self.sns.create_topic(Name=f"{STACK}-{topic.name}")["TopicArn"]
+            self.topic_arns[topic.name] = self.sns.create_topic(Name=self.names.topic_name(topic.name))["TopicArn"]
+        secrets = self.client("secretsmanager")
+        for secret in self.manifest.secrets:
+            secrets.create_secret(
+                Name=self.names.secret_name(secret.name),
+                Description=secret.description,
+                # Secrets Manager wants a value; anything but a URL means "not configured" to the AlertHandler.
+                SecretString=self.resolve(Setting(secret.local_value_from)) or "not-configured",
+            )
         code = _placeholder_zip()
         for function in self.manifest.functions:
             self.lambda_client.create_function(
@@ -256,12 +247,18 @@ class LocalRuntime:
                     Protocol="lambda",
                     Endpoint=self.function_arn(function.name),
                 )
-        self.state_machine_arn = self.sfn.create_state_machine(
+        created = self.sfn.create_state_machine(
             name=STATE_MACHINE,
             definition=self.compiled_definition(),
             roleArn=role,
             type="STANDARD",
-        )["stateMachineArn"]
+            publish=True,
+            versionDescription="as provisioned",
+        )
+        self.sfn.create_state_machine_alias(
+            name=self.manifest.live_alias,
+            routingConfiguration=[{"stateMachineVersionArn": created["stateMachineVersionArn"], "weight": 100}],
+        )
         for function in self.manifest.functions:
             if isinstance(function.trigger, QueueTrigger):
                 poller = QueuePoller(
@@ -321,6 +318,28 @@ class LocalRuntime:
                 raise WaitTimeout(f"order {order_id} is {seen}, not {sorted(wanted)}, after {timeout}s")
             time.sleep(delay)
             delay = min(delay * 1.5, 0.1)
+
+    def serve_aws(self, host: str = "127.0.0.1", port: int = 4566) -> str:
+        """Serve the AWS APIs of this running system (moto's server app, same state) so that CLI commands in other
+        processes act on it exactly as they would on AWS. Returns the endpoint URL; port 0 picks a free port."""
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        try:
+            server = make_server(
+                host,
+                port,
+                DomainDispatcherApplication(create_backend_app),
+                threaded=True,
+                request_handler=MotoRequestHandler,
+            )
+        except SystemExit:  # werkzeug reports a port in use on stderr and exits
+            raise OSError(errno.EADDRINUSE, f"port {port} is in use") from None
+        threading.Thread(target=server.serve_forever, name="aws-endpoint", daemon=True).start()
+        self._server = server
+        self.aws_endpoint = f"http://{host}:{server.server_port}"
+        return self.aws_endpoint
 
     def serve_api(self, host: str = "127.0.0.1", port: int = 3000) -> LocalApi:
         """Serve the HTTP API's routes (from the manifest) on a local port, like API Gateway would."""

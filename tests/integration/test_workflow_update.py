@@ -1,0 +1,119 @@
+"""Scripted workflow updates against the running local system, through its AWS endpoint, as on AWS."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.conftest import Submit, valid_order
+from workflow import cli
+from workflow.asl import compile_order_workflow
+from workflow.local.names import LocalNames
+from workflow.local.runtime import LocalRuntime
+from workflow.publish import apply_update, plan_update
+from workflow.targets import Target, TargetError, connect
+
+
+@pytest.fixture(scope="module")
+def endpoint(runtime: LocalRuntime) -> str:
+    return runtime.aws_endpoint or runtime.serve_aws(port=0)
+
+
+@pytest.fixture
+def local(endpoint: str) -> Iterator[Target]:
+    target = connect("local", endpoint_url=endpoint)
+    yield target
+    # Whatever a test published, the live alias runs the compiled workflow again afterwards.
+    restore = plan_update(target)
+    if restore.changed:
+        apply_update(target, restore, "restore after test")
+
+
+def changed_lines(diff: str, sign: str) -> list[str]:
+    return [line[1:].strip() for line in diff.splitlines() if line.startswith(sign) and not line.startswith(sign * 3)]
+
+
+def with_audit_step() -> dict[str, object]:
+    changed = copy.deepcopy(compile_order_workflow())
+    states = changed["States"]
+    states["NotifyOrder"]["Next"] = "Audited"
+    states["Audited"] = {"Type": "Pass", "Next": "Done"}
+    return changed
+
+
+def test_update_publishes_a_version_moves_live_and_new_orders_take_it(
+    runtime: LocalRuntime, local: Target, submit: Submit
+) -> None:
+    sfn = local.client("stepfunctions")
+    before = plan_update(local)
+    assert not before.changed, before.diff()
+    assert before.live_version_arn is not None
+
+    plan = plan_update(local, with_audit_step())
+    assert plan.changed
+    assert '"Audited": {' in changed_lines(plan.diff(), "+")
+    assert '"Next": "Audited",' in changed_lines(plan.diff(), "+")
+    assert '"Next": "Done",' in changed_lines(plan.diff(), "-")
+
+    result = apply_update(local, plan, "add an audit step")
+    assert result.version_arn != before.live_version_arn
+    routes = sfn.describe_state_machine_alias(stateMachineAliasArn=result.alias_arn)["routingConfiguration"]
+    assert routes == [{"stateMachineVersionArn": result.version_arn, "weight": 100}]
+    published = json.loads(sfn.describe_state_machine(stateMachineArn=result.version_arn)["definition"])
+    assert published["States"]["Audited"] == {"Type": "Pass", "Next": "Done"}
+    assert not plan_update(local, with_audit_step()).changed
+
+    accepted = submit(valid_order())
+    assert accepted["statusCode"] == 202
+    assert runtime.wait_for_execution(accepted["json"]["executionArn"])["status"] == "SUCCEEDED"
+    events = runtime.sfn.get_execution_history(executionArn=accepted["json"]["executionArn"])["events"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+    assert entered[-2:] == ["Audited", "Done"]
+
+
+def test_cli_dry_run_prints_the_diff_and_changes_nothing(
+    runtime: LocalRuntime, local: Target, endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    apply_update(local, plan_update(local, with_audit_step()), "drift the live alias")
+    live = plan_update(local).live_version_arn
+
+    assert cli.main(["workflow", "update", "--target", "local", "--endpoint-url", endpoint, "--dry-run"]) == 0
+    out = capsys.readouterr()
+    assert '"Audited": {' in changed_lines(out.out, "-")
+    assert "dry run" in out.err
+    assert plan_update(local).live_version_arn == live
+
+    assert cli.main(["workflow", "update", "--target", "local", "--endpoint-url", endpoint]) == 0
+    assert "published" in capsys.readouterr().out
+    assert not plan_update(local).changed
+
+
+# moto's CloudFormation warns that it does not model the placeholder resource; the outputs are what matter here.
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS..CloudFormation..WaitConditionHandle")
+def test_aws_target_reads_the_stack_outputs(
+    runtime: LocalRuntime, local: Target, endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The AWS code path (CloudFormation outputs, not local names), served by the local system's CloudFormation."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    outputs = LocalNames().outputs()
+    template = {
+        "Resources": {"Nothing": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    local.client("cloudformation").create_stack(StackName="orderflow-outputs-test", TemplateBody=json.dumps(template))
+
+    aws = connect("aws", stack="orderflow-outputs-test", region="us-east-1", endpoint_url=endpoint)
+    assert aws.outputs == outputs
+    assert not plan_update(aws).changed
+
+    with pytest.raises(TargetError, match="make deploy"):
+        connect("aws", stack="no-such-stack", region="us-east-1", endpoint_url=endpoint)
+
+
+def test_local_target_says_when_nothing_runs() -> None:
+    with pytest.raises(TargetError, match="orderflow up"):
+        connect("local", endpoint_url="http://127.0.0.1:9")

@@ -1,0 +1,98 @@
+"""The local system's resource names and ARNs: deterministic, so references resolve before the resources exist and
+a CLI in another process finds the running system's resources without asking it.
+
+Pure (no moto import): the CLI uses it to talk to `orderflow up` through its AWS endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflow.manifest import (
+    MANIFEST,
+    FunctionArn,
+    Manifest,
+    Partition,
+    QueueArn,
+    QueueUrl,
+    Ref,
+    SecretArn,
+    Setting,
+    StateMachineArn,
+    TableName,
+    TopicArn,
+)
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+STACK = "orderflow"
+STATE_MACHINE = f"{STACK}-orders"
+# Where `orderflow up` serves the AWS APIs (moto's server, sharing the running system's state).
+DEFAULT_AWS_ENDPOINT = "http://127.0.0.1:4566"
+
+
+@dataclass(frozen=True)
+class LocalNames:
+    region: str = REGION
+    manifest: Manifest = MANIFEST
+
+    def table_name(self, name: str) -> str:
+        return f"{STACK}-{self.manifest.table(name).name}"
+
+    def queue_name(self, name: str) -> str:
+        return f"{STACK}-{self.manifest.queue(name).name}"
+
+    def queue_arn(self, name: str) -> str:
+        return f"arn:aws:sqs:{self.region}:{ACCOUNT}:{self.queue_name(name)}"
+
+    def queue_url(self, name: str) -> str:
+        return f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT}/{self.queue_name(name)}"
+
+    def topic_name(self, name: str) -> str:
+        return f"{STACK}-{self.manifest.topic(name).name}"
+
+    def topic_arn(self, name: str) -> str:
+        return f"arn:aws:sns:{self.region}:{ACCOUNT}:{self.topic_name(name)}"
+
+    def function_arn(self, name: str) -> str:
+        return f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{self.manifest.function(name).name}"
+
+    def secret_name(self, name: str) -> str:
+        return f"{STACK}/{self.manifest.secret(name).name}"
+
+    def secret_id(self, name: str) -> str:
+        # Secrets Manager ends a secret's ARN with six random characters, so the local system refers to it by
+        # name, which every Secrets Manager call accepts wherever it takes the ARN.
+        return self.secret_name(name)
+
+    def state_machine_arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
+
+    def resolve(self, ref: Ref) -> str:
+        """Every reference but operator settings (those come from the runtime's configuration)."""
+        match ref:
+            case TableName(table):
+                return self.table_name(table)
+            case QueueUrl(queue):
+                return self.queue_url(queue)
+            case QueueArn(queue):
+                return self.queue_arn(queue)
+            case TopicArn(topic):
+                return self.topic_arn(topic)
+            case FunctionArn(function):
+                return self.function_arn(function)
+            case SecretArn(secret):
+                return self.secret_id(secret)
+            case StateMachineArn(alias=None):
+                return self.state_machine_arn()
+            case StateMachineArn(alias=alias):
+                return f"{self.state_machine_arn()}:{alias}"
+            case Partition():
+                return "aws"
+            case Setting(name):
+                raise TypeError(f"setting {name} is the runtime's configuration, not a resource name")
+        raise TypeError(f"unknown reference {ref!r}")
+
+    def outputs(self) -> dict[str, str]:
+        """The same keys the CDK stack outputs, for the local system."""
+        return {key: self.resolve(ref) for key, ref in self.manifest.all_outputs().items()}

@@ -1,0 +1,95 @@
+"""Where operator commands act: the running local system or a deployed stack on AWS, through one interface.
+
+    target = connect("local")            # `orderflow up`'s AWS endpoint (moto's server, the same state)
+    target = connect("aws")              # your AWS credentials; resources from the stack's CloudFormation outputs
+    sfn = target.client("stepfunctions")
+    target.output("StateMachineArn")
+
+Both give the same output keys (the manifest's outputs and substitutions), so a command is written once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+from workflow.local.names import DEFAULT_AWS_ENDPOINT, REGION, STACK, LocalNames
+
+TARGETS = ("local", "aws")
+ENDPOINT_ENV = "ORDERFLOW_AWS_ENDPOINT"
+STACK_ENV = "ORDERFLOW_STACK"
+_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=30)
+
+
+class TargetError(RuntimeError):
+    """The target cannot be reached or does not hold an orderflow system; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    session: boto3.Session
+    endpoint_url: str | None
+    outputs: Mapping[str, str]
+    where: str  # for messages: "the local system at http://..." / "stack orderflow in eu-west-1"
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)  # type: ignore[call-overload]
+
+    def output(self, key: str) -> str:
+        try:
+            return self.outputs[key]
+        except KeyError:
+            raise TargetError(f"{self.where} has no output {key!r} (has: {', '.join(sorted(self.outputs))})") from None
+
+
+def connect(
+    target: str,
+    *,
+    stack: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+) -> Target:
+    if target == "local":
+        return _local(endpoint_url or os.environ.get(ENDPOINT_ENV) or DEFAULT_AWS_ENDPOINT)
+    if target == "aws":
+        return _aws(stack or os.environ.get(STACK_ENV) or STACK, region, endpoint_url)
+    raise TargetError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
+
+
+def _local(endpoint_url: str) -> Target:
+    # moto accepts any credentials; fixed ones keep a developer's real AWS credentials out of local calls.
+    session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)  # noqa: S106
+    names = LocalNames(REGION)
+    local = Target("local", session, endpoint_url, names.outputs(), f"the local system at {endpoint_url}")
+    try:
+        local.client("stepfunctions").describe_state_machine(stateMachineArn=names.state_machine_arn())
+    except EndpointConnectionError:
+        raise TargetError(f"nothing answers at {endpoint_url}; is `orderflow up` (make run) running?") from None
+    except ClientError as e:
+        raise TargetError(f"{endpoint_url} answers but holds no orderflow system: {e}") from None
+    return local
+
+
+def _aws(stack: str, region: str | None, endpoint_url: str | None) -> Target:
+    session = boto3.Session(region_name=region)
+    where = f"stack {stack} in {session.region_name or 'your default region'}"
+    try:
+        cloudformation = session.client("cloudformation", endpoint_url=endpoint_url, config=_CONFIG)
+        described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    except NoCredentialsError:
+        raise TargetError("no AWS credentials found (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID)") from None
+    except ClientError as e:
+        raise TargetError(
+            f"cannot read {where}: {e.response['Error'].get('Message', e)}; deploy it with `make deploy`"
+        ) from None
+    except BotoCoreError as e:
+        raise TargetError(f"cannot read {where}: {e}") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    return Target("aws", session, endpoint_url, outputs, where)
