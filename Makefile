@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The CDK CLI, from the npm registry, only for deploy/diff/destroy (synth is plain Python).
+CDK := npx --yes aws-cdk@2.1148.1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration golden graph clean
+.PHONY: run test lint typecheck unit integration infra golden graph synth deploy diff destroy clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
@@ -20,7 +23,7 @@ $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
 	  fi; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,infra]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -42,6 +45,24 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest -q tests/integration
 
+infra: $(STAMP)
+	$(BIN)/pytest -q tests/infra
+
+# The CloudFormation template, offline: no AWS credentials, no network. Context: ORDERFLOW_CONTEXT='{"workflowType":"EXPRESS"}'.
+synth: $(STAMP)
+	$(BIN)/python infra/app.py
+	@echo "wrote cdk.out/orderflow.template.json"
+
+# These need AWS credentials (and `cdk bootstrap` once per account/region); see infra/README.md.
+deploy: $(STAMP)
+	$(CDK) deploy orderflow --require-approval broadening
+
+diff: $(STAMP)
+	$(CDK) diff orderflow
+
+destroy: $(STAMP)
+	$(CDK) destroy orderflow
+
 # Rewrite the golden ASL after an intended change to the workflow; review the diff before committing it.
 golden: $(STAMP)
 	$(BIN)/orderflow asl > workflow/golden/order_workflow.asl.json
@@ -54,4 +75,4 @@ graph: $(STAMP)
 	$(BIN)/orderflow graph --out docs/order_workflow.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info cdk.out build

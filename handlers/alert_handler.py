@@ -1,4 +1,5 @@
-"""AlertHandler: subscribed to the alert topic. Logs each alert as one structured line and posts it to Slack.
+"""AlertHandler: subscribed to the alert topic. Logs each alert (a failed order, or a CloudWatch alarm changing
+state) as one structured line and posts it to Slack.
 
 The webhook URL lives in Secrets Manager (SLACK_WEBHOOK_SECRET_ARN), read through Powertools' cached parameters
 so a rotated URL is picked up within minutes and never appears in the template, the environment or the logs. A
@@ -14,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools.utilities import parameters
 
 from handlers import observability, settings
-from handlers.alerts import Alert, execution_link, slack_message
+from handlers.alerts import AlarmNotice, Alert, alarm_slack_message, execution_link, parse_notification, slack_message
 from handlers.slack import SlackWebhook
 
 SECRET_MAX_AGE_SECONDS = 300
@@ -38,11 +39,18 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     delivered = 0
     webhook = slack() if records else None
     for record in records:
-        alert = Alert.from_message(record["Sns"]["Message"])
-        observability.append(order_id=alert.order_id, correlation_id=alert.correlation_id)
-        observability.logger.error("ORDER FAILED", extra=alert.to_log())
+        notification = parse_notification(record["Sns"]["Message"])
+        match notification:
+            case Alert():
+                observability.append(order_id=notification.order_id, correlation_id=notification.correlation_id)
+                observability.logger.error("ORDER FAILED", extra=notification.to_log())
+                message = slack_message(notification, execution_link(notification.execution_arn, link_template))
+            case AlarmNotice():
+                level = observability.logger.error if notification.state == "ALARM" else observability.logger.info
+                level(f"ALARM {notification.name} is {notification.state}", extra=notification.to_log())
+                message = alarm_slack_message(notification)
         if webhook is not None:
-            attempts = webhook.post(slack_message(alert, execution_link(alert.execution_arn, link_template)))
+            attempts = webhook.post(message)
             observability.logger.info("alert posted to Slack", extra={"attempts": attempts})
             delivered += 1
     return {"alerts": len(records), "slack": delivered}

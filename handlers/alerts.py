@@ -1,4 +1,5 @@
-"""Alerts: the structured message the workflow publishes on failure, and how it reads in Slack (Block Kit)."""
+"""Alerts: the structured message the workflow publishes on failure, CloudWatch alarm notifications (the stack's
+alarms notify the same topic), and how both read in Slack (Block Kit)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ class Alert:
         data = json.loads(message)
         if not isinstance(data, dict):
             raise ValueError("an alert must be a JSON object")
+        return cls.from_data(data)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Alert:
         return cls(
             order_id=str(data.get("orderId") or "unknown"),
             failed_state=str(data.get("failedState") or "unknown"),
@@ -47,6 +52,70 @@ class Alert:
             "execution_arn": self.execution_arn,
             "failed_at": self.at,
         }
+
+
+@dataclass(frozen=True)
+class AlarmNotice:
+    """A CloudWatch alarm's state change, as CloudWatch publishes it to SNS."""
+
+    name: str
+    description: str
+    state: str  # ALARM, OK, INSUFFICIENT_DATA
+    previous_state: str
+    reason: str
+    at: str
+    region: str
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> AlarmNotice:
+        return cls(
+            name=str(data.get("AlarmName") or "unknown"),
+            description=str(data.get("AlarmDescription") or ""),
+            state=str(data.get("NewStateValue") or "unknown"),
+            previous_state=str(data.get("OldStateValue") or "unknown"),
+            reason=str(data.get("NewStateReason") or ""),
+            at=str(data.get("StateChangeTime") or ""),
+            region=str(data.get("Region") or ""),
+        )
+
+    def to_log(self) -> dict[str, str]:
+        return {
+            "alarm": self.name,
+            "alarm_state": self.state,
+            "previous_state": self.previous_state,
+            "reason": self.reason,
+            "changed_at": self.at,
+        }
+
+
+def parse_notification(message: str) -> Alert | AlarmNotice:
+    """What arrived on the alert topic: a failed order from the workflow, or an alarm from CloudWatch."""
+    data = json.loads(message)
+    if not isinstance(data, dict):
+        raise ValueError("an alert must be a JSON object")
+    if "AlarmName" in data and "NewStateValue" in data:
+        return AlarmNotice.from_data(data)
+    return Alert.from_data(data)
+
+
+def alarm_slack_message(notice: AlarmNotice) -> dict[str, Any]:
+    icon = ":rotating_light:" if notice.state == "ALARM" else ":white_check_mark:"
+    reason = notice.reason if len(notice.reason) <= MAX_CAUSE else notice.reason[:MAX_CAUSE] + "…"
+    return {
+        "text": f"{notice.state}: {notice.name} - {notice.description}",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": f"{notice.state}: {notice.name}"[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{icon} {notice.description or notice.name}"}},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*Was*\n{notice.previous_state}"},
+                    {"type": "mrkdwn", "text": f"*When*\n{notice.at or '-'}"},
+                ],
+            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n```{reason or 'no reason given'}```"}},
+        ],
+    }
 
 
 def readable_cause(cause: Any) -> str:

@@ -181,5 +181,8 @@ class OrdersApi:
         return body
 
     def execution_arn(self, order_id: str) -> str:
-        prefix, _, name = self.state_machine_arn.rpartition(":stateMachine:")
+        # Executions started through an alias or a version (`...:stateMachine:name:live`) belong to the state
+        # machine itself: `...:execution:name:<execution name>`.
+        prefix, _, qualified = self.state_machine_arn.rpartition(":stateMachine:")
+        name = qualified.split(":", 1)[0]
         return f"{prefix}:execution:{name}:{order_id}"

@@ -41,3 +41,24 @@ def test_slack_down_parks_the_alert_in_the_dlq(runtime: LocalRuntime, submit: Su
     assert json.loads(record["requestPayload"]["Records"][0]["Sns"]["Message"])["orderId"] == order_id
     assert webhook.for_order(order_id) == []
     runtime.sqs.delete_message(QueueUrl=runtime.queue_urls["alerts-dlq"], ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_a_cloudwatch_alarm_on_the_alert_topic_reaches_slack(runtime: LocalRuntime, webhook: WebhookReceiver) -> None:
+    """On AWS the stack's alarms notify the alert topic; the AlertHandler posts them as alarms, not as orders."""
+    alarm = {
+        "AlarmName": "orderflow-OrderDlqNotEmptyAlarm-test",
+        "AlarmDescription": "orderflow: orders are parked in the order DLQ",
+        "NewStateValue": "ALARM",
+        "OldStateValue": "OK",
+        "NewStateReason": "Threshold Crossed: 1 datapoint [3.0] was greater than or equal to the threshold (1.0).",
+        "StateChangeTime": "2026-11-26T12:00:00.000+0000",
+        "Region": "US East (N. Virginia)",
+    }
+    runtime.sns.publish(TopicArn=runtime.topic_arns["alerts"], Message=json.dumps(alarm))
+
+    def posted() -> list[dict[str, Any]]:
+        return [m for m in webhook.received if "OrderDlqNotEmptyAlarm-test" in m.get("text", "")]
+
+    messages = eventually(posted, what="the alarm in Slack")
+    assert messages[0]["text"].startswith("ALARM: orderflow-OrderDlqNotEmptyAlarm-test")
+    assert "Threshold Crossed" in json.dumps(messages[0]["blocks"])

@@ -30,3 +30,15 @@ def test_bad_base64_body_is_a_400() -> None:
     with pytest.raises(BadRequest) as caught:
         Request.from_event({"body": "!!!", "isBase64Encoded": True})
     assert caught.value.status == 400
+
+
+def test_execution_arn_of_an_order_started_through_the_live_alias() -> None:
+    from typing import Any, cast
+
+    from handlers.orders_api import OrdersApi
+
+    machine = "arn:aws:states:eu-west-1:111122223333:stateMachine:orderflow-orders"
+    expected = "arn:aws:states:eu-west-1:111122223333:execution:orderflow-orders:ord_1"
+    for started_through in (machine, f"{machine}:live", f"{machine}:7"):
+        api = OrdersApi(sfn=cast(Any, None), store=cast(Any, None), state_machine_arn=started_through)
+        assert api.execution_arn("ord_1") == expected

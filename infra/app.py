@@ -1,0 +1,70 @@
+"""Synthesize the orderflow stack: `python infra/app.py` (offline, no credentials) or through `cdk deploy`.
+
+CDK context (cdk.json, or `-c key=value` on the cdk command line, or ORDERFLOW_CONTEXT for plain synth): see
+infra/README.md. cdk-nag's AwsSolutions checks run on every synth; an unacknowledged finding fails it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+# `python infra/app.py` runs this file as a script: make the repository's packages importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from infra.nag import acknowledge
+from infra.stack import OrderflowStack, StackSettings
+
+STACK_NAME = "orderflow"
+
+# Feature flags this app was written against (what `cdk init` would put in cdk.json), fixed here so that a plain
+# `python infra/app.py` synthesizes the same template as the CDK CLI.
+FEATURE_FLAGS: dict[str, Any] = {
+    "@aws-cdk/aws-iam:minimizePolicies": True,
+    "@aws-cdk/core:checkSecretUsage": True,
+    "@aws-cdk/core:target-partitions": ["aws", "aws-cn"],
+    "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
+    "@aws-cdk/aws-lambda:recognizeVersionProps": True,
+    "@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption": True,
+    "@aws-cdk/aws-stepfunctions-tasks:useNewS3UriParametersForBedrockInvokeModelTask": True,
+    "@aws-cdk/aws-kms:applyImportedAliasPermissionsToPrincipal": True,
+    "@aws-cdk/aws-iam:standardizedServicePrincipals": True,
+}
+
+
+def new_app(outdir: str | None = None, context: dict[str, Any] | None = None, *, nag: bool = True) -> cdk.App:
+    app = cdk.App(outdir=outdir, context={**FEATURE_FLAGS, **(context or {})})
+    cdk.Tags.of(app).add("project", "orderflow")
+    if nag:
+        cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app
+
+
+def add_stack(app: cdk.App, name: str = STACK_NAME, settings: StackSettings | None = None) -> OrderflowStack:
+    stack = OrderflowStack(
+        app,
+        name,
+        settings=settings or StackSettings.from_context(app.node),
+        description="orderflow: event-driven order processing (API Gateway, Step Functions, Lambda, SQS, SNS)",
+        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
+    )
+    acknowledge(stack)
+    return stack
+
+
+def main() -> None:
+    # The CDK CLI passes its context (cdk.json, -c) in CDK_CONTEXT_JSON, which cdk.App reads itself.
+    extra = json.loads(os.environ.get("ORDERFLOW_CONTEXT") or "{}")
+    app = new_app(outdir=os.environ.get("CDK_OUTDIR") or "cdk.out", context=extra)
+    add_stack(app)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""What each function and the state machine may do, and on which resource: the least-privilege table infra/ builds
+IAM statements from. Resources are named as in the manifest; actions are exactly the calls the code makes.
+
+Lambda's own logging and X-Ray permissions are added by the stack per function (its log group; X-Ray has no
+resource-level permissions). Triggers (SQS event source, SNS subscription, API integration) grant themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Access:
+    # "table:<name>", "queue:<name>", "topic:<name>", "secret:<name>", "function:<name>",
+    # "state-machine-alias", "executions" (of the state machine)
+    resource: str
+    actions: tuple[str, ...]
+
+
+FUNCTIONS: dict[str, tuple[Access, ...]] = {
+    # POST starts an execution through the live alias; a replayed key reads the first execution; GET reads the
+    # order or, before CreateOrder ran, its execution.
+    "StartWorkflow": (
+        Access("state-machine-alias", ("states:StartExecution",)),
+        Access("executions", ("states:DescribeExecution",)),
+        Access("table:orders", ("dynamodb:GetItem",)),
+    ),
+    "ValidateOrder": (),
+    # One transaction puts the idempotency lock and the order; a cancelled one reads the order to replay it.
+    "CreateOrder": (
+        Access("table:idempotency", ("dynamodb:PutItem",)),
+        Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem")),
+    ),
+    "NotifyOrder": (Access("topic:order-events", ("sns:Publish",)),),
+    "ProcessOrderWorker": (Access("table:orders", ("dynamodb:GetItem", "dynamodb:UpdateItem")),),
+    "AlertHandler": (Access("secret:slack-webhook", ("secretsmanager:GetSecretValue",)),),
+}
+
+# The state machine invokes its three functions and writes the order, the queue and the alert topic.
+STATE_MACHINE: tuple[Access, ...] = (
+    Access("function:ValidateOrder", ("lambda:InvokeFunction",)),
+    Access("function:CreateOrder", ("lambda:InvokeFunction",)),
+    Access("function:NotifyOrder", ("lambda:InvokeFunction",)),
+    Access("table:orders", ("dynamodb:UpdateItem",)),
+    Access("queue:orders", ("sqs:SendMessage",)),
+    Access("topic:alerts", ("sns:Publish",)),
+)

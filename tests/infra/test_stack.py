@@ -1,0 +1,369 @@
+"""The synthesized stack: every resource of the flow, its settings, least privilege, cdk-nag and cfn-lint."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra import permissions
+from infra.stack import POWERTOOLS_LAYER_PARAMETER, StackSettings
+from tests.infra.conftest import Synth, one, resources
+from workflow import asl
+from workflow.manifest import MANIFEST, QueueTrigger, TopicTrigger
+
+# Actions AWS offers no resource-level permissions for (the only ones allowed on Resource "*").
+NO_RESOURCE_LEVEL = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+
+
+def statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
+    found = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        roles = [r["Ref"] for r in policy["Properties"]["Roles"]]
+        if any(r.startswith(role_prefix) for r in roles):
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    assert found, f"no policy for {role_prefix}"
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_function_is_arm64_python_with_tracing_the_layer_and_its_own_log_group(synth: Synth) -> None:
+    functions = resources(synth.standard, "AWS::Lambda::Function")
+    assert len(functions) == len(MANIFEST.functions)
+    handlers = sorted(f["Properties"]["Handler"] for f in functions.values())
+    assert handlers == sorted(f.handler for f in MANIFEST.functions)
+    parameters = synth.standard["Parameters"]
+    for function in functions.values():
+        props = function["Properties"]
+        assert props["Runtime"] in {"python3.13", "python3.14"}
+        assert props["Architectures"] == ["arm64"]
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        (layer,) = props["Layers"]
+        assert parameters[layer["Ref"]]["Default"] == POWERTOOLS_LAYER_PARAMETER
+        assert "Ref" in props["LoggingConfig"]["LogGroup"]
+        assert "FunctionName" not in props  # CloudFormation names it
+    for group in resources(synth.standard, "AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] == 30
+    for group in resources(synth.express, "AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] == 90
+
+
+def test_lambda_package_is_the_handlers_package_alone(synth: Synth) -> None:
+    code = next(iter(resources(synth.standard, "AWS::Lambda::Function").values()))["Properties"]["Code"]
+    asset = synth.outdir / f"asset.{code['S3Key'].removesuffix('.zip')}"
+    files = sorted(p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file())
+    assert files, "empty Lambda package"
+    assert all(f.startswith("handlers/") and f.endswith(".py") for f in files), files
+    assert "handlers/alert_handler.py" in files
+
+
+def test_tables_are_on_demand_encrypted_recoverable_and_the_lock_expires(synth: Synth) -> None:
+    template = Template.from_json(synth.standard)
+    template.resource_count_is("AWS::DynamoDB::Table", 2)
+    for table in MANIFEST.tables:
+        template.has_resource_properties(
+            "AWS::DynamoDB::Table",
+            {
+                "KeySchema": [{"AttributeName": table.partition_key, "KeyType": "HASH"}],
+                "BillingMode": "PAY_PER_REQUEST",
+                "SSESpecification": {"SSEEnabled": True},
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "TimeToLiveSpecification": (
+                    {"AttributeName": table.ttl_attribute, "Enabled": True} if table.ttl_attribute else Match.absent()
+                ),
+            },
+        )
+
+
+def test_queues_dlq_visibility_and_partial_batch_responses(synth: Synth) -> None:
+    queues = resources(synth.standard, "AWS::SQS::Queue")
+    assert len(queues) == len(MANIFEST.queues)
+    assert all(q["Properties"]["SqsManagedSseEnabled"] for q in queues.values())
+    (worker,) = [f for f in MANIFEST.functions if isinstance(f.trigger, QueueTrigger)]
+    with_dlq = [q["Properties"] for q in queues.values() if "RedrivePolicy" in q["Properties"]]
+    assert len(with_dlq) == 1
+    assert with_dlq[0]["VisibilityTimeout"] >= 6 * worker.timeout
+    assert with_dlq[0]["RedrivePolicy"]["maxReceiveCount"] == MANIFEST.queue("orders").max_receive_count
+    mapping = one(synth.standard, "AWS::Lambda::EventSourceMapping")
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == 10
+    # Every queue refuses plain HTTP.
+    for policy in resources(synth.standard, "AWS::SQS::QueuePolicy").values():
+        denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
+
+
+def test_alert_path_topic_subscription_failure_destination_and_emails(synth: Synth) -> None:
+    topics = resources(synth.standard, "AWS::SNS::Topic")
+    assert len(topics) == len(MANIFEST.topics)
+    assert all("KmsMasterKeyId" in t["Properties"] for t in topics.values())
+    (alert_function,) = [f for f in MANIFEST.functions if isinstance(f.trigger, TopicTrigger)]
+    invoke = one(synth.standard, "AWS::Lambda::EventInvokeConfig")
+    assert invoke["MaximumRetryAttempts"] == alert_function.async_retries
+    assert "OnFailure" in invoke["DestinationConfig"]
+    subscription = one(synth.standard, "AWS::SNS::Subscription")
+    assert subscription["Protocol"] == "lambda"
+    assert "deadLetterTargetArn" in subscription["RedrivePolicy"]
+    emails = [s["Properties"] for s in resources(synth.express, "AWS::SNS::Subscription").values()]
+    assert {"Protocol": "email", "Endpoint": "oncall@example.com"}.items() <= next(
+        s for s in emails if s["Protocol"] == "email"
+    ).items()
+
+
+def test_the_slack_webhook_is_a_secret_never_a_value_in_the_template(synth: Synth) -> None:
+    secret = one(synth.standard, "AWS::SecretsManager::Secret")
+    assert "SecretString" not in secret
+    assert "GenerateSecretString" in secret
+    text = json.dumps(synth.standard)
+    assert "hooks.slack.com/services" not in text
+    handler = next(
+        f["Properties"]
+        for f in resources(synth.standard, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "handlers.alert_handler.handler"
+    )
+    assert "SLACK_WEBHOOK_SECRET_ARN" in handler["Environment"]["Variables"]
+    assert "SLACK_WEBHOOK_URL" not in handler["Environment"]["Variables"]
+
+
+def test_state_machine_from_the_compiled_asl_with_every_placeholder_substituted(synth: Synth) -> None:
+    machine = one(synth.standard, "AWS::StepFunctions::StateMachine")
+    assert machine["StateMachineType"] == "STANDARD"
+    parts = machine["DefinitionString"]["Fn::Join"][1]
+    text = "".join(p if isinstance(p, str) else "arn-partition" for p in parts)
+    substituted = asl.PLACEHOLDER.sub(lambda m: f"<{m.group(1)}>", text)
+    definition = json.loads(substituted)
+    compiled = asl.compile_order_workflow()
+    assert definition["States"].keys() == compiled["States"].keys()
+    left = set(asl.PLACEHOLDER.findall(text))
+    assert left == set(machine["DefinitionSubstitutions"]), "placeholders and substitutions differ"
+    assert left | {"Partition"} == asl.placeholders(compiled)
+    assert {"Ref": "AWS::Partition"} in parts
+    assert machine["LoggingConfiguration"]["Level"] == "ALL"
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+
+
+def test_live_alias_routes_to_the_published_version_and_the_api_starts_through_it(synth: Synth) -> None:
+    version_name, version = next(iter(resources(synth.standard, "AWS::StepFunctions::StateMachineVersion").items()))
+    assert version["DeletionPolicy"] == "Retain"
+    assert "StateMachineRevisionId" in version["Properties"]
+    alias_name, alias = next(iter(resources(synth.standard, "AWS::StepFunctions::StateMachineAlias").items()))
+    assert alias["Properties"]["Name"] == MANIFEST.live_alias
+    assert alias["Properties"]["RoutingConfiguration"] == [
+        {"StateMachineVersionArn": {"Fn::GetAtt": [version_name, "Arn"]}, "Weight": 100}
+    ]
+    start = next(
+        f["Properties"]
+        for f in resources(synth.standard, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "handlers.start_workflow.handler"
+    )
+    assert start["Environment"]["Variables"]["STATE_MACHINE_ARN"] == {"Fn::GetAtt": [alias_name, "Arn"]}
+
+
+def test_express_switch_logs_errors_only_with_their_data(synth: Synth) -> None:
+    machine = one(synth.express, "AWS::StepFunctions::StateMachine")
+    assert machine["StateMachineType"] == "EXPRESS"
+    assert machine["LoggingConfiguration"]["Level"] == "ERROR"
+    assert machine["LoggingConfiguration"]["IncludeExecutionData"] is True
+
+
+def test_api_routes_iam_by_default_jwt_when_configured_throttled_and_logged(synth: Synth) -> None:
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in resources(synth.standard, "AWS::ApiGatewayV2::Route").values()
+    }
+    expected = {
+        route for f in MANIFEST.functions if f.trigger and hasattr(f.trigger, "routes") for route in f.trigger.routes
+    }
+    assert set(routes) == expected
+    assert {r["AuthorizationType"] for r in routes.values()} == {"AWS_IAM"}
+    express_routes = resources(synth.express, "AWS::ApiGatewayV2::Route").values()
+    assert {r["Properties"]["AuthorizationType"] for r in express_routes} == {"JWT"}
+    authorizer = one(synth.express, "AWS::ApiGatewayV2::Authorizer")
+    assert authorizer["JwtConfiguration"] == {"Audience": ["orders-api"], "Issuer": "https://issuer.example.com/"}
+    stage = one(synth.standard, "AWS::ApiGatewayV2::Stage")
+    assert stage["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50}
+    assert "DestinationArn" in stage["AccessLogSettings"]
+    assert "$context.status" in stage["AccessLogSettings"]["Format"]
+
+
+def test_alarms_notify_the_alert_topic_and_one_dashboard(synth: Synth) -> None:
+    alarms = resources(synth.standard, "AWS::CloudWatch::Alarm")
+    names = {re.sub(r"Alarm[0-9A-F]{8}$", "", name) for name in alarms}
+    expected = {
+        "OrderDlqNotEmpty",
+        "AlertDlqNotEmpty",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionsThrottled",
+        "Api5xx",
+    }
+    expected |= {f"{f.name}{kind}" for f in MANIFEST.functions for kind in ("Errors", "Throttles")}
+    assert names == expected
+    alert_topic = next(n for n in resources(synth.standard, "AWS::SNS::Topic") if n.startswith("AlertsTopic"))
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": alert_topic}]
+    assert len(resources(synth.standard, "AWS::CloudWatch::Dashboard")) == 1
+
+
+def test_least_privilege_no_wildcard_but_where_aws_has_no_resource_level_permission(synth: Synth) -> None:
+    for policy in resources(synth.standard, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = set(as_list(statement["Action"]))
+            assert not any(a == "*" or a.endswith(":*") for a in actions), statement
+            if "*" in as_list(statement["Resource"]):
+                assert actions <= NO_RESOURCE_LEVEL, statement
+
+
+def test_function_permissions_are_exactly_the_table(synth: Synth) -> None:
+    implied = {  # what triggers and logging add on top of infra/permissions.py
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+    }
+    consume = {
+        "sqs:ReceiveMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueUrl",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    }
+    for name, accesses in permissions.FUNCTIONS.items():
+        granted = {a for s in statements(synth.standard, f"{name}Role") for a in as_list(s["Action"])}
+        wanted = {a for access in accesses for a in access.actions}
+        extra = granted - wanted - implied
+        if name == "ProcessOrderWorker":
+            extra -= consume
+        if name == "AlertHandler":
+            extra -= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "secretsmanager:DescribeSecret"}
+        assert wanted <= granted, f"{name} lacks {wanted - granted}"
+        assert not extra, f"{name} has more than it uses: {extra}"
+
+
+def test_state_machine_may_do_exactly_what_its_tasks_do() -> None:
+    """Each Task of the compiled ASL implies one permission; the table must hold exactly those."""
+    service_action = {
+        "lambda:invoke": "lambda:InvokeFunction",
+        "dynamodb:updateItem": "dynamodb:UpdateItem",
+        "sqs:sendMessage": "sqs:SendMessage",
+        "sns:publish": "sns:Publish",
+    }
+    resource_of = dict(MANIFEST.substitutions)
+    needed: set[tuple[str, str]] = set()
+    for state in asl.compile_order_workflow()["States"].values():
+        if state["Type"] != "Task":
+            continue
+        integration = state["Resource"].split(":::", 1)[1]
+        action = service_action[integration]
+        params = state["Parameters"]
+        placeholder = next(
+            asl.PLACEHOLDER.fullmatch(v).group(1)  # type: ignore[union-attr]
+            for k, v in params.items()
+            if k in {"FunctionName", "TableName", "QueueUrl", "TopicArn"} and isinstance(v, str)
+        )
+        ref = resource_of[placeholder]
+        kind = type(ref).__name__
+        target = {
+            "FunctionArn": lambda r: f"function:{r.function}",
+            "TableName": lambda r: f"table:{r.table}",
+            "QueueUrl": lambda r: f"queue:{r.queue}",
+            "TopicArn": lambda r: f"topic:{r.topic}",
+        }[kind](ref)
+        needed.add((target, action))
+    table = {(a.resource, action) for a in permissions.STATE_MACHINE for action in a.actions}
+    assert table == needed
+
+
+def test_state_machine_invokes_only_its_three_functions_unqualified(synth: Synth) -> None:
+    invoke = [
+        s for s in statements(synth.standard, "StateMachineRole") if "lambda:InvokeFunction" in as_list(s["Action"])
+    ]
+    resources_ = [r for s in invoke for r in as_list(s["Resource"])]
+    assert len(resources_) == 3
+    assert all(set(r) == {"Fn::GetAtt"} and r["Fn::GetAtt"][1] == "Arn" for r in resources_), resources_
+
+
+def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
+    templates = [str(synth.outdir / f"{name}.template.json") for name in ("orderflow", "orderflow-express")]
+    # W3005 (a DependsOn already implied by a GetAtt) is how CDK writes every role/function pair.
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--format",
+            "parseable",
+            "--ignore-checks",
+            "W3005",
+            "--",
+            *templates,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cdk_nag_report_is_clean(synth: Synth) -> None:
+    report = json.loads((synth.outdir / "validation-report.json").read_text())
+    assert report["pluginReports"] == [] or all(not r.get("violations") for r in report["pluginReports"]), json.dumps(
+        report, indent=2
+    )[:4000]
+
+
+def test_settings_refuse_nonsense() -> None:
+    with pytest.raises(ValueError, match="workflowType"):
+        StackSettings(workflow_type="SOMETIMES")
+    with pytest.raises(ValueError, match="oidcAudience"):
+        StackSettings(oidc_issuer="https://issuer.example.com/")
+
+
+def test_make_synth_is_plain_python_offline(tmp_path: Path) -> None:
+    """What `make synth` runs, with no credentials and no network needed."""
+    env = {
+        # No AWS credentials or configuration: synth must not need them.
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "CDK_OUTDIR": str(tmp_path / "out"),
+        "ORDERFLOW_CONTEXT": json.dumps({"workflowType": "EXPRESS"}),
+    }
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, str(repo / "infra" / "app.py")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    template = json.loads((tmp_path / "out" / "orderflow.template.json").read_text())
+    assert one(template, "AWS::StepFunctions::StateMachine")["StateMachineType"] == "EXPRESS"
