@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -285,14 +286,10 @@ def validate_idempotency_key(key: str | None) -> str:
     return key
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8")).digest()
-
-
-def order_id_for_key(idempotency_key: str) -> str:
-    """A stable order id for an idempotency key: the same key always names the same order and execution."""
-    encoded = base64.b32encode(_digest(idempotency_key)).decode("ascii").lower().rstrip("=")
-    return f"ord_{encoded[:26]}"
+def new_order_id() -> str:
+    """A fresh order id: 130 random bits in 26 base32 characters. The API reserves one per Idempotency-Key window
+    (workflow: the execution is named after it), so a key reused after its 24 hours names a new order."""
+    return "ord_" + base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()[:26]
 
 
 def request_hash(payload: Any) -> str:

@@ -1,4 +1,4 @@
-"""The DynamoDB adapter for orders and idempotency locks.
+"""The DynamoDB adapter for orders and the Idempotency-Key locks that reserve their ids.
 
 botocore errors become domain errors here (throttling -> OrderStoreUnavailable, a lock held by another request ->
 IdempotencyConflictError), so the workflow's Retry/Catch can match on class names.
@@ -87,13 +87,53 @@ class OrdersStore:
         self._locks = idempotency_table
         self._lock_ttl = lock_ttl
 
-    def create(self, new: NewOrder, now: datetime) -> tuple[dict[str, Any], bool]:
-        """Write the order and its idempotency lock in one transaction.
+    def reserve(self, idempotency_key: str, request_hash: str, order_id: str, now: datetime) -> str:
+        """Reserve the order id for an Idempotency-Key for 24 hours; returns the id the key names.
 
-        Returns (order, created). A retried or redelivered call with the same key and body returns the existing
-        order with created=False; the same key with another body raises IdempotencyConflictError.
+        The first request of a window puts the lock with `order_id`; any later request in the window (a retry after
+        a crash, a concurrent duplicate) gets the id already reserved, so it starts the same execution. A key past
+        its expiry counts as free even while TTL has not deleted it yet. The same key with another body raises
+        IdempotencyConflictError.
         """
-        expires_at = int((now + self._lock_ttl).timestamp())
+        lock = {
+            "idempotencyKey": idempotency_key,
+            "orderId": order_id,
+            "requestHash": request_hash,
+            "createdAt": iso(now),
+            "expiresAt": int((now + self._lock_ttl).timestamp()),
+        }
+        try:
+            self._client.put_item(
+                TableName=self._locks,
+                Item=to_item(lock),
+                ConditionExpression="attribute_not_exists(idempotencyKey) OR expiresAt < :now",
+                ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+            )
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise _store_error(e, "reserve idempotency key") from e
+        else:
+            return order_id
+        try:
+            response = self._client.get_item(
+                TableName=self._locks, Key={"idempotencyKey": {"S": idempotency_key}}, ConsistentRead=True
+            )
+        except ClientError as e:
+            raise _store_error(e, "read idempotency key") from e
+        held = from_item(response.get("Item") or {})
+        if not held:
+            # Deleted between the two calls (only an operator does that): the caller may simply retry.
+            raise OrderStoreUnavailable("the idempotency lock vanished while being read; retry")
+        if held.get("requestHash") != request_hash:
+            raise IdempotencyConflictError(
+                f"idempotency key is already used by another request (order {held.get('orderId')})"
+            )
+        return str(held["orderId"])
+
+    def create(self, new: NewOrder, now: datetime) -> tuple[dict[str, Any], bool]:
+        """Write the order once: a conditional put, so a retried or redelivered call (Standard retries, Express's
+        at-least-once) returns the existing order with created=False instead of writing it twice.
+        """
         record = {
             "orderId": new.order_id,
             "status": OrderStatus.CREATED.value,
@@ -114,44 +154,23 @@ class OrdersStore:
                 {"status": OrderStatus.CREATED.value, "at": iso(now)},
             ],
         }
-        lock = {
-            "idempotencyKey": new.idempotency_key,
-            "orderId": new.order_id,
-            "requestHash": new.request_hash,
-            "createdAt": iso(now),
-            "expiresAt": expires_at,
-        }
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._locks,
-                            "Item": to_item(lock),
-                            "ConditionExpression": "attribute_not_exists(idempotencyKey) OR expiresAt < :now",
-                            "ExpressionAttributeValues": {":now": {"N": str(int(now.timestamp()))}},
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._orders,
-                            "Item": to_item(record),
-                            "ConditionExpression": "attribute_not_exists(orderId)",
-                        }
-                    },
-                ]
+            self._client.put_item(
+                TableName=self._orders,
+                Item=to_item(record),
+                ConditionExpression="attribute_not_exists(orderId)",
             )
         except ClientError as e:
-            if e.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise _store_error(e, "create order") from e
             return self._existing(new), False
         return _plain(record), True
 
     def _existing(self, new: NewOrder) -> dict[str, Any]:
-        """The transaction was cancelled: this key (or this order id) is taken. Same request -> replay it."""
+        """The order is already written: the same request again -> return it; anything else is a conflict."""
         existing = self.get(new.order_id)
         if existing is None or existing.get("requestHash") != new.request_hash:
-            raise IdempotencyConflictError(f"idempotency key is already used by another request (order {new.order_id})")
+            raise IdempotencyConflictError(f"order {new.order_id} already exists for another request")
         return existing
 
     def get(self, order_id: str) -> dict[str, Any] | None:

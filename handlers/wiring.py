@@ -26,11 +26,14 @@ def dynamodb() -> DynamoDBClient:
     return boto3.client("dynamodb", config=CLIENT_CONFIG)
 
 
+def idempotency_ttl_seconds() -> int:
+    return int(settings.optional(settings.IDEMPOTENCY_TTL_SECONDS) or 24 * 3600)
+
+
 def orders_store() -> OrdersStore:
-    ttl = int(settings.optional(settings.IDEMPOTENCY_TTL_SECONDS) or 24 * 3600)
     return OrdersStore(
         dynamodb(),
         orders_table=settings.require(settings.ORDERS_TABLE),
         idempotency_table=settings.require(settings.IDEMPOTENCY_TABLE),
-        lock_ttl=timedelta(seconds=ttl),
+        lock_ttl=timedelta(seconds=idempotency_ttl_seconds()),
     )

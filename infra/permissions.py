@@ -19,19 +19,21 @@ class Access:
 
 
 FUNCTIONS: dict[str, tuple[Access, ...]] = {
-    # POST starts an execution through the live alias; a replayed key reads the first execution; GET reads the
-    # order or, before CreateOrder ran, its execution.
+    # POST records the request (Powertools idempotency: put, read, complete or release the record), reserves the
+    # key's order id and starts the execution through the live alias; a replay reads the first execution; GET
+    # reads the order or, before CreateOrder ran, its execution.
     "StartWorkflow": (
+        Access(
+            "table:requests", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+        ),
+        Access("table:idempotency", ("dynamodb:PutItem", "dynamodb:GetItem")),
         Access("state-machine-alias", ("states:StartExecution",)),
         Access("executions", ("states:DescribeExecution",)),
         Access("table:orders", ("dynamodb:GetItem",)),
     ),
     "ValidateOrder": (),
-    # One transaction puts the idempotency lock and the order; a cancelled one reads the order to replay it.
-    "CreateOrder": (
-        Access("table:idempotency", ("dynamodb:PutItem",)),
-        Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem")),
-    ),
+    # A conditional put of the order; when it exists already, a read to replay it.
+    "CreateOrder": (Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem")),),
     "NotifyOrder": (Access("topic:order-events", ("sns:Publish",)),),
     "ProcessOrderWorker": (Access("table:orders", ("dynamodb:GetItem", "dynamodb:UpdateItem")),),
     "AlertHandler": (Access("secret:slack-webhook", ("secretsmanager:GetSecretValue",)),),

@@ -184,6 +184,8 @@ MANIFEST = Manifest(
     tables=(
         Table("orders", partition_key="orderId"),
         Table("idempotency", partition_key="idempotencyKey", ttl_attribute="expiresAt"),
+        # Powertools idempotency's schema (its default attribute names).
+        Table("requests", partition_key="id", ttl_attribute="expiration"),
     ),
     queues=(
         # Visibility timeout is 6x the worker's timeout, as AWS recommends for Lambda event sources.
@@ -201,7 +203,11 @@ MANIFEST = Manifest(
         Function(
             "StartWorkflow",
             "handlers.start_workflow.handler",
-            environment={**_STORE_ENV, settings.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS)},
+            environment={
+                **_STORE_ENV,
+                settings.REQUESTS_TABLE: TableName("requests"),
+                settings.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS),
+            },
             trigger=HttpRoutes(("POST /orders", "GET /orders/{orderId}")),
         ),
         Function("ValidateOrder", "handlers.validate_order.handler"),

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from handlers.domain import order_id_for_key
 from tests.apievents import api_event
 from tests.integration.conftest import valid_order
 from workflow.local.runtime import LocalRuntime
@@ -53,7 +52,8 @@ def test_wrong_shape_is_422_with_field_paths(runtime: LocalRuntime) -> None:
     status, body, _ = call(runtime, api_event("POST", "/orders", payload, headers={"idempotency-key": "k4"}))
     assert status == 422
     assert [e["path"] for e in body["errors"]] == ["currency", "items[0].quantity", "items[0].unitPrice"]
-    assert runtime.order(order_id_for_key("k4")) is None
+    locks = runtime.dynamodb.get_item(TableName=runtime.table_name("idempotency"), Key={"idempotencyKey": {"S": "k4"}})
+    assert "Item" not in locks  # refused before the key reserved an order
 
 
 def test_no_execution_is_started_for_a_refused_request(runtime: LocalRuntime) -> None:

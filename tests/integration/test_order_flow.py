@@ -99,7 +99,7 @@ def test_invalid_order_fails_with_one_slack_alert(
 
 
 def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, submit: Submit) -> None:
-    runtime.faults.throttle("TransactWriteItems", times=2)
+    runtime.faults.throttle("PutItem", times=2, table=runtime.table_name("orders"))
     accepted = submit(valid_order())
     execution = runtime.wait_for_execution(accepted["json"]["executionArn"])
     assert execution["status"] == "SUCCEEDED"

@@ -23,6 +23,12 @@ def _route_pattern(route: str) -> tuple[str, re.Pattern[str]]:
     return method, re.compile(f"^{regex}$")
 
 
+class _Server(ThreadingHTTPServer):
+    # API Gateway takes bursts of connections; the socketserver default backlog (5) resets them.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class LocalApi:
     def __init__(self, routes: tuple[str, ...], invoke: Invoke, host: str = "127.0.0.1", port: int = 3000) -> None:
         self._routes = [(route, *_route_pattern(route)) for route in routes]
@@ -47,8 +53,7 @@ class LocalApi:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), Handler)
         self._thread = threading.Thread(target=self.server.serve_forever, name="local-api", daemon=True)
 
     @property

@@ -63,31 +63,53 @@ def install_lambda_dispatcher(dispatch: Dispatcher) -> None:
 
 
 @dataclass
-class DynamoDBFaults:
-    """Throttle the next N calls of an action (e.g. TransactWriteItems), as DynamoDB does under load."""
+class _Fault:
+    action: str
+    table: str | None
+    remaining: int
+    error: str | None  # the JSON error DynamoDB answers with; None: only the delay
+    delay: float = 0.0
 
-    pending: dict[str, int] = field(default_factory=dict)
+
+def _error(kind: str, message: str) -> str:
+    return json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{kind}", "message": f"{message} (injected fault)"})
+
+
+_THROTTLED = _error(
+    "ProvisionedThroughputExceededException",
+    "The level of configured provisioned throughput for the table was exceeded",
+)
+_CONDITION_FAILED = _error("ConditionalCheckFailedException", "The conditional request failed")
+
+
+@dataclass
+class DynamoDBFaults:
+    """Faults for the next N calls of an action (optionally on one table), as DynamoDB shows them under load:
+    throttling, a failed condition, or added latency."""
+
+    faults: list[_Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def throttle(self, action: str, times: int) -> None:
+    def throttle(self, action: str, times: int, table: str | None = None) -> None:
+        self._add(_Fault(action, table, times, _THROTTLED))
+
+    def fail_condition(self, action: str, times: int, table: str | None = None) -> None:
+        self._add(_Fault(action, table, times, _CONDITION_FAILED))
+
+    def delay(self, action: str, seconds: float, times: int, table: str | None = None) -> None:
+        self._add(_Fault(action, table, times, None, seconds))
+
+    def _add(self, fault: _Fault) -> None:
         with self.lock:
-            self.pending[action] = self.pending.get(action, 0) + times
+            self.faults.append(fault)
 
-    def take(self, action: str) -> bool:
+    def take(self, action: str, table: str | None) -> _Fault | None:
         with self.lock:
-            left = self.pending.get(action, 0)
-            if left <= 0:
-                return False
-            self.pending[action] = left - 1
-            return True
-
-
-_THROTTLED = json.dumps(
-    {
-        "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-        "message": "The level of configured provisioned throughput for the table was exceeded (injected fault).",
-    }
-)
+            for fault in self.faults:
+                if fault.action == action and fault.table in (None, table) and fault.remaining > 0:
+                    fault.remaining -= 1
+                    return fault
+            return None
 
 
 def serialize_dynamodb(faults: DynamoDBFaults) -> None:
@@ -95,8 +117,12 @@ def serialize_dynamodb(faults: DynamoDBFaults) -> None:
     lock = threading.RLock()
 
     def call_action(self: DynamoHandler) -> Any:
-        if faults.take(self._get_action()):
-            return 400, {"content-type": "application/x-amz-json-1.0"}, _THROTTLED
+        fault = faults.take(self._get_action(), getattr(self, "params", {}).get("TableName"))
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)  # outside the lock: other calls go on meanwhile
+            if fault.error is not None:
+                return 400, {"content-type": "application/x-amz-json-1.0"}, fault.error
         with lock:
             return _ORIGINAL_CALL_ACTION(self)
 
