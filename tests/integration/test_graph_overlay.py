@@ -84,7 +84,7 @@ def test_a_failing_order_is_caught_and_drawn(runtime: LocalRuntime, submit: Subm
 
 
 def test_a_retried_step_shows_its_retries(runtime: LocalRuntime, submit: Submit) -> None:
-    runtime.faults.throttle("TransactWriteItems", times=2)
+    runtime.faults.throttle("PutItem", times=2, table=runtime.table_name("orders"))  # CreateOrder's put
     _, retried = executed(runtime, submit, valid_order())
     create = retried.named("CreateOrder").run
     assert create is not None
