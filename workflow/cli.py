@@ -123,16 +123,17 @@ def _asl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connect(args: argparse.Namespace) -> Any:
+    from workflow.targets import connect
+
+    return connect(args.target, stack=args.stack, region=args.region, endpoint_url=args.endpoint_url)
+
+
 def _workflow_update(args: argparse.Namespace) -> int:
     from workflow.publish import apply_update, plan_update
-    from workflow.targets import TargetError, connect
 
-    try:
-        target = connect(args.target, stack=args.stack, region=args.region, endpoint_url=args.endpoint_url)
-        plan = plan_update(target)
-    except TargetError as e:
-        print(f"orderflow: {e}", file=sys.stderr)
-        return 2
+    target = _connect(args)
+    plan = plan_update(target)
     if not plan.changed:
         print(f"{target.where}: alias {plan.alias_name} already runs the compiled definition; nothing to publish")
         return 0
@@ -145,7 +146,93 @@ def _workflow_update(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def _dlq_list(args: argparse.Namespace) -> int:
+    from workflow.operations import QUEUES, peek
+
+    target = _connect(args)
+    parked = [p for queue in ([args.queue] if args.queue else list(QUEUES)) for p in peek(target, queue, args.limit)]
+    if args.json:
+        print(json.dumps([p.to_dict() for p in parked], indent=2))
+        return 0
+    if not parked:
+        print(f"{target.where}: the dead-letter queues are empty")
+        return 0
+    print(f"{'QUEUE':7} {'MESSAGE ID':36} {'SENT':25} {'RECV':>4}  {'ORDER':30} REASON")
+    for p in parked:
+        print(
+            f"{p.queue:7} {p.message_id:36} {p.sent_at[:25]:25} {p.receive_count:>4}  {p.order_id or '-':30} {p.reason}"
+        )
+    return 0
+
+
+def _dlq_show(args: argparse.Namespace) -> int:
+    from workflow.operations import QUEUES, peek
+
+    target = _connect(args)
+    for queue in [args.queue] if args.queue else list(QUEUES):
+        for parked in peek(target, queue, limit=10_000):
+            if parked.message_id == args.message_id:
+                print(json.dumps(parked.to_dict(), indent=2))
+                try:
+                    print(json.dumps(json.loads(parked.body), indent=2))
+                except json.JSONDecodeError:
+                    print(parked.body)
+                return 0
+    print(f"orderflow: no message {args.message_id} in the dead-letter queues", file=sys.stderr)
+    return 2
+
+
+def _dlq_redrive(args: argparse.Namespace) -> int:
+    from workflow.operations import redrive
+
+    target = _connect(args)
+    result = redrive(target, args.queue, args.message_ids)
+    if result.moved:
+        print(f"{len(result.moved)} message(s) {result.how}: {', '.join(result.moved)}")
+    elif result.how.startswith("message move task"):
+        print(f"started SQS {result.how}: the order DLQ drains back into the order queue")
+    else:
+        print(f"nothing to redrive in the {args.queue} DLQ")
+    if result.skipped:
+        print(f"orderflow: not redriven (not found, or not an alert): {', '.join(result.skipped)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _executions(args: argparse.Namespace) -> int:
+    from workflow.operations import executions
+
+    target = _connect(args)
+    found = executions(target, args.status, args.limit)
+    if args.json:
+        print(json.dumps([e.to_dict() for e in found], indent=2))
+        return 0
+    if not found:
+        print(f"{target.where}: no {args.status.upper() + ' ' if args.status else ''}executions")
+        return 0
+    print(f"{'ORDER':30} {'STATUS':9} {'STARTED':25} {'STOPPED':25} FAILURE")
+    for e in found:
+        failure = f"{e.error} - {e.cause}" if e.error else ""
+        print(f"{e.order_id:30} {e.status:9} {e.started:25} {e.stopped:25} {failure}")
+    return 0
+
+
+def _target_arguments(command: argparse.ArgumentParser, required: bool = False) -> None:
+    command.add_argument(
+        "--target",
+        choices=("local", "aws"),
+        required=required,
+        default=None if required else "local",
+        help="the running local system (default) or the deployed stack" if not required else None,
+    )
+    command.add_argument("--stack", help="CloudFormation stack name (aws; default orderflow or $ORDERFLOW_STACK)")
+    command.add_argument("--region", help="AWS region (aws; default from your AWS configuration)")
+    command.add_argument(
+        "--endpoint-url", help="AWS endpoint (local default http://127.0.0.1:4566 or $ORDERFLOW_AWS_ENDPOINT)"
+    )
+
+
+def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of subcommands, read top to bottom
     root = argparse.ArgumentParser(prog="orderflow", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
@@ -186,25 +273,58 @@ def parser() -> argparse.ArgumentParser:
         description="Publish the definition compiled from workflow/ to a running state machine (new version, "
         "alias moved). Resources come from the target's outputs: the local system, or the deployed stack.",
     )
-    update.add_argument("--target", choices=("local", "aws"), required=True)
+    _target_arguments(update, required=True)
     update.add_argument("--dry-run", action="store_true", help="print the ASL diff and change nothing")
-    update.add_argument("--stack", help="CloudFormation stack name (aws; default orderflow or $ORDERFLOW_STACK)")
-    update.add_argument("--region", help="AWS region (aws; default from your AWS configuration)")
-    update.add_argument(
-        "--endpoint-url", help="AWS endpoint (local default http://127.0.0.1:4566 or $ORDERFLOW_AWS_ENDPOINT)"
-    )
     update.add_argument("--description", default="orderflow workflow update", help="the new version's description")
     update.set_defaults(run=_workflow_update)
 
+    dlq = commands.add_parser("dlq", help="what is parked in the dead-letter queues, and redrive it").add_subparsers(
+        dest="dlq_command", required=True
+    )
+    listing = dlq.add_parser("list", help="the messages in the order and alert DLQs (left in place)")
+    listing.add_argument("queue", nargs="?", choices=("orders", "alerts"), help="one DLQ (default: both)")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--json", action="store_true")
+    _target_arguments(listing)
+    listing.set_defaults(run=_dlq_list)
+    show = dlq.add_parser("show", help="one parked message in full")
+    show.add_argument("message_id")
+    show.add_argument("--queue", choices=("orders", "alerts"))
+    _target_arguments(show)
+    show.set_defaults(run=_dlq_show)
+    again = dlq.add_parser(
+        "redrive",
+        help="move parked messages back: orders to the order queue, alerts to the alert topic",
+        description="Without message ids, everything in the DLQ (on AWS, the order DLQ uses an SQS message move "
+        "task). Fix the cause first: a message that fails again comes back to the DLQ.",
+    )
+    again.add_argument("queue", choices=("orders", "alerts"))
+    again.add_argument("message_ids", nargs="*", metavar="MESSAGE_ID")
+    _target_arguments(again)
+    again.set_defaults(run=_dlq_redrive)
+
+    runs = commands.add_parser("executions", help="the newest executions, with why failed ones failed")
+    runs.add_argument("--status", choices=("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"), type=str.upper)
+    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--json", action="store_true")
+    _target_arguments(runs)
+    runs.set_defaults(run=_executions)
+
     from workflow import graph_command
 
-    graph_command.add_parser(commands)
+    graph_command.add_parser(commands, _target_arguments)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
+    from workflow.targets import TargetError
+
     args = parser().parse_args(argv)
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except TargetError as e:
+        print(f"orderflow: {e}", file=sys.stderr)
+        return 2
     return result
 
 

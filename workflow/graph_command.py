@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     from workflow.targets import Target
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    target_arguments: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """`target_arguments` adds the options every command that reads a running system takes (cli.py's)."""
     command = commands.add_parser(
         "graph",
         help="draw the state graph (SVG, PNG, Mermaid), an execution on it, or a definition diff",
@@ -36,12 +41,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     execution = command.add_mutually_exclusive_group()
     execution.add_argument("--execution", metavar="ARN", help="colour the graph by what this execution did")
     execution.add_argument("--order", metavar="ORDER_ID", help="the same, for the execution of this order")
-    command.add_argument(
-        "--target",
-        choices=("local", "aws"),
-        default="local",
-        help="where the execution ran: the local system (`orderflow up`) or the deployed stack (default: local)",
-    )
+    target_arguments(command)
     command.set_defaults(run=run)
 
 
@@ -65,7 +65,7 @@ def build(args: argparse.Namespace) -> g.Graph:
     if args.execution or args.order:
         from botocore.exceptions import ClientError
 
-        target = connect(args.target)
+        target = connect(args)
         sfn = target.client("stepfunctions")
         arn = args.execution or g.execution_arn(target.output("StateMachineArn"), args.order)
         try:
@@ -77,11 +77,11 @@ def build(args: argparse.Namespace) -> g.Graph:
     return g.state_graph(definition or _compiled())
 
 
-def connect(target: str) -> Target:
+def connect(args: argparse.Namespace) -> Target:
     """The local system or the deployed stack; its TargetError says what to do when neither answers."""
     from workflow.targets import connect as connect_target  # boto3 is imported only when an execution is read
 
-    return connect_target(target)
+    return connect_target(args.target, stack=args.stack, region=args.region, endpoint_url=args.endpoint_url)
 
 
 def _compiled() -> dict[str, Any]:

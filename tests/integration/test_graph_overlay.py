@@ -111,7 +111,7 @@ class RuntimeTarget:
 def test_cli_draws_an_order_by_its_id(
     runtime: LocalRuntime, submit: Submit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(graph_command, "connect", lambda target: RuntimeTarget(runtime))
+    monkeypatch.setattr(graph_command, "connect", lambda args: RuntimeTarget(runtime))
     order_id = submit(valid_order(currency="XYZ"))["json"]["orderId"]
     runtime.wait_for_execution(g.execution_arn(runtime.state_machine_arn, order_id))
     out = tmp_path / "order.md"

@@ -1,0 +1,98 @@
+"""Operator tools against the running local system through its AWS endpoint, as they run against AWS:
+listing and redriving the order and alert DLQs, and listing executions with why they failed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.conftest import Submit, eventually, valid_order
+from tests.webhook import WebhookReceiver
+from workflow import cli
+from workflow.local.runtime import LocalRuntime
+from workflow.operations import executions, peek, redrive
+from workflow.targets import Target, connect
+
+
+@pytest.fixture(scope="module")
+def local(runtime: LocalRuntime) -> Target:
+    return connect("local", endpoint_url=runtime.aws_endpoint or runtime.serve_aws(port=0))
+
+
+def test_an_order_the_worker_gave_up_on_is_listed_redriven_and_fulfilled(
+    runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The worker cannot read the orders table for as many receives as the queue allows: the message is parked.
+    receives = runtime.manifest.queue("orders").max_receive_count
+    runtime.faults.throttle("GetItem", times=receives, table=runtime.table_name("orders"))
+    order_id = submit(valid_order())["json"]["orderId"]
+
+    def parked() -> list[str]:
+        return [p.message_id for p in peek(local, "orders") if p.order_id == order_id]
+
+    (message_id,) = eventually(parked, timeout=30, what="the order message in the order DLQ")
+    assert runtime.order(order_id)["status"] == "QUEUED"  # type: ignore[index]
+
+    assert cli.main(["dlq", "list", "orders", "--endpoint-url", local.endpoint_url or ""]) == 0
+    listing = capsys.readouterr().out
+    assert message_id in listing
+    assert order_id in listing
+    assert cli.main(["dlq", "show", message_id, "--endpoint-url", local.endpoint_url or ""]) == 0
+    assert f'"orderId": "{order_id}"' in capsys.readouterr().out
+
+    # The cause is gone (the throttling was used up): redrive it, and the order completes.
+    result = redrive(local, "orders", [message_id])
+    assert result.moved == [message_id]
+    assert not result.skipped
+    runtime.wait_for_order(order_id, ["FULFILLED"])
+    assert order_id not in {p.order_id for p in peek(local, "orders")}
+
+
+def test_an_alert_slack_refused_is_listed_then_redriven_to_slack(
+    runtime: LocalRuntime, local: Target, submit: Submit, webhook: WebhookReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    function = runtime.manifest.function("AlertHandler")
+    webhook.answer_next(*[(500, {})] * ((function.async_retries + 1) * 2))  # SLACK_MAX_ATTEMPTS=2
+    order_id = submit(valid_order(currency="QQQ"))["json"]["orderId"]
+
+    def parked() -> list[str]:
+        return [p.message_id for p in peek(local, "alerts") if p.order_id == order_id]
+
+    (message_id,) = eventually(parked, timeout=30, what="the alert in the alert DLQ")
+    (entry,) = [p for p in peek(local, "alerts") if p.message_id == message_id]
+    assert entry.reason.startswith("RetriesExhausted: Slack did not accept the alert")
+    assert webhook.for_order(order_id) == []
+
+    # Slack is back.
+    assert cli.main(["dlq", "redrive", "alerts", message_id, "--endpoint-url", local.endpoint_url or ""]) == 0
+    assert "published to the alert topic again" in capsys.readouterr().out
+    (posted,) = eventually(lambda: webhook.for_order(order_id), what="the redriven alert in Slack")
+    assert "QQQ" in json.dumps(posted)
+    assert message_id not in {p.message_id for p in peek(local, "alerts")}
+
+
+def test_failed_executions_are_listed_with_the_step_and_the_reason(
+    runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
+) -> None:
+    accepted = submit(valid_order(currency="XTS", items=[{"sku": "A", "quantity": 1, "unitPrice": "1.5"}]))
+    runtime.wait_for_execution(accepted["json"]["executionArn"])
+    found = {e.order_id: e for e in executions(local, status="FAILED", limit=1000)}
+    failed = found[accepted["json"]["orderId"]]
+    assert failed.status == "FAILED"
+    assert failed.error == "ValidateOrder: OrderValidationError"
+    assert "XTS" in failed.cause
+    assert all(e.status == "FAILED" for e in found.values())
+
+    assert cli.main(["executions", "--status", "failed", "--json", "--endpoint-url", local.endpoint_url or ""]) == 0
+    out = capsys.readouterr().out  # in-process, the handlers' log lines share stdout with the command
+    listed, _ = json.JSONDecoder().raw_decode(out, out.index("[\n"))
+    assert {e["status"] for e in listed} == {"FAILED"}
+
+
+def test_unknown_message_is_reported_not_invented(local: Target, capsys: pytest.CaptureFixture[str]) -> None:
+    result = redrive(local, "orders", ["00000000-0000-0000-0000-000000000000"])
+    assert result.moved == []
+    assert result.skipped == ["00000000-0000-0000-0000-000000000000"]
+    assert cli.main(["dlq", "show", "no-such-id", "--endpoint-url", local.endpoint_url or ""]) == 2
+    assert "no message no-such-id" in capsys.readouterr().err

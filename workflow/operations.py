@@ -1,0 +1,251 @@
+"""Operator tools, the same against the local system and AWS (workflow.targets): what is parked in the dead-letter
+queues and moving it back, and what the executions did.
+
+- The order DLQ holds order messages the worker gave up on (after maxReceiveCount). Redrive moves them back to the
+  order queue: SQS StartMessageMoveTask on AWS; moto has no message-move tasks, so locally (and for chosen
+  messages anywhere) each message is sent back and only then deleted, so nothing is lost on the way.
+- The alert DLQ holds alerts the AlertHandler could not deliver (Lambda's failure destination records, or raw SNS
+  messages from the subscription's DLQ). Redrive publishes each original alert to the alert topic again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.alerts import readable_cause
+from workflow.targets import Target, TargetError
+
+QUEUES = {"orders": "OrderDlqUrl", "alerts": "AlertDlqUrl"}
+PEEK_ROUNDS = 20
+
+
+@dataclass(frozen=True)
+class Parked:
+    queue: str
+    message_id: str
+    sent_at: str
+    receive_count: int
+    order_id: str | None
+    reason: str
+    body: str
+    receipt: str = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "queue": self.queue,
+            "messageId": self.message_id,
+            "sentAt": self.sent_at,
+            "receiveCount": self.receive_count,
+            "orderId": self.order_id,
+            "reason": self.reason,
+        }
+
+
+def _queue_url(target: Target, queue: str) -> str:
+    if queue not in QUEUES:
+        raise TargetError(f"unknown DLQ {queue!r}: use one of {', '.join(QUEUES)}")
+    return target.output(QUEUES[queue])
+
+
+def _describe(queue: str, body: str) -> tuple[str | None, str]:
+    """The order a parked message is about, and why it was parked (as far as the message tells)."""
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError:
+        return None, "not JSON"
+    if not isinstance(data, dict):
+        return None, "not a JSON object"
+    if queue == "orders":
+        order_id = data.get("orderId")
+        return (str(order_id) if order_id else None), "the worker gave up after repeated failures"
+    alert = original_alert(body)
+    alert_data = json.loads(alert) if alert else {}
+    order_id = alert_data.get("orderId") or alert_data.get("AlarmName")
+    response = data.get("responsePayload") or {}
+    condition = (data.get("requestContext") or {}).get("condition", "undeliverable")
+    reason = response.get("errorMessage") if isinstance(response, dict) else None
+    return (str(order_id) if order_id else None), f"{condition}: {reason or 'see the AlertHandler logs'}"
+
+
+def original_alert(body: str) -> str | None:
+    """The alert message inside an alert-DLQ message (a Lambda destination record or an SNS envelope)."""
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    records = (data.get("requestPayload") or {}).get("Records") or []
+    if records and isinstance(records[0], dict) and "Sns" in records[0]:
+        return str(records[0]["Sns"]["Message"])
+    if data.get("Type") == "Notification" and "Message" in data:
+        return str(data["Message"])
+    return None
+
+
+def peek(target: Target, queue: str, limit: int = 100) -> list[Parked]:
+    """The messages in a DLQ, left in place (each receive makes them visible again at once)."""
+    sqs = target.client("sqs")
+    url = _queue_url(target, queue)
+    seen: dict[str, Parked] = {}
+    for _ in range(PEEK_ROUNDS):
+        received = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+        ).get("Messages", [])
+        fresh = [m for m in received if m["MessageId"] not in seen]
+        for message in fresh:
+            attributes = message.get("Attributes", {})
+            sent = attributes.get("SentTimestamp")
+            order_id, reason = _describe(queue, message["Body"])
+            seen[message["MessageId"]] = Parked(
+                queue=queue,
+                message_id=message["MessageId"],
+                sent_at=datetime.fromtimestamp(int(sent) / 1000, UTC).isoformat() if sent else "",
+                receive_count=int(attributes.get("ApproximateReceiveCount", 0)),
+                order_id=order_id,
+                reason=reason,
+                body=message["Body"],
+                receipt=message["ReceiptHandle"],
+            )
+        if not received or len(seen) >= limit:
+            break
+    return sorted(seen.values(), key=lambda p: p.sent_at)[:limit]
+
+
+@dataclass(frozen=True)
+class Redriven:
+    moved: list[str]
+    how: str  # "message move task <handle>" | "sent back one by one" | "published to the alert topic"
+    skipped: list[str] = field(default_factory=list)
+
+
+def redrive(target: Target, queue: str, message_ids: Iterable[str] = ()) -> Redriven:
+    wanted = set(message_ids)
+    sqs = target.client("sqs")
+    url = _queue_url(target, queue)
+    if queue == "orders" and not wanted and target.name == "aws":
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        task = sqs.start_message_move_task(SourceArn=arn)  # back to the queue each message came from
+        return Redriven(moved=[], how=f"message move task {task['TaskHandle']}")
+    parked = [p for p in peek(target, queue, limit=10_000) if not wanted or p.message_id in wanted]
+    missing = sorted(wanted - {p.message_id for p in parked})
+    moved = []
+    for message in parked:
+        # Take it first (hide it for a while), put it back where it belongs, and only then delete it.
+        taken = _take(sqs, url, message.message_id)
+        if taken is None:
+            missing.append(message.message_id)
+            continue
+        if queue == "orders":
+            sqs.send_message(QueueUrl=target.output("OrderQueueUrl"), MessageBody=message.body)
+        else:
+            alert = original_alert(message.body)
+            if alert is None:
+                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=taken, VisibilityTimeout=0)
+                missing.append(message.message_id)
+                continue
+            target.client("sns").publish(TopicArn=target.output("AlertTopicArn"), Message=alert)
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=taken)
+        moved.append(message.message_id)
+    how = "sent back to the order queue" if queue == "orders" else "published to the alert topic again"
+    return Redriven(moved=moved, how=how, skipped=missing)
+
+
+def _take(sqs: Any, url: str, message_id: str, rounds: int = PEEK_ROUNDS) -> str | None:
+    """Receive one particular message with a visibility timeout, so no one else redrives it meanwhile."""
+    for _ in range(rounds):
+        received = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0
+        ).get("Messages", [])
+        for message in received:
+            if message["MessageId"] == message_id:
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=60
+                )
+                return str(message["ReceiptHandle"])
+        if not received:
+            return None
+    return None
+
+
+# Executions
+
+
+@dataclass(frozen=True)
+class ExecutionSummary:
+    order_id: str
+    status: str
+    started: str
+    stopped: str
+    arn: str
+    error: str = ""
+    cause: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "orderId": self.order_id,
+            "status": self.status,
+            "started": self.started,
+            "stopped": self.stopped,
+            "error": self.error,
+            "cause": self.cause,
+            "executionArn": self.arn,
+        }
+
+
+def executions(target: Target, status: str | None = None, limit: int = 20) -> list[ExecutionSummary]:
+    """The newest executions (optionally of one status), with why each failed one failed."""
+    sfn = target.client("stepfunctions")
+    arguments: dict[str, Any] = {"stateMachineArn": target.output("StateMachineArn"), "maxResults": min(limit, 1000)}
+    if status:
+        arguments["statusFilter"] = status.upper()
+    listed = sfn.list_executions(**arguments)["executions"][:limit]
+    summaries = []
+    for execution in listed:
+        error = cause = ""
+        if execution["status"] == "FAILED":
+            error, cause = _failure(sfn, execution["executionArn"])
+        summaries.append(
+            ExecutionSummary(
+                order_id=execution["name"],
+                status=execution["status"],
+                started=_iso(execution.get("startDate")),
+                stopped=_iso(execution.get("stopDate")),
+                arn=execution["executionArn"],
+                error=error,
+                cause=cause,
+            )
+        )
+    return summaries
+
+
+def _failure(sfn: Any, execution_arn: str) -> tuple[str, str]:
+    """What the order failed on: the workflow records it in its input to the Fail state ($.failure)."""
+    history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    for event in history:
+        details = event.get("stateEnteredEventDetails")
+        if details and details.get("input"):
+            failure = json.loads(details["input"]).get("failure")
+            if isinstance(failure, dict) and failure.get("state") and isinstance(failure.get("error"), dict):
+                caught = failure["error"]
+                return f"{failure['state']}: {caught.get('Error', '?')}", _readable(caught.get("Cause"))
+    described = sfn.describe_execution(executionArn=execution_arn)
+    return str(described.get("error", "")), _readable(described.get("cause"))
+
+
+def _readable(cause: Any) -> str:
+    return readable_cause(cause)[:300]
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    return str(value or "")
