@@ -7,9 +7,20 @@ STAMP := $(VENV)/.installed-stamp
 CDK := npx --yes aws-cdk@2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration infra golden synth deploy diff destroy clean
+.PHONY: run test lint typecheck unit integration infra golden graph synth deploy diff destroy clean
 
-$(STAMP): setup.cfg pyproject.toml requirements.lock
+# Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
+$(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
+	@command -v dot >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  if command -v apt-get >/dev/null; then \
+	    echo "installing Graphviz (apt-get)"; \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null; \
+	  elif command -v brew >/dev/null; then \
+	    brew install graphviz; \
+	  else \
+	    echo "Graphviz is missing: install the 'graphviz' package (it provides 'dot')" >&2; exit 1; \
+	  fi; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,infra]'
@@ -55,6 +66,13 @@ destroy: $(STAMP)
 # Rewrite the golden ASL after an intended change to the workflow; review the diff before committing it.
 golden: $(STAMP)
 	$(BIN)/orderflow asl > workflow/golden/order_workflow.asl.json
+
+# Redraw the workflow's state graph for the README (SVG) and for reading on GitHub (Mermaid); a test fails when the
+# Mermaid copy is stale.
+graph: $(STAMP)
+	mkdir -p docs
+	$(BIN)/orderflow graph --out docs/order_workflow.svg
+	$(BIN)/orderflow graph --out docs/order_workflow.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info cdk.out build

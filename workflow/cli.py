@@ -232,7 +232,7 @@ def _target_arguments(command: argparse.ArgumentParser, required: bool = False) 
     )
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of subcommands, read top to bottom
     root = argparse.ArgumentParser(prog="orderflow", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
@@ -309,6 +309,10 @@ def parser() -> argparse.ArgumentParser:
     runs.add_argument("--json", action="store_true")
     _target_arguments(runs)
     runs.set_defaults(run=_executions)
+
+    from workflow import graph_command
+
+    graph_command.add_parser(commands, _target_arguments)
     return root
 
 

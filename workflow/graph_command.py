@@ -1,0 +1,95 @@
+"""`orderflow graph`: draw the workflow, one execution on it, or what changed between two definitions.
+
+orderflow graph --out order.svg                          # the compiled workflow (.svg/.png need Graphviz)
+orderflow graph --order ord_123 --out ord_123.md         # that order's execution, as Mermaid
+orderflow graph --diff old.asl.json --out change.png     # old -> the compiled workflow (or --definition)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workflow import graph as g
+
+if TYPE_CHECKING:
+    from workflow.targets import Target
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    target_arguments: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """`target_arguments` adds the options every command that reads a running system takes (cli.py's)."""
+    command = commands.add_parser(
+        "graph",
+        help="draw the state graph (SVG, PNG, Mermaid), an execution on it, or a definition diff",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument(
+        "--out", required=True, metavar="FILE", help="FILE.svg or FILE.png (Graphviz), FILE.md or FILE.mmd (Mermaid)"
+    )
+    command.add_argument(
+        "--definition", metavar="FILE.asl.json", help="draw this definition instead of the compiled workflow"
+    )
+    command.add_argument("--diff", metavar="OLD.asl.json", help="mark what changed from OLD to the definition")
+    execution = command.add_mutually_exclusive_group()
+    execution.add_argument("--execution", metavar="ARN", help="colour the graph by what this execution did")
+    execution.add_argument("--order", metavar="ORDER_ID", help="the same, for the execution of this order")
+    target_arguments(command)
+    command.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        g.check_output(args.out)  # before any service call: a missing `dot` is said first
+        if args.diff and (args.execution or args.order):
+            raise g.GraphError("--diff compares definitions; it does not take --execution or --order")
+        path = g.render(build(args), args.out)
+    except (ValueError, RuntimeError, OSError) as e:  # GraphError, GraphvizNotFound, TargetError, a bad file
+        print(f"orderflow graph: {e}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def build(args: argparse.Namespace) -> g.Graph:
+    definition = _load(args.definition) if args.definition else None
+    if args.diff:
+        return g.diff(_load(args.diff), definition or _compiled())
+    if args.execution or args.order:
+        from botocore.exceptions import ClientError
+
+        target = connect(args)
+        sfn = target.client("stepfunctions")
+        arn = args.execution or g.execution_arn(target.output("StateMachineArn"), args.order)
+        try:
+            events = g.execution_history(sfn, arn)
+            ran = definition or g.execution_definition(sfn, arn)
+        except ClientError as e:
+            raise g.GraphError(f"cannot read {arn}: {e.response['Error'].get('Message', e)}") from None
+        return g.overlay(g.state_graph(ran), events, title=f"Execution {arn.rsplit(':', 1)[-1]}")
+    return g.state_graph(definition or _compiled())
+
+
+def connect(args: argparse.Namespace) -> Target:
+    """The local system or the deployed stack; its TargetError says what to do when neither answers."""
+    from workflow.targets import connect as connect_target  # boto3 is imported only when an execution is read
+
+    return connect_target(args.target, stack=args.stack, region=args.region, endpoint_url=args.endpoint_url)
+
+
+def _compiled() -> dict[str, Any]:
+    from workflow.asl import compile_order_workflow
+
+    return compile_order_workflow()
+
+
+def _load(path: str) -> dict[str, Any]:
+    definition: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return definition
