@@ -18,7 +18,7 @@ from workflow import graph_command
 from workflow.cli import main
 from workflow.local.runtime import LocalRuntime
 
-HAPPY_PATH = ["ValidateOrder", "CreateOrder", "MarkQueued", "EnqueueOrder", "NotifyOrder", "Done"]
+HAPPY_PATH = ["ValidateOrder", "CreateOrder", "OwnsOrder", "MarkQueued", "EnqueueOrder", "NotifyOrder", "Done"]
 FAILURE_PATH = ["ValidateOrder", "ValidateOrderFailed", "RecordFailure", "PublishFailure", "OrderFailed"]
 
 
@@ -32,7 +32,8 @@ def taken(graph: g.Graph) -> set[tuple[str, str, g.EdgeKind]]:
 
 def path_edges(path: list[str]) -> set[tuple[str, str, g.EdgeKind]]:
     states = [g.START, *path, g.END]
-    return {(a, b, g.EdgeKind.NEXT) for a, b in itertools.pairwise(states)}
+    # Leaving a Choice by its default is a DEFAULT edge; every other step of these paths is a NEXT.
+    return {(a, b, g.EdgeKind.DEFAULT if a == "OwnsOrder" else g.EdgeKind.NEXT) for a, b in itertools.pairwise(states)}
 
 
 def executed(runtime: LocalRuntime, submit: Submit, order: dict[str, Any]) -> tuple[str, g.Graph]:
