@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CDK := npx --yes aws-cdk@2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration infra golden graph synth deploy diff destroy clean
+.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden graph synth deploy diff destroy clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
@@ -47,6 +47,17 @@ integration: $(STAMP)
 
 infra: $(STAMP)
 	$(BIN)/pytest -q tests/infra
+
+notebook-tests: $(STAMP)
+	$(BIN)/pytest -q tests/notebooks
+
+# Executed copies of the notebooks, as HTML for reading (build/ is git-ignored; the notebooks stay without outputs).
+# The kernel is the venv's own: ipykernel installs its "python3" spec into the venv, which Jupyter prefers there.
+notebooks: $(STAMP)
+	mkdir -p build/notebooks
+	$(BIN)/jupyter-nbconvert --execute --to html --ExecutePreprocessor.timeout=120 --output-dir build/notebooks \
+	  notebooks/*.ipynb
+	@echo "open build/notebooks/*.html"
 
 # The CloudFormation template, offline: no AWS credentials, no network. Context: ORDERFLOW_CONTEXT='{"workflowType":"EXPRESS"}'.
 synth: $(STAMP)
