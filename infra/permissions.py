@@ -13,7 +13,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Access:
     # "table:<name>", "queue:<name>", "topic:<name>", "secret:<name>", "function:<name>",
-    # "state-machine-alias", "executions" (of the state machine)
+    # "state-machine-alias" (Step Functions authorizes calls through an alias on the state machine's own ARN,
+    # narrowed to the alias by the states:StateMachineQualifier condition), "executions" (of the state machine)
     resource: str
     actions: tuple[str, ...]
 

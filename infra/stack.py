@@ -201,6 +201,7 @@ class OrderflowStack(cdk.Stack):
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy, "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
             )
         )
         self.tables = {t.name: self._table(t.name, t.partition_key, t.ttl_attribute) for t in manifest.tables}
@@ -211,6 +212,22 @@ class OrderflowStack(cdk.Stack):
             t.name: sns.Topic(self, f"{_camel(t.name)}Topic", master_key=self.key, enforce_ssl=True)
             for t in manifest.topics
         }
+        account = cdk.Aws.ACCOUNT_ID
+        # enforce_ssl writes a topic policy, which replaces SNS's default one: CloudWatch alarms of this account
+        # need their own Allow to publish to the alert topic.
+        self.topics["alerts"].add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topics["alerts"].topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{cdk.Aws.PARTITION}:cloudwatch:{cdk.Aws.REGION}:{account}:alarm:*"
+                    },
+                },
+            )
+        )
         for email in self.settings.alert_emails:
             self.topics["alerts"].add_subscription(subscriptions.EmailSubscription(email))
         self.secrets = {
@@ -280,7 +297,7 @@ class OrderflowStack(cdk.Stack):
             case "function":
                 return [self.functions[name].function_arn]
             case "state-machine-alias":
-                return [self.live_alias.attr_arn]
+                return [self.state_machine.state_machine_arn]
             case "executions":
                 return [
                     cdk.Arn.format(
@@ -299,8 +316,13 @@ class OrderflowStack(cdk.Stack):
         if role is None:
             raise ValueError("every function has its own role")
         for access in accesses:
+            conditions = None
+            if access.resource == "state-machine-alias":
+                conditions = {"StringEquals": {"states:StateMachineQualifier": self.manifest.live_alias}}
             role.add_to_principal_policy(
-                iam.PolicyStatement(actions=list(access.actions), resources=self.resource_arns(access.resource))
+                iam.PolicyStatement(
+                    actions=list(access.actions), resources=self.resource_arns(access.resource), conditions=conditions
+                )
             )
             if access.resource.startswith("topic:"):
                 # The topics are encrypted with our key: publishing needs it.
@@ -454,9 +476,12 @@ class OrderflowStack(cdk.Stack):
         )
         # Every deployed definition is published as a version and the live alias routed to it; StartWorkflow
         # starts executions through the alias, so `orderflow workflow update` can move it between deployments.
+        # A change of workflow type replaces the state machine; new logical ids make CloudFormation create the
+        # version and alias for the new machine instead of moving the old alias across machines.
+        kind = self.settings.workflow_type.capitalize()
         version = sfn.CfnStateMachineVersion(
             self,
-            "OrdersVersion",
+            f"Orders{kind}Version",
             state_machine_arn=machine.state_machine_arn,
             state_machine_revision_id=machine.state_machine_revision_id,
             description="published by cdk deploy",
@@ -465,7 +490,7 @@ class OrderflowStack(cdk.Stack):
         version.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         alias = sfn.CfnStateMachineAlias(
             self,
-            "LiveAlias",
+            f"{kind}LiveAlias",
             name=self.manifest.live_alias,
             description="what the API starts; moved by cdk deploy and orderflow workflow update",
             routing_configuration=[
@@ -582,6 +607,7 @@ class OrderflowStack(cdk.Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(alarm_topic)
+            alarm.add_ok_action(alarm_topic)
             alarms.append(alarm)
         return alarms
 

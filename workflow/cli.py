@@ -21,7 +21,7 @@ def _up(args: argparse.Namespace) -> int:
     runtime = LocalRuntime(RuntimeConfig(time_scale=args.time_scale)).start()
     try:
         api = runtime.serve_api(host=args.host, port=args.port)
-        aws_endpoint = runtime.serve_aws(host=args.host, port=args.aws_port)
+        aws_endpoint = runtime.serve_aws(host=args.aws_host, port=args.aws_port)
     except OSError as e:
         runtime.stop()
         print(
@@ -241,6 +241,11 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of sub
     up.add_argument("--port", type=int, default=3000, help="the orders API (default 3000)")
     up.add_argument("--aws-port", type=int, default=4566, help="this system's AWS APIs (default 4566)")
     up.add_argument(
+        "--aws-host",
+        default="127.0.0.1",
+        help="where the AWS APIs listen (default loopback only: they expose every resource, secrets included)",
+    )
+    up.add_argument(
         "--time-scale",
         type=float,
         default=0.1,
@@ -317,12 +322,23 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of sub
 
 
 def main(argv: list[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from workflow.targets import TargetError
 
     args = parser().parse_args(argv)
     try:
         result: int = args.run(args)
     except TargetError as e:
+        print(f"orderflow: {e}", file=sys.stderr)
+        return 2
+    except ClientError as e:
+        error = e.response.get("Error", {})
+        print(
+            f"orderflow: AWS refused {e.operation_name}: {error.get('Code')}: {error.get('Message')}", file=sys.stderr
+        )
+        return 2
+    except BotoCoreError as e:
         print(f"orderflow: {e}", file=sys.stderr)
         return 2
     return result

@@ -227,7 +227,8 @@ MANIFEST = Manifest(
         Function(
             "AlertHandler",
             "handlers.alert_handler.handler",
-            timeout=60,
+            # Slack's worst case: 3 tries of up to 10 s with Retry-After waits of up to 30 s between them.
+            timeout=120,
             environment={
                 settings.SLACK_WEBHOOK_SECRET_ARN: SecretArn("slack-webhook"),
                 settings.SLACK_MAX_ATTEMPTS: Setting(settings.SLACK_MAX_ATTEMPTS),
