@@ -37,7 +37,12 @@ FUNCTIONS: dict[str, tuple[Access, ...]] = {
     "CreateOrder": (Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem")),),
     "NotifyOrder": (Access("topic:order-events", ("sns:Publish",)),),
     "ProcessOrderWorker": (Access("table:orders", ("dynamodb:GetItem", "dynamodb:UpdateItem")),),
-    "AlertHandler": (Access("secret:slack-webhook", ("secretsmanager:GetSecretValue",)),),
+    # Reads its targets' webhook URLs; claims, marks and releases deliveries in the alert log.
+    "AlertHandler": (
+        Access("secret:slack-webhook", ("secretsmanager:GetSecretValue",)),
+        Access("secret:alert-webhook", ("secretsmanager:GetSecretValue",)),
+        Access("table:alert-log", ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")),
+    ),
 }
 
 # The state machine invokes its three functions and writes the order, the queue and the alert topic.

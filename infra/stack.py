@@ -42,9 +42,6 @@ from aws_cdk import (
     aws_lambda as lambda_,
 )
 from aws_cdk import (
-    aws_lambda_destinations as destinations,
-)
-from aws_cdk import (
     aws_lambda_event_sources as event_sources,
 )
 from aws_cdk import (
@@ -89,7 +86,6 @@ from workflow.manifest import (
     StateMachineArn,
     TableName,
     TopicArn,
-    TopicTrigger,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -148,12 +144,14 @@ class StackSettings:
             alert_emails=items("alertEmails"),
             api_rate_limit=int(text("apiRateLimit") or defaults.api_rate_limit),
             api_burst_limit=int(text("apiBurstLimit") or defaults.api_burst_limit),
-            function_settings={
-                name: value
-                for name in ("SLACK_MAX_ATTEMPTS", "ORDERFLOW_CONSOLE_URL")
-                if (value := text(name)) is not None
-            },
+            function_settings={name: value for name in _setting_names() if (value := text(name)) is not None},
         )
+
+
+def _setting_names() -> list[str]:
+    """The operator settings the functions take (the manifest's Setting references): each may be set in context."""
+    names = {ref.name for f in MANIFEST.functions for ref in f.environment.values() if isinstance(ref, Setting)}
+    return sorted(names)
 
 
 def _camel(name: str) -> str:
@@ -228,6 +226,11 @@ class OrderflowStack(cdk.Stack):
                 },
             )
         )
+        for queue in manifest.queues:
+            if queue.subscribes_to:
+                self.topics[queue.subscribes_to].add_subscription(
+                    subscriptions.SqsSubscription(self.queues[queue.name], raw_message_delivery=True)
+                )
         for email in self.settings.alert_emails:
             self.topics["alerts"].add_subscription(subscriptions.EmailSubscription(email))
         self.secrets = {
@@ -391,10 +394,6 @@ class OrderflowStack(cdk.Stack):
                     environment[key] = self.settings.function_settings[ref.name]
             elif not isinstance(ref, StateMachineArn):
                 environment[key] = self.value_of(ref)
-        on_failure = (
-            destinations.SqsDestination(self.queues[function.on_failure_queue]) if function.on_failure_queue else None
-        )
-        asynchronous = isinstance(function.trigger, TopicTrigger)
         return lambda_.Function(
             self,
             name,
@@ -411,23 +410,20 @@ class OrderflowStack(cdk.Stack):
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
-            retry_attempts=function.async_retries if asynchronous else None,
-            on_failure=on_failure,
         )
 
     def _trigger(self, function: Function) -> None:
         fn = self.functions[function.name]
         match function.trigger:
-            case QueueTrigger(queue, batch_size):
+            case QueueTrigger(queue, batch_size, batch_window):
                 fn.add_event_source(
                     event_sources.SqsEventSource(
-                        self.queues[queue], batch_size=batch_size, report_batch_item_failures=True
+                        self.queues[queue],
+                        batch_size=batch_size,
+                        max_batching_window=cdk.Duration.seconds(batch_window) if batch_window else None,
+                        report_batch_item_failures=True,
                     )
                 )
-            case TopicTrigger(topic):
-                # Undeliverable to the function at all (e.g. it was deleted): SNS parks the alert too.
-                dead_letter = self.queues[function.on_failure_queue] if function.on_failure_queue else None
-                self.topics[topic].add_subscription(subscriptions.LambdaSubscription(fn, dead_letter_queue=dead_letter))
             case HttpRoutes() | None:
                 pass  # the API routes are added with the API
 

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from tests.apievents import api_event
-from tests.integration.conftest import Submit, eventually, valid_order
+from tests.integration.conftest import Submit, alerts_settled, eventually, valid_order
 from tests.webhook import WebhookReceiver
 from workflow.local.runtime import LocalRuntime
 
@@ -76,8 +76,7 @@ def test_invalid_order_fails_with_one_slack_alert(
     ]
 
     (alert,) = eventually(lambda: webhook.for_order(order_id), what="the Slack alert")
-    assert runtime.lambdas is not None
-    assert runtime.lambdas.drain(10)
+    alerts_settled(runtime)
     assert len(webhook.for_order(order_id)) == 1
     assert alert["blocks"][0]["text"]["text"] == "Order failed at ValidateOrder"
     fields = " ".join(f["text"] for f in alert["blocks"][1]["fields"])

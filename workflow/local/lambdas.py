@@ -2,9 +2,7 @@
 
 - A handler's exception becomes `{"errorType": <class name>, "errorMessage", "stackTrace"}` with errored=True, which
   is what Step Functions' Retry/Catch match on AWS.
-- SNS deliveries are asynchronous invocations on AWS: queued, retried `async_retries` times with backoff, then sent
-  to the function's on-failure queue (Lambda destinations' record format). Here they run on a small thread pool, so
-  publishing an alert never waits on Slack.
+- Every invocation is synchronous here: the functions are invoked by Step Functions, the API and our SQS pollers.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,8 +22,6 @@ from workflow.local.moto_hooks import InvokeResult
 from workflow.manifest import Function
 
 Handler = Callable[[dict[str, Any], Any], Any]
-# On AWS, async retries wait about one then two minutes.
-ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
 
 @dataclass
@@ -53,18 +48,11 @@ class InProcessLambdas:
         self,
         functions: dict[str, Function],
         arns: dict[str, str],
-        time_scale: float,
-        send_to_queue: Callable[[str, str], None],
     ) -> None:
         self._functions = functions
         self._arns = arns
-        self._time_scale = time_scale
-        self._send_to_queue = send_to_queue
         self._handlers: dict[str, Handler] = {}
         self._import_lock = threading.Lock()
-        self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-async")
-        self._pending: set[Future[None]] = set()
-        self._pending_lock = threading.Lock()
 
     def handler(self, name: str) -> Handler:
         """Import the handler module on first use, as a cold start does."""
@@ -79,17 +67,7 @@ class InProcessLambdas:
         if function is None:
             error = {"errorType": "ResourceNotFoundException", "errorMessage": f"no function {function_name}"}
             return json.dumps(error), True, ""
-        if _is_sns_delivery(event):
-            future = self._async.submit(self._invoke_async, function, event)
-            with self._pending_lock:
-                self._pending.add(future)
-            future.add_done_callback(self._forget)
-            return "", False, ""
         return self.invoke(function, event)
-
-    def _forget(self, future: Future[None]) -> None:
-        with self._pending_lock:
-            self._pending.discard(future)
 
     def invoke(self, function: Function, event: Any) -> InvokeResult:
         context = LambdaContext(
@@ -124,54 +102,3 @@ class InProcessLambdas:
             )
             return json.dumps(error), True, ""
         return json.dumps(result, default=_json_default), False, ""
-
-    def _invoke_async(self, function: Function, event: Any) -> None:
-        last_error = ""
-        for attempt in range(function.async_retries + 1):
-            if attempt:
-                delay = ASYNC_RETRY_DELAYS[min(attempt - 1, len(ASYNC_RETRY_DELAYS) - 1)]
-                time.sleep(delay * self._time_scale)
-            payload, errored, _ = self.invoke(function, event)
-            if not errored:
-                return
-            last_error = payload
-        if function.on_failure_queue:
-            record = {
-                "version": "1.0",
-                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
-                "requestContext": {
-                    "requestId": str(uuid.uuid4()),
-                    "functionArn": self._arns[function.name],
-                    "condition": "RetriesExhausted",
-                    "approximateInvokeCount": function.async_retries + 1,
-                },
-                "requestPayload": event,
-                "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
-                "responsePayload": json.loads(last_error),
-            }
-            self._send_to_queue(function.on_failure_queue, json.dumps(record))
-
-    def drain(self, timeout: float) -> bool:
-        """Wait for queued asynchronous invocations; True when none is left."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._pending_lock:
-                if not self._pending:
-                    return True
-            time.sleep(0.02)
-        return False
-
-    def shutdown(self) -> None:
-        self._async.shutdown(wait=False, cancel_futures=True)
-
-
-def _is_sns_delivery(event: Any) -> bool:
-    if not isinstance(event, dict):
-        return False
-    records = event.get("Records")
-    return (
-        isinstance(records, list)
-        and bool(records)
-        and isinstance(records[0], dict)
-        and records[0].get("EventSource") == "aws:sns"
-    )

@@ -39,7 +39,6 @@ from workflow.manifest import (
     Ref,
     Setting,
     StateMachineArn,
-    TopicTrigger,
 )
 
 if TYPE_CHECKING:
@@ -132,8 +131,6 @@ class LocalRuntime:
         self.lambdas = InProcessLambdas(
             {f.name: f for f in self.manifest.functions},
             {f.name: self.function_arn(f.name) for f in self.manifest.functions},
-            self.config.time_scale,
-            self._send_to_queue,
         )
         moto_hooks.install_lambda_dispatcher(self.lambdas.dispatch)
         self._export_environment()
@@ -151,8 +148,6 @@ class LocalRuntime:
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()
-        if self.lambdas is not None:
-            self.lambdas.shutdown()
         moto_hooks.uninstall()
         if self._mock is not None:
             self._mock.stop()
@@ -241,11 +236,13 @@ class LocalRuntime:
                 Architectures=["arm64"],
                 Environment={"Variables": self.function_environment(function.name)},
             )
-            if isinstance(function.trigger, TopicTrigger):
+        for queue in self.manifest.queues:
+            if queue.subscribes_to:
                 self.sns.subscribe(
-                    TopicArn=self.topic_arns[function.trigger.topic],
-                    Protocol="lambda",
-                    Endpoint=self.function_arn(function.name),
+                    TopicArn=self.topic_arns[queue.subscribes_to],
+                    Protocol="sqs",
+                    Endpoint=self.names.queue_arn(queue.name),
+                    Attributes={"RawMessageDelivery": "true"},
                 )
         created = self.sfn.create_state_machine(
             name=STATE_MACHINE,
@@ -270,6 +267,7 @@ class LocalRuntime:
                     function.trigger.batch_size,
                     self.config.region,
                     wait_seconds=self.config.poll_wait_seconds,
+                    batch_window=function.trigger.batch_window * self.config.time_scale,
                 )
                 poller.start()
                 self._pollers.append(poller)
@@ -282,9 +280,6 @@ class LocalRuntime:
                 raise asl.DefinitionError(f"placeholder {name} resolves to nothing locally")
             values[name] = value
         return asl.substitute(definition or asl.compile_order_workflow(), values)
-
-    def _send_to_queue(self, queue: str, body: str) -> None:
-        self.sqs.send_message(QueueUrl=self.queue_urls[queue], MessageBody=body)
 
     # Observing
 
