@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.utilities import parameters
+from botocore.config import Config
 
-from handlers import clock, observability, settings, wiring
+from handlers import clock, observability, settings
 from handlers.alert_log import AlertLog
 from handlers.alert_targets import AlertTarget, configured_targets
 from handlers.alerts import Notification, parse_notification
@@ -26,13 +28,15 @@ _SECRETS = {
 }
 
 alert_log = AlertLog(
-    wiring.dynamodb(),
+    # Unlike the workflow's steps, nothing retries the alert log's calls for us: the SDK does, a few times.
+    boto3.client("dynamodb", config=Config(retries={"mode": "standard", "total_max_attempts": 5})),
     settings.require(settings.ALERT_LOG_TABLE),
     window=timedelta(seconds=int(settings.optional(settings.ALERT_DEDUP_SECONDS) or 24 * 3600)),
 )
 storm_threshold = int(settings.optional(settings.ALERT_STORM_THRESHOLD) or 3)
 max_attempts = int(settings.optional(settings.SLACK_MAX_ATTEMPTS) or 3)
 link_template = settings.optional(settings.CONSOLE_URL)
+http_timeout = float(settings.optional(settings.ALERT_HTTP_TIMEOUT_SECONDS) or 10)
 
 
 def _secret(target: str) -> str | None:
@@ -44,34 +48,44 @@ def _secret(target: str) -> str | None:
 
 
 def targets() -> list[AlertTarget]:
-    return configured_targets(settings.optional(settings.ALERT_TARGETS), _secret, max_attempts, link_template)
+    return configured_targets(
+        settings.optional(settings.ALERT_TARGETS), _secret, max_attempts, link_template, http_timeout
+    )
 
 
 def deliver(batch: list[tuple[str, Notification]], target: AlertTarget) -> set[str]:
-    """Deliver the batch's new alerts to one target; returns the message ids whose delivery failed."""
+    """Deliver the batch's new alerts to one target; returns the message ids whose delivery failed.
+
+    Whatever fails - a claim, a post - every claim this call holds for an alert it did not deliver is released,
+    so the retry delivers it instead of taking it for a duplicate.
+    """
     now = clock.now()
-    fresh = [(mid, n) for mid, n in batch if alert_log.claim(n.fingerprint, target.name, now)]
-    if len(fresh) < len(batch):
-        observability.logger.info(
-            "duplicate alerts dropped", extra={"target": target.name, "dropped": len(batch) - len(fresh)}
-        )
-    if not fresh:
-        return set()
+    fresh: list[tuple[str, Notification]] = []
     delivered: list[tuple[str, Notification]] = []
     try:
+        for item in batch:
+            if alert_log.claim(item[1].fingerprint, target.name, now):
+                fresh.append(item)
+        if len(fresh) < len(batch):
+            observability.logger.info(
+                "duplicate alerts dropped", extra={"target": target.name, "dropped": len(batch) - len(fresh)}
+            )
         if len(fresh) > storm_threshold:
             target.post_summary([n for _, n in fresh])
-            delivered = fresh
+            delivered = list(fresh)
         else:
             for item in fresh:
                 target.post(item[1])
                 delivered.append(item)
-    except Exception as e:  # any failure of a target: its undelivered alerts are retried, never dropped
+    except Exception as e:  # any failure of a target or the log: its undelivered alerts are retried, never dropped
         observability.logger.error("alert delivery failed", extra={"target": target.name, "reason": str(e)})
+        undelivered = [item for item in fresh if item not in delivered]
+        alert_log.release([n.fingerprint for _, n in undelivered], target.name)
+        alert_log.delivered([n.fingerprint for _, n in delivered], target.name, clock.now())
+        done = {message_id for message_id, _ in delivered}
+        return {message_id for message_id, _ in batch if message_id not in done}
     alert_log.delivered([n.fingerprint for _, n in delivered], target.name, clock.now())
-    failed = [item for item in fresh if item not in delivered]
-    alert_log.release([n.fingerprint for _, n in failed], target.name)
-    return {message_id for message_id, _ in failed}
+    return set()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -94,6 +94,7 @@ def configured_targets(
     secret: Callable[[str], str | None],
     max_attempts: int,
     link_template: str | None,
+    timeout: float = 10.0,
 ) -> list[AlertTarget]:
     """The log target, plus each named target whose secret holds a URL (others are reported and skipped)."""
     targets: list[AlertTarget] = [LogTarget()]
@@ -102,7 +103,7 @@ def configured_targets(
         if not url or not url.startswith(("https://", "http://")):
             observability.logger.warning(f"alert target {name} is not configured: its secret holds no http(s) URL")
             continue
-        webhook = SlackWebhook(url, max_attempts=max_attempts)
+        webhook = SlackWebhook(url, max_attempts=max_attempts, timeout=timeout)
         if name == "slack":
             targets.append(SlackTarget(webhook, link_template))
         elif name == "webhook":

@@ -169,7 +169,10 @@ class OrdersStore:
     def _existing(self, new: NewOrder) -> dict[str, Any]:
         """The order is already written: the same request again -> return it; anything else is a conflict."""
         existing = self.get(new.order_id)
-        if existing is None or existing.get("requestHash") != new.request_hash:
+        if existing is None:
+            # The condition failed, yet the order is not there: nothing to replay; a retry decides.
+            raise OrderStoreUnavailable(f"order {new.order_id}: the conditional put failed but the order is absent")
+        if existing.get("requestHash") != new.request_hash:
             raise IdempotencyConflictError(f"order {new.order_id} already exists for another request")
         return existing
 

@@ -27,6 +27,8 @@ ALERT_TARGETS = "ALERT_TARGETS"
 ALERT_STORM_THRESHOLD = "ALERT_STORM_THRESHOLD"
 # An alert with the same fingerprint within this many seconds is a duplicate (default 86400).
 ALERT_DEDUP_SECONDS = "ALERT_DEDUP_SECONDS"
+# How long an alert target's HTTP call may take before it counts as failed (default 10).
+ALERT_HTTP_TIMEOUT_SECONDS = "ALERT_HTTP_TIMEOUT_SECONDS"
 IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
 
 

@@ -245,6 +245,7 @@ MANIFEST = Manifest(
                 settings.ALERT_TARGETS: Setting(settings.ALERT_TARGETS),
                 settings.ALERT_STORM_THRESHOLD: Setting(settings.ALERT_STORM_THRESHOLD),
                 settings.ALERT_DEDUP_SECONDS: Setting(settings.ALERT_DEDUP_SECONDS),
+                settings.ALERT_HTTP_TIMEOUT_SECONDS: Setting(settings.ALERT_HTTP_TIMEOUT_SECONDS),
                 settings.SLACK_MAX_ATTEMPTS: Setting(settings.SLACK_MAX_ATTEMPTS),
                 settings.CONSOLE_URL: Setting(settings.CONSOLE_URL),
             },

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from workflow.local.faults import FaultInjector
 from workflow.local.moto_hooks import InvokeResult
 from workflow.manifest import Function
 
@@ -48,9 +49,13 @@ class InProcessLambdas:
         self,
         functions: dict[str, Function],
         arns: dict[str, str],
+        faults: FaultInjector | None = None,
+        log_errors: bool = True,
     ) -> None:
         self._functions = functions
         self._arns = arns
+        self._faults = faults or FaultInjector()
+        self._log_errors = log_errors
         self._handlers: dict[str, Handler] = {}
         self._import_lock = threading.Lock()
 
@@ -79,26 +84,48 @@ class InProcessLambdas:
             started=time.monotonic(),
         )
         try:
+            self._inject(function.name)
             result = self.handler(function.name)(event, context)
         except Exception as e:  # the Lambda runtime reports every uncaught exception this way
             error = {
-                "errorType": type(e).__name__,
+                "errorType": _ERROR_TYPES.get(type(e), type(e).__name__),
                 "errorMessage": str(e),
                 "stackTrace": traceback.format_tb(e.__traceback__),
             }
             # The Lambda runtime writes an uncaught error to the function's log; so do we, as one JSON line.
-            print(
-                json.dumps(
-                    {
-                        "level": "ERROR",
-                        "message": "invocation failed",
-                        "function_name": function.name,
-                        "function_request_id": context.aws_request_id,
-                        "errorType": error["errorType"],
-                        "errorMessage": error["errorMessage"],
-                    }
-                ),
-                flush=True,
-            )
+            if self._log_errors:
+                print(
+                    json.dumps(
+                        {
+                            "level": "ERROR",
+                            "message": "invocation failed",
+                            "function_name": function.name,
+                            "function_request_id": context.aws_request_id,
+                            "errorType": error["errorType"],
+                            "errorMessage": error["errorMessage"],
+                        }
+                    ),
+                    flush=True,
+                )
             return json.dumps(error), True, ""
         return json.dumps(result, default=_json_default), False, ""
+
+    def _inject(self, name: str) -> None:
+        faults = self._faults.function(name)
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        if self._faults.roll(faults.transient, f"{name}.transient"):
+            raise InjectedServiceError(f"{name}: injected transient fault (Lambda service error)")
+        if self._faults.roll(faults.permanent, f"{name}.permanent"):
+            raise InjectedFault(f"{name}: injected permanent fault")
+
+
+class InjectedFault(Exception):
+    """A permanent failure injected by the fault plan: the workflow catches it (no Retry matches it)."""
+
+
+class InjectedServiceError(Exception):
+    """A transient failure: reported the way Lambda reports its own service errors, which the workflow retries."""
+
+
+_ERROR_TYPES: dict[type[Exception], str] = {InjectedServiceError: "Lambda.ServiceException"}

@@ -14,6 +14,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from workflow.local.faults import FaultInjector
+
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sqs import SQSClient
@@ -33,6 +35,7 @@ class QueuePoller:
         region: str,
         wait_seconds: int = 1,
         batch_window: float = 0.0,
+        faults: FaultInjector | None = None,
     ) -> None:
         self._sqs = sqs
         self._lambda = lambda_client
@@ -43,6 +46,7 @@ class QueuePoller:
         self._region = region
         self._wait = wait_seconds
         self._window = batch_window
+        self._faults = faults or FaultInjector()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"poller-{function_name}", daemon=True)
 
@@ -87,6 +91,8 @@ class QueuePoller:
     def _deliver(self, messages: list[Any]) -> None:
         event = {"Records": [self._record(m) for m in messages]}
         response = self._lambda.invoke(FunctionName=self._function, Payload=json.dumps(event).encode())
+        if self._faults.roll(self._faults.plan.worker_crash_after_write, f"{self._function}.crashed_before_delete"):
+            return  # the function did its work, then "crashed": nothing is deleted, every message comes back
         failed: set[str] = {m["MessageId"] for m in messages}
         if "FunctionError" not in response:
             result = json.loads(response["Payload"].read() or b"{}")

@@ -28,6 +28,7 @@ from handlers.orders_store import OrdersStore
 from workflow import asl
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
+from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
 from workflow.local.names import STACK, STATE_MACHINE, LocalNames
 from workflow.local.poller import QueuePoller
@@ -63,13 +64,17 @@ class RuntimeConfig:
     # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.
     settings: Mapping[str, str] = field(default_factory=dict)
     poll_wait_seconds: int = 1
+    # Faults to inject for this run (workflow.local.faults), drawn from `seed`.
+    faults: FaultPlan | None = None
+    seed: int = 0
+    # Print each failed invocation as one JSON line, as the Lambda runtime logs it (off for the chaos report).
+    log_invocation_errors: bool = True
 
 
 class LocalRuntime:
     def __init__(self, config: RuntimeConfig | None = None, manifest: Manifest = MANIFEST) -> None:
         self.config = config or RuntimeConfig()
         self.manifest = manifest
-        self.faults = moto_hooks.DynamoDBFaults()
         self._mock: Any = None
         self._pollers: list[QueuePoller] = []
         self._apis: list[LocalApi] = []
@@ -77,6 +82,10 @@ class LocalRuntime:
         self.queue_urls: dict[str, str] = {}
         self.topic_arns: dict[str, str] = {}
         self.names = LocalNames(self.config.region, manifest)
+        self.injector = FaultInjector(self.config.faults, self.config.seed)
+        self.faults = moto_hooks.DynamoDBFaults(
+            injector=self.injector, conditional_table=self.names.table_name("orders")
+        )
         self.state_machine_arn = self.names.state_machine_arn()
         self.aws_endpoint: str | None = None
         self._server: Any = None
@@ -121,6 +130,8 @@ class LocalRuntime:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto_hooks.serialize_dynamodb(self.faults)
+        if self.injector.plan.sqs_send_failure or self.injector.plan.sns_publish_failure:
+            moto_hooks.inject_messaging_faults(self.injector)
         moto_hooks.scale_retry_intervals(self.config.time_scale)
         self.dynamodb: DynamoDBClient = self.client("dynamodb")
         self.sqs: SQSClient = self.client("sqs")
@@ -131,10 +142,13 @@ class LocalRuntime:
         self.lambdas = InProcessLambdas(
             {f.name: f for f in self.manifest.functions},
             {f.name: self.function_arn(f.name) for f in self.manifest.functions},
+            self.injector,
+            log_errors=self.config.log_invocation_errors,
         )
         moto_hooks.install_lambda_dispatcher(self.lambdas.dispatch)
         self._export_environment()
         self._provision()
+        self.injector.armed = True
         return self
 
     def stop(self) -> None:
@@ -268,6 +282,7 @@ class LocalRuntime:
                     self.config.region,
                     wait_seconds=self.config.poll_wait_seconds,
                     batch_window=function.trigger.batch_window * self.config.time_scale,
+                    faults=self.injector,
                 )
                 poller.start()
                 self._pollers.append(poller)
