@@ -349,7 +349,7 @@ def _trace(runtime: Any, order_id: str) -> str:
         if "stateEnteredEventDetails" in event:
             steps.append(event["stateEnteredEventDetails"]["name"])
         elif event["type"].endswith("Failed"):
-            details = next((v for k, v in event.items() if k.endswith("FailedEventDetails")), {})
+            details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("FailedEventDetails")), {})
             steps.append(f"[{details.get('error', event['type'])}]")
     return f"{described['status']} via {' > '.join(steps)}"
 
