@@ -236,6 +236,16 @@ def _chaos(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _redrive(args: argparse.Namespace) -> int:
+    from workflow.operations import redrive_order
+
+    target = _connect(args)
+    arn = redrive_order(target, args.order_id)
+    print(f"order {args.order_id} is REDRIVING: execution {arn}")
+    print(f"follow it: orderflow status {args.order_id}   or: orderflow graph --execution {arn} --out run.svg")
+    return 0
+
+
 def _target_arguments(command: argparse.ArgumentParser, required: bool = False) -> None:
     command.add_argument(
         "--target",
@@ -333,6 +343,14 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of sub
     runs.add_argument("--json", action="store_true")
     _target_arguments(runs)
     runs.set_defaults(run=_executions)
+
+    rerun = commands.add_parser(
+        "redrive",
+        help="run a FAILED order again after its cause is fixed (a new execution takes the order over)",
+    )
+    rerun.add_argument("order_id")
+    _target_arguments(rerun)
+    rerun.set_defaults(run=_redrive)
 
     from workflow import graph_command
 

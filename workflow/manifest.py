@@ -277,6 +277,7 @@ MANIFEST = Manifest(
         "StateMachineArn": StateMachineArn(),
         "LiveAliasArn": StateMachineArn(alias=LIVE_ALIAS),
         "OrderDlqUrl": QueueUrl("orders-dlq"),
+        "IdempotencyTableName": TableName("idempotency"),
         "AlertQueueUrl": QueueUrl("alerts"),
         "AlertDlqUrl": QueueUrl("alerts-dlq"),
         "SlackWebhookSecretArn": SecretArn("slack-webhook"),
