@@ -33,8 +33,9 @@ FUNCTIONS: dict[str, tuple[Access, ...]] = {
         Access("table:orders", ("dynamodb:GetItem",)),
     ),
     "ValidateOrder": (),
-    # A conditional put of the order; when it exists already, a read to replay it.
-    "CreateOrder": (Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem")),),
+    # A conditional put of the order; when it exists already, a read to replay it, or an update to take over a
+    # redriven order.
+    "CreateOrder": (Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),),
     "NotifyOrder": (Access("topic:order-events", ("sns:Publish",)),),
     "ProcessOrderWorker": (Access("table:orders", ("dynamodb:GetItem", "dynamodb:UpdateItem")),),
     # Reads its targets' webhook URLs; claims, marks and releases deliveries in the alert log.
