@@ -250,6 +250,7 @@ def run_chaos(
 
     rng = random.Random(seed)
     injector_for_slack = FaultInjector(plan, seed + 1)
+    injector_for_slack.armed = True
     slack = FlakyReceiver(plan, injector_for_slack)
     hook = FlakyReceiver(plan, injector_for_slack)
     config = RuntimeConfig(
@@ -282,6 +283,7 @@ def run_chaos(
             outcomes += list(pool.map(lambda s: _post(api.url, s), later))
         progress("waiting for the system to settle")
         _quiesce(runtime, quiescence_timeout)
+        runtime.injector.armed = False  # the report reads the system as it is, without faults
         report = _report(runtime, orders, seed, outcomes, hook, time.monotonic() - started)
         report.faults_injected = dict(Counter(runtime.injector.injected) + Counter(injector_for_slack.injected))
         return report
