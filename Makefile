@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CDK := npx --yes aws-cdk@2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden graph synth deploy diff destroy clean
+.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden graph synth deploy diff destroy chaos clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
@@ -87,3 +87,7 @@ graph: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info cdk.out build
+
+# 500 orders under injected faults (see workflow/chaos.py): prints the figures and fails if an invariant breaks.
+chaos: $(STAMP)
+	$(BIN)/orderflow chaos --orders 500 --seed 1 --concurrency 8 --json

@@ -1,56 +1,107 @@
-"""AlertHandler: subscribed to the alert topic. Logs each alert (a failed order, or a CloudWatch alarm changing
-state) as one structured line and posts it to Slack.
+"""AlertHandler: takes the alert queue in batches (the alert topic feeds it). Each alert - a failed order, or a
+CloudWatch alarm changing state - goes once to every configured target (handlers.alert_targets); when a batch holds
+more new alerts than ALERT_STORM_THRESHOLD, each target gets one grouped summary instead of a message per alert.
 
-The webhook URL lives in Secrets Manager (SLACK_WEBHOOK_SECRET_ARN), read through Powertools' cached parameters
-so a rotated URL is picked up within minutes and never appears in the template, the environment or the logs. A
-secret holding anything but an http(s) URL means "Slack not configured": alerts are still logged. When Slack keeps
-failing, the invocation fails, so the alert is delivered again (Lambda's async retries, then the function's DLQ):
-never dropped silently.
+Duplicates (a retried publish, an SQS redelivery, a redrive) are dropped by fingerprint (handlers.alert_log).
+A target that fails makes its alerts' messages fail (partial batch response): SQS delivers them again, and after
+maxReceiveCount parks them in the alert DLQ, which is alarmed. Never dropped silently.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.utilities import parameters
+from botocore.config import Config
 
-from handlers import observability, settings
-from handlers.alerts import AlarmNotice, Alert, alarm_slack_message, execution_link, parse_notification, slack_message
-from handlers.slack import SlackWebhook
+from handlers import clock, observability, settings
+from handlers.alert_log import AlertLog
+from handlers.alert_targets import AlertTarget, configured_targets
+from handlers.alerts import Notification, parse_notification
 
 SECRET_MAX_AGE_SECONDS = 300
+_SECRETS = {
+    "slack": settings.SLACK_WEBHOOK_SECRET_ARN,
+    "webhook": settings.ALERT_WEBHOOK_SECRET_ARN,
+}
 
-secret_arn = settings.require(settings.SLACK_WEBHOOK_SECRET_ARN)
+alert_log = AlertLog(
+    # Unlike the workflow's steps, nothing retries the alert log's calls for us: the SDK does, a few times.
+    boto3.client("dynamodb", config=Config(retries={"mode": "standard", "total_max_attempts": 5})),
+    settings.require(settings.ALERT_LOG_TABLE),
+    window=timedelta(seconds=int(settings.optional(settings.ALERT_DEDUP_SECONDS) or 24 * 3600)),
+)
+storm_threshold = int(settings.optional(settings.ALERT_STORM_THRESHOLD) or 3)
 max_attempts = int(settings.optional(settings.SLACK_MAX_ATTEMPTS) or 3)
 link_template = settings.optional(settings.CONSOLE_URL)
+http_timeout = float(settings.optional(settings.ALERT_HTTP_TIMEOUT_SECONDS) or 10)
 
 
-def slack() -> SlackWebhook | None:
-    url = str(parameters.get_secret(secret_arn, max_age=SECRET_MAX_AGE_SECONDS)).strip()
-    if not url.startswith(("https://", "http://")):
-        observability.logger.warning("Slack is not configured: the webhook secret holds no http(s) URL")
+def _secret(target: str) -> str | None:
+    variable = _SECRETS.get(target)
+    arn = settings.optional(variable) if variable else None
+    if arn is None:
         return None
-    return SlackWebhook(url, max_attempts=max_attempts)
+    return str(parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)).strip()
+
+
+def targets() -> list[AlertTarget]:
+    return configured_targets(
+        settings.optional(settings.ALERT_TARGETS), _secret, max_attempts, link_template, http_timeout
+    )
+
+
+def deliver(batch: list[tuple[str, Notification]], target: AlertTarget) -> set[str]:
+    """Deliver the batch's new alerts to one target; returns the message ids whose delivery failed.
+
+    Whatever fails - a claim, a post - every claim this call holds for an alert it did not deliver is released,
+    so the retry delivers it instead of taking it for a duplicate.
+    """
+    now = clock.now()
+    fresh: list[tuple[str, Notification]] = []
+    delivered: list[tuple[str, Notification]] = []
+    try:
+        for item in batch:
+            if alert_log.claim(item[1].fingerprint, target.name, now):
+                fresh.append(item)
+        if len(fresh) < len(batch):
+            observability.logger.info(
+                "duplicate alerts dropped", extra={"target": target.name, "dropped": len(batch) - len(fresh)}
+            )
+        if len(fresh) > storm_threshold:
+            target.post_summary([n for _, n in fresh])
+            delivered = list(fresh)
+        else:
+            for item in fresh:
+                target.post(item[1])
+                delivered.append(item)
+    except Exception as e:  # any failure of a target or the log: its undelivered alerts are retried, never dropped
+        observability.logger.error("alert delivery failed", extra={"target": target.name, "reason": str(e)})
+        undelivered = [item for item in fresh if item not in delivered]
+        alert_log.release([n.fingerprint for _, n in undelivered], target.name)
+        alert_log.delivered([n.fingerprint for _, n in delivered], target.name, clock.now())
+        done = {message_id for message_id, _ in delivered}
+        return {message_id for message_id, _ in batch if message_id not in done}
+    alert_log.delivered([n.fingerprint for _, n in delivered], target.name, clock.now())
+    return set()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     observability.bind(context)
-    records = event.get("Records", [])
-    delivered = 0
-    webhook = slack() if records else None
-    for record in records:
-        notification = parse_notification(record["Sns"]["Message"])
-        match notification:
-            case Alert():
-                observability.append(order_id=notification.order_id, correlation_id=notification.correlation_id)
-                observability.logger.error("ORDER FAILED", extra=notification.to_log())
-                message = slack_message(notification, execution_link(notification.execution_arn, link_template))
-            case AlarmNotice():
-                level = observability.logger.error if notification.state == "ALARM" else observability.logger.info
-                level(f"ALARM {notification.name} is {notification.state}", extra=notification.to_log())
-                message = alarm_slack_message(notification)
-        if webhook is not None:
-            attempts = webhook.post(message)
-            observability.logger.info("alert posted to Slack", extra={"attempts": attempts})
-            delivered += 1
-    return {"alerts": len(records), "slack": delivered}
+    batch: list[tuple[str, Notification]] = []
+    failed: set[str] = set()
+    for record in event.get("Records", []):
+        try:
+            batch.append((record["messageId"], parse_notification(record["body"])))
+        except (ValueError, KeyError, TypeError) as e:
+            # Retried, then parked in the alert DLQ for a person to read: an alert nobody can parse is still an alert.
+            observability.logger.error(
+                "unreadable alert", extra={"message_id": record.get("messageId"), "reason": str(e)}
+            )
+            failed.add(record["messageId"])
+    if batch:
+        for target in targets():
+            failed |= deliver(batch, target)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in sorted(failed)]}

@@ -43,6 +43,23 @@ class Alert:
             at=str(data.get("at") or ""),
         )
 
+    @property
+    def fingerprint(self) -> str:
+        """The same failure of the same order, however often it is published (a retried publish, a redrive)."""
+        return f"order|{self.order_id}|{self.failed_state}|{self.error}|{self.execution_arn}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "type": "ORDER_FAILED",
+            "orderId": self.order_id,
+            "failedState": self.failed_state,
+            "error": self.error,
+            "cause": self.cause,
+            "executionArn": self.execution_arn,
+            "correlationId": self.correlation_id,
+            "at": self.at,
+        }
+
     def to_log(self) -> dict[str, str]:
         return {
             "alert_order_id": self.order_id,
@@ -78,6 +95,21 @@ class AlarmNotice:
             region=str(data.get("Region") or ""),
         )
 
+    @property
+    def fingerprint(self) -> str:
+        return f"alarm|{self.name}|{self.state}|{self.at}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "type": "ALARM",
+            "alarm": self.name,
+            "description": self.description,
+            "state": self.state,
+            "previousState": self.previous_state,
+            "reason": self.reason,
+            "at": self.at,
+        }
+
     def to_log(self) -> dict[str, str]:
         return {
             "alarm": self.name,
@@ -86,6 +118,9 @@ class AlarmNotice:
             "reason": self.reason,
             "changed_at": self.at,
         }
+
+
+Notification = Alert | AlarmNotice
 
 
 def parse_notification(message: str) -> Alert | AlarmNotice:
@@ -169,3 +204,33 @@ def slack_message(alert: Alert, link: str) -> dict[str, Any]:
         "text": f"Order {alert.order_id} failed at {alert.failed_state}: {alert.error}",
         "blocks": blocks,
     }
+
+
+def storm_slack_message(notifications: list[Alert | AlarmNotice], link_template: str | None) -> dict[str, Any]:
+    """Many alerts at once: one message, grouped by where and why orders failed, with a few examples."""
+    orders = [n for n in notifications if isinstance(n, Alert)]
+    alarms = [n for n in notifications if isinstance(n, AlarmNotice)]
+    groups: dict[tuple[str, str], list[Alert]] = {}
+    for alert in orders:
+        groups.setdefault((alert.failed_state, alert.error), []).append(alert)
+    lines = [
+        f"• *{len(group)} at {state}* `{error}`: {', '.join(f'`{a.order_id}`' for a in group[:5])}"
+        + (f" and {len(group) - 5} more" if len(group) > 5 else "")
+        for (state, error), group in sorted(groups.items(), key=lambda item: -len(item[1]))
+    ]
+    lines += [f"• alarm *{a.name}* is {a.state}" for a in alarms]
+    title = f"Alert storm: {len(orders)} orders failed" + (f", {len(alarms)} alarms" if alarms else "")
+    text = "\n".join(lines)
+    if len(text) > MAX_CAUSE:
+        text = text[:MAX_CAUSE] + "…"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text or "-"}},
+    ]
+    example = next((a for a in orders if a.execution_arn), None)
+    if example is not None:
+        link = execution_link(example.execution_arn, link_template)
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"One of them: <{link}|{example.order_id}>"}]}
+        )
+    return {"text": title, "blocks": blocks}

@@ -45,6 +45,8 @@ class OrderStatus(StrEnum):
     PROCESSING = "PROCESSING"
     FULFILLED = "FULFILLED"
     FAILED = "FAILED"
+    # An operator re-runs a FAILED order (`orderflow redrive`): the next execution's CreateOrder takes it over.
+    REDRIVING = "REDRIVING"
 
 
 @dataclass(frozen=True)

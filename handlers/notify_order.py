@@ -18,7 +18,9 @@ from handlers.errors import NotificationUnavailable
 sns = boto3.client("sns")
 topic_arn = settings.require(settings.ORDER_EVENTS_TOPIC_ARN)
 
-_TRANSIENT = frozenset({"Throttling", "ThrottledException", "InternalError", "ServiceUnavailable", "KMSThrottling"})
+_TRANSIENT = frozenset(
+    {"Throttled", "Throttling", "ThrottledException", "InternalError", "ServiceUnavailable", "KMSThrottling"}
+)
 
 
 @dataclass(frozen=True)

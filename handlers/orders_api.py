@@ -235,7 +235,12 @@ class OrdersApi:
         try:
             execution = self.sfn.describe_execution(executionArn=arn)
         except ClientError as e:
-            if e.response.get("Error", {}).get("Code") in {"ExecutionDoesNotExist", "InvalidArn"}:
+            # Express executions cannot be described (StateMachineTypeNotSupported): the table is the record.
+            if e.response.get("Error", {}).get("Code") in {
+                "ExecutionDoesNotExist",
+                "InvalidArn",
+                "StateMachineTypeNotSupported",
+            }:
                 return None
             raise
         started = iso(execution["startDate"])

@@ -163,13 +163,46 @@ class OrdersStore:
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise _store_error(e, "create order") from e
-            return self._existing(new), False
+            existing = self._existing(new)
+            if existing.get("status") == OrderStatus.REDRIVING.value:
+                return self._adopt(new, now)
+            return existing, False
         return _plain(record), True
+
+    def _adopt(self, new: NewOrder, now: datetime) -> tuple[dict[str, Any], bool]:
+        """A redriven order: this execution takes it over (it becomes CREATED again, under this execution)."""
+        try:
+            response = self._client.update_item(
+                TableName=self._orders,
+                Key={"orderId": {"S": new.order_id}},
+                UpdateExpression=(
+                    "SET #s = :created, executionArn = :arn, updatedAt = :now, history = list_append(history, :entry)"
+                ),
+                ConditionExpression="#s = :redriving",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":created": {"S": OrderStatus.CREATED.value},
+                    ":redriving": {"S": OrderStatus.REDRIVING.value},
+                    ":arn": {"S": new.execution_arn},
+                    ":now": {"S": iso(now)},
+                    ":entry": {"L": [{"M": {"status": {"S": OrderStatus.CREATED.value}, "at": {"S": iso(now)}}}]},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as e:
+            # Someone else took it over first: that execution owns it (the caller sees owner=False).
+            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return self._existing(new), False
+            raise _store_error(e, "take over a redriven order") from e
+        return _plain(from_item(response["Attributes"])), True
 
     def _existing(self, new: NewOrder) -> dict[str, Any]:
         """The order is already written: the same request again -> return it; anything else is a conflict."""
         existing = self.get(new.order_id)
-        if existing is None or existing.get("requestHash") != new.request_hash:
+        if existing is None:
+            # The condition failed, yet the order is not there: nothing to replay; a retry decides.
+            raise OrderStoreUnavailable(f"order {new.order_id}: the conditional put failed but the order is absent")
+        if existing.get("requestHash") != new.request_hash:
             raise IdempotencyConflictError(f"order {new.order_id} already exists for another request")
         return existing
 

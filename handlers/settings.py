@@ -18,6 +18,17 @@ SLACK_MAX_ATTEMPTS = "SLACK_MAX_ATTEMPTS"
 SLACK_WEBHOOK_URL = "SLACK_WEBHOOK_URL"
 SLACK_WEBHOOK_SECRET_ARN = "SLACK_WEBHOOK_SECRET_ARN"  # noqa: S105 - a variable name, not a secret
 CONSOLE_URL = "ORDERFLOW_CONSOLE_URL"
+ALERT_LOG_TABLE = "ALERT_LOG_TABLE_NAME"
+ALERT_WEBHOOK_URL = "ALERT_WEBHOOK_URL"
+ALERT_WEBHOOK_SECRET_ARN = "ALERT_WEBHOOK_SECRET_ARN"  # noqa: S105 - a variable name, not a secret
+# Where alerts go, comma-separated: slack, webhook (default: slack). E-mail is an SNS subscription (infra).
+ALERT_TARGETS = "ALERT_TARGETS"
+# More alerts than this in one batch are posted as one grouped summary (default 3).
+ALERT_STORM_THRESHOLD = "ALERT_STORM_THRESHOLD"
+# An alert with the same fingerprint within this many seconds is a duplicate (default 86400).
+ALERT_DEDUP_SECONDS = "ALERT_DEDUP_SECONDS"
+# How long an alert target's HTTP call may take before it counts as failed (default 10).
+ALERT_HTTP_TIMEOUT_SECONDS = "ALERT_HTTP_TIMEOUT_SECONDS"
 IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
 
 

@@ -27,16 +27,17 @@ class Answer:
     body: str
 
 
-# (url, JSON body) -> the webhook's answer; raises OSError when nothing answered (refused, timed out, reset).
-Transport = Callable[[str, bytes], Answer]
+# (url, JSON body, timeout seconds) -> the webhook's answer; raises OSError when nothing answered (refused, timed
+# out, reset).
+Transport = Callable[[str, bytes, float], Answer]
 
 
-def urllib_transport(url: str, body: bytes) -> Answer:
+def urllib_transport(url: str, body: bytes, timeout: float = TIMEOUT) -> Answer:
     request = urllib.request.Request(  # noqa: S310 - the operator configures an http(s) webhook URL
         url, data=body, method="POST", headers={"Content-Type": "application/json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return Answer(response.status, dict(response.headers.items()), response.read(512).decode(errors="replace"))
     except urllib.error.HTTPError as e:
         with e:
@@ -50,8 +51,10 @@ class SlackWebhook:
         max_attempts: int = 3,
         transport: Transport = urllib_transport,
         sleep: Callable[[float], None] = time.sleep,
+        timeout: float = TIMEOUT,
     ) -> None:
         self._url = url
+        self._timeout = timeout
         self._transport = transport
         self._max_attempts = max(1, max_attempts)
         self._sleep = sleep
@@ -62,7 +65,7 @@ class SlackWebhook:
         last = ""
         for attempt in range(1, self._max_attempts + 1):
             try:
-                answer = self._transport(self._url, body)
+                answer = self._transport(self._url, body, self._timeout)
             except OSError as e:
                 last = type(getattr(e, "reason", e)).__name__
                 delay = float(2 ** (attempt - 1))

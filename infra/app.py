@@ -59,9 +59,12 @@ def add_stack(app: cdk.App, name: str = STACK_NAME, settings: StackSettings | No
 
 
 def main() -> None:
-    # The CDK CLI passes its context (cdk.json, -c) in CDK_CONTEXT_JSON, which cdk.App reads itself.
-    extra = json.loads(os.environ.get("ORDERFLOW_CONTEXT") or "{}")
-    app = new_app(outdir=os.environ.get("CDK_OUTDIR") or "cdk.out", context=extra)
+    # Plain `python infra/app.py` reads cdk.json's context as the CDK CLI would, then ORDERFLOW_CONTEXT on top.
+    # Under the CLI, its context (cdk.json and -c key=value) arrives in CDK_CONTEXT_JSON and takes precedence.
+    cdk_json = Path(__file__).resolve().parent.parent / "cdk.json"
+    context = json.loads(cdk_json.read_text()).get("context", {}) if cdk_json.exists() else {}
+    context.update(json.loads(os.environ.get("ORDERFLOW_CONTEXT") or "{}"))
+    app = new_app(outdir=os.environ.get("CDK_OUTDIR") or "cdk.out", context=context)
     add_stack(app)
     app.synth()
 

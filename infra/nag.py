@@ -41,12 +41,6 @@ def acknowledge(stack: OrderflowStack) -> None:
         "StartWorkflow describes its own executions (replays and GET /orders/{id}); execution names are order ids, "
         "known only at run time, so the resource is every execution of this one state machine",
     )
-    _ack(
-        stack.queues["alerts-dlq"],
-        "AwsSolutions-SQS3",
-        "this queue is itself the end of the alert path (the AlertHandler's failure destination and its SNS "
-        "subscription's DLQ); it is alarmed (AlertDlqNotEmpty) and holds messages 14 days",
-    )
     if stack.settings.workflow_type == "EXPRESS" and stack.settings.express_log_level != "ALL":
         _ack(
             stack.state_machine,

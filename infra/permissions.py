@@ -13,7 +13,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Access:
     # "table:<name>", "queue:<name>", "topic:<name>", "secret:<name>", "function:<name>",
-    # "state-machine-alias", "executions" (of the state machine)
+    # "state-machine-alias" (Step Functions authorizes calls through an alias on the state machine's own ARN,
+    # narrowed to the alias by the states:StateMachineQualifier condition), "executions" (of the state machine)
     resource: str
     actions: tuple[str, ...]
 
@@ -32,11 +33,17 @@ FUNCTIONS: dict[str, tuple[Access, ...]] = {
         Access("table:orders", ("dynamodb:GetItem",)),
     ),
     "ValidateOrder": (),
-    # A conditional put of the order; when it exists already, a read to replay it.
-    "CreateOrder": (Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem")),),
+    # A conditional put of the order; when it exists already, a read to replay it, or an update to take over a
+    # redriven order.
+    "CreateOrder": (Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),),
     "NotifyOrder": (Access("topic:order-events", ("sns:Publish",)),),
     "ProcessOrderWorker": (Access("table:orders", ("dynamodb:GetItem", "dynamodb:UpdateItem")),),
-    "AlertHandler": (Access("secret:slack-webhook", ("secretsmanager:GetSecretValue",)),),
+    # Reads its targets' webhook URLs; claims, marks and releases deliveries in the alert log.
+    "AlertHandler": (
+        Access("secret:slack-webhook", ("secretsmanager:GetSecretValue",)),
+        Access("secret:alert-webhook", ("secretsmanager:GetSecretValue",)),
+        Access("table:alert-log", ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")),
+    ),
 }
 
 # The state machine invokes its three functions and writes the order, the queue and the alert topic.

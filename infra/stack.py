@@ -42,9 +42,6 @@ from aws_cdk import (
     aws_lambda as lambda_,
 )
 from aws_cdk import (
-    aws_lambda_destinations as destinations,
-)
-from aws_cdk import (
     aws_lambda_event_sources as event_sources,
 )
 from aws_cdk import (
@@ -89,7 +86,6 @@ from workflow.manifest import (
     StateMachineArn,
     TableName,
     TopicArn,
-    TopicTrigger,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -148,12 +144,14 @@ class StackSettings:
             alert_emails=items("alertEmails"),
             api_rate_limit=int(text("apiRateLimit") or defaults.api_rate_limit),
             api_burst_limit=int(text("apiBurstLimit") or defaults.api_burst_limit),
-            function_settings={
-                name: value
-                for name in ("SLACK_MAX_ATTEMPTS", "ORDERFLOW_CONSOLE_URL")
-                if (value := text(name)) is not None
-            },
+            function_settings={name: value for name in _setting_names() if (value := text(name)) is not None},
         )
+
+
+def _setting_names() -> list[str]:
+    """The operator settings the functions take (the manifest's Setting references): each may be set in context."""
+    names = {ref.name for f in MANIFEST.functions for ref in f.environment.values() if isinstance(ref, Setting)}
+    return sorted(names)
 
 
 def _camel(name: str) -> str:
@@ -201,6 +199,7 @@ class OrderflowStack(cdk.Stack):
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy, "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
             )
         )
         self.tables = {t.name: self._table(t.name, t.partition_key, t.ttl_attribute) for t in manifest.tables}
@@ -211,6 +210,27 @@ class OrderflowStack(cdk.Stack):
             t.name: sns.Topic(self, f"{_camel(t.name)}Topic", master_key=self.key, enforce_ssl=True)
             for t in manifest.topics
         }
+        account = cdk.Aws.ACCOUNT_ID
+        # enforce_ssl writes a topic policy, which replaces SNS's default one: CloudWatch alarms of this account
+        # need their own Allow to publish to the alert topic.
+        self.topics["alerts"].add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topics["alerts"].topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{cdk.Aws.PARTITION}:cloudwatch:{cdk.Aws.REGION}:{account}:alarm:*"
+                    },
+                },
+            )
+        )
+        for queue in manifest.queues:
+            if queue.subscribes_to:
+                self.topics[queue.subscribes_to].add_subscription(
+                    subscriptions.SqsSubscription(self.queues[queue.name], raw_message_delivery=True)
+                )
         for email in self.settings.alert_emails:
             self.topics["alerts"].add_subscription(subscriptions.EmailSubscription(email))
         self.secrets = {
@@ -280,7 +300,7 @@ class OrderflowStack(cdk.Stack):
             case "function":
                 return [self.functions[name].function_arn]
             case "state-machine-alias":
-                return [self.live_alias.attr_arn]
+                return [self.state_machine.state_machine_arn]
             case "executions":
                 return [
                     cdk.Arn.format(
@@ -299,8 +319,13 @@ class OrderflowStack(cdk.Stack):
         if role is None:
             raise ValueError("every function has its own role")
         for access in accesses:
+            conditions = None
+            if access.resource == "state-machine-alias":
+                conditions = {"StringEquals": {"states:StateMachineQualifier": self.manifest.live_alias}}
             role.add_to_principal_policy(
-                iam.PolicyStatement(actions=list(access.actions), resources=self.resource_arns(access.resource))
+                iam.PolicyStatement(
+                    actions=list(access.actions), resources=self.resource_arns(access.resource), conditions=conditions
+                )
             )
             if access.resource.startswith("topic:"):
                 # The topics are encrypted with our key: publishing needs it.
@@ -369,10 +394,6 @@ class OrderflowStack(cdk.Stack):
                     environment[key] = self.settings.function_settings[ref.name]
             elif not isinstance(ref, StateMachineArn):
                 environment[key] = self.value_of(ref)
-        on_failure = (
-            destinations.SqsDestination(self.queues[function.on_failure_queue]) if function.on_failure_queue else None
-        )
-        asynchronous = isinstance(function.trigger, TopicTrigger)
         return lambda_.Function(
             self,
             name,
@@ -389,23 +410,20 @@ class OrderflowStack(cdk.Stack):
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
-            retry_attempts=function.async_retries if asynchronous else None,
-            on_failure=on_failure,
         )
 
     def _trigger(self, function: Function) -> None:
         fn = self.functions[function.name]
         match function.trigger:
-            case QueueTrigger(queue, batch_size):
+            case QueueTrigger(queue, batch_size, batch_window):
                 fn.add_event_source(
                     event_sources.SqsEventSource(
-                        self.queues[queue], batch_size=batch_size, report_batch_item_failures=True
+                        self.queues[queue],
+                        batch_size=batch_size,
+                        max_batching_window=cdk.Duration.seconds(batch_window) if batch_window else None,
+                        report_batch_item_failures=True,
                     )
                 )
-            case TopicTrigger(topic):
-                # Undeliverable to the function at all (e.g. it was deleted): SNS parks the alert too.
-                dead_letter = self.queues[function.on_failure_queue] if function.on_failure_queue else None
-                self.topics[topic].add_subscription(subscriptions.LambdaSubscription(fn, dead_letter_queue=dead_letter))
             case HttpRoutes() | None:
                 pass  # the API routes are added with the API
 
@@ -454,9 +472,12 @@ class OrderflowStack(cdk.Stack):
         )
         # Every deployed definition is published as a version and the live alias routed to it; StartWorkflow
         # starts executions through the alias, so `orderflow workflow update` can move it between deployments.
+        # A change of workflow type replaces the state machine; new logical ids make CloudFormation create the
+        # version and alias for the new machine instead of moving the old alias across machines.
+        kind = self.settings.workflow_type.capitalize()
         version = sfn.CfnStateMachineVersion(
             self,
-            "OrdersVersion",
+            f"Orders{kind}Version",
             state_machine_arn=machine.state_machine_arn,
             state_machine_revision_id=machine.state_machine_revision_id,
             description="published by cdk deploy",
@@ -465,7 +486,7 @@ class OrderflowStack(cdk.Stack):
         version.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         alias = sfn.CfnStateMachineAlias(
             self,
-            "LiveAlias",
+            f"{kind}LiveAlias",
             name=self.manifest.live_alias,
             description="what the API starts; moved by cdk deploy and orderflow workflow update",
             routing_configuration=[
@@ -582,6 +603,7 @@ class OrderflowStack(cdk.Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(alarm_topic)
+            alarm.add_ok_action(alarm_topic)
             alarms.append(alarm)
         return alarms
 

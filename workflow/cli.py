@@ -21,7 +21,7 @@ def _up(args: argparse.Namespace) -> int:
     runtime = LocalRuntime(RuntimeConfig(time_scale=args.time_scale)).start()
     try:
         api = runtime.serve_api(host=args.host, port=args.port)
-        aws_endpoint = runtime.serve_aws(host=args.host, port=args.aws_port)
+        aws_endpoint = runtime.serve_aws(host=args.aws_host, port=args.aws_port)
     except OSError as e:
         runtime.stop()
         print(
@@ -217,6 +217,35 @@ def _executions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chaos(args: argparse.Namespace) -> int:
+    from workflow.chaos import DEFAULT_PLAN, run_chaos
+    from workflow.local.faults import FaultPlan
+
+    plan = FaultPlan.load(args.faults) if args.faults else DEFAULT_PLAN
+    report = run_chaos(
+        args.orders,
+        args.seed,
+        plan,
+        concurrency=args.concurrency,
+        time_scale=args.time_scale,
+        progress=lambda line: print(f"chaos: {line}", file=sys.stderr, flush=True),
+    )
+    print(report.text())
+    if args.json:
+        print(report.to_json())
+    return 0 if report.ok else 1
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    from workflow.operations import redrive_order
+
+    target = _connect(args)
+    arn = redrive_order(target, args.order_id)
+    print(f"order {args.order_id} is REDRIVING: execution {arn}")
+    print(f"follow it: orderflow status {args.order_id}   or: orderflow graph --execution {arn} --out run.svg")
+    return 0
+
+
 def _target_arguments(command: argparse.ArgumentParser, required: bool = False) -> None:
     command.add_argument(
         "--target",
@@ -240,6 +269,11 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of sub
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=3000, help="the orders API (default 3000)")
     up.add_argument("--aws-port", type=int, default=4566, help="this system's AWS APIs (default 4566)")
+    up.add_argument(
+        "--aws-host",
+        default="127.0.0.1",
+        help="where the AWS APIs listen (default loopback only: they expose every resource, secrets included)",
+    )
     up.add_argument(
         "--time-scale",
         type=float,
@@ -310,19 +344,55 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of sub
     _target_arguments(runs)
     runs.set_defaults(run=_executions)
 
+    rerun = commands.add_parser(
+        "redrive",
+        help="run a FAILED order again after its cause is fixed (a new execution takes the order over)",
+    )
+    rerun.add_argument("order_id")
+    _target_arguments(rerun)
+    rerun.set_defaults(run=_redrive)
+
     from workflow import graph_command
 
     graph_command.add_parser(commands, _target_arguments)
+
+    chaos = commands.add_parser(
+        "chaos",
+        help="run orders through a local system under injected faults and check nothing is lost or doubled",
+        description="Starts its own local system (not `orderflow up`), submits N orders with 20%% duplicates (half of "
+        "them concurrent) and 10%% malformed ones under a fault plan, waits for quiescence and checks the invariants. "
+        "Exit code 1 when one fails.",
+    )
+    chaos.add_argument("--orders", type=int, default=100)
+    chaos.add_argument("--seed", type=int, default=1)
+    chaos.add_argument("--concurrency", type=int, default=8)
+    chaos.add_argument(
+        "--time-scale", type=float, default=0.01, help="multiplies retry intervals and queue timeouts (default 0.01)"
+    )
+    chaos.add_argument("--faults", help="a JSON fault plan (workflow/local/faults.py); default: a moderate mix")
+    chaos.add_argument("--json", action="store_true", help="end with one JSON line: the report")
+    chaos.set_defaults(run=_chaos)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from workflow.targets import TargetError
 
     args = parser().parse_args(argv)
     try:
         result: int = args.run(args)
     except TargetError as e:
+        print(f"orderflow: {e}", file=sys.stderr)
+        return 2
+    except ClientError as e:
+        error = e.response.get("Error", {})
+        print(
+            f"orderflow: AWS refused {e.operation_name}: {error.get('Code')}: {error.get('Message')}", file=sys.stderr
+        )
+        return 2
+    except BotoCoreError as e:
         print(f"orderflow: {e}", file=sys.stderr)
         return 2
     return result

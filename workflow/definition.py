@@ -38,7 +38,14 @@ DYNAMODB_TRANSIENT = [
     "DynamoDB.AmazonDynamoDBException",
 ]
 SQS_TRANSIENT = ["SQS.SdkClientException", "SQS.AmazonSQSException"]
-SNS_TRANSIENT = ["SNS.SdkClientException", "SNS.AmazonSNSException"]
+# moto and AWS name an SNS error code C "SNS.CException" (Throttled, InternalError, KMSThrottling).
+SNS_TRANSIENT = [
+    "SNS.SdkClientException",
+    "SNS.AmazonSNSException",
+    "SNS.ThrottledException",
+    "SNS.InternalErrorException",
+    "SNS.KMSThrottlingException",
+]
 
 LAMBDA_TASK_TIMEOUT = 30
 

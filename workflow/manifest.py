@@ -82,6 +82,8 @@ class Queue:
     dead_letter_queue: str | None = None
     max_receive_count: int = 5
     retention_seconds: int = 4 * 24 * 3600
+    # A topic this queue is subscribed to (raw message delivery: the message body is the published message).
+    subscribes_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,14 +108,11 @@ class HttpRoutes:
 class QueueTrigger:
     queue: str
     batch_size: int = 10
+    # Seconds the event source gathers messages before invoking (up to batch_size); 0: as soon as any arrive.
+    batch_window: int = 0
 
 
-@dataclass(frozen=True)
-class TopicTrigger:
-    topic: str
-
-
-Trigger = HttpRoutes | QueueTrigger | TopicTrigger
+Trigger = HttpRoutes | QueueTrigger
 
 
 @dataclass(frozen=True)
@@ -124,9 +123,6 @@ class Function:
     memory: int = 256
     environment: dict[str, Ref] = field(default_factory=dict)
     trigger: Trigger | None = None
-    # For asynchronous invocations (SNS): retries after the first attempt, then the failure destination.
-    async_retries: int = 2
-    on_failure_queue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +174,9 @@ _STORE_ENV: dict[str, Ref] = {
 }
 
 WORKER_TIMEOUT = 30
+# Slack's worst case: 3 tries of up to 10 s with Retry-After waits of up to 30 s between them, for a summary and
+# for each of a few single alerts.
+ALERT_TIMEOUT = 180
 LIVE_ALIAS = "live"
 
 MANIFEST = Manifest(
@@ -186,6 +185,8 @@ MANIFEST = Manifest(
         Table("idempotency", partition_key="idempotencyKey", ttl_attribute="expiresAt"),
         # Powertools idempotency's schema (its default attribute names).
         Table("requests", partition_key="id", ttl_attribute="expiration"),
+        # Alerts already delivered, by fingerprint: one alert per failure, however often it is published.
+        Table("alert-log", partition_key="fingerprint", ttl_attribute="expiresAt"),
     ),
     queues=(
         # Visibility timeout is 6x the worker's timeout, as AWS recommends for Lambda event sources.
@@ -196,6 +197,15 @@ MANIFEST = Manifest(
             max_receive_count=5,
         ),
         Queue("orders-dlq", retention_seconds=14 * 24 * 3600),
+        # Alerts wait here for the AlertHandler, which takes them in batches: a storm becomes one summary. An alert
+        # that cannot be delivered (Slack down) is retried, then parked in the alert DLQ, which is alarmed.
+        Queue(
+            "alerts",
+            visibility_timeout=6 * ALERT_TIMEOUT,
+            dead_letter_queue="alerts-dlq",
+            max_receive_count=3,
+            subscribes_to="alerts",
+        ),
         Queue("alerts-dlq", retention_seconds=14 * 24 * 3600),
     ),
     topics=(Topic("alerts"), Topic("order-events")),
@@ -227,14 +237,19 @@ MANIFEST = Manifest(
         Function(
             "AlertHandler",
             "handlers.alert_handler.handler",
-            timeout=60,
+            timeout=ALERT_TIMEOUT,
             environment={
+                settings.ALERT_LOG_TABLE: TableName("alert-log"),
                 settings.SLACK_WEBHOOK_SECRET_ARN: SecretArn("slack-webhook"),
+                settings.ALERT_WEBHOOK_SECRET_ARN: SecretArn("alert-webhook"),
+                settings.ALERT_TARGETS: Setting(settings.ALERT_TARGETS),
+                settings.ALERT_STORM_THRESHOLD: Setting(settings.ALERT_STORM_THRESHOLD),
+                settings.ALERT_DEDUP_SECONDS: Setting(settings.ALERT_DEDUP_SECONDS),
+                settings.ALERT_HTTP_TIMEOUT_SECONDS: Setting(settings.ALERT_HTTP_TIMEOUT_SECONDS),
                 settings.SLACK_MAX_ATTEMPTS: Setting(settings.SLACK_MAX_ATTEMPTS),
                 settings.CONSOLE_URL: Setting(settings.CONSOLE_URL),
             },
-            trigger=TopicTrigger("alerts"),
-            on_failure_queue="alerts-dlq",
+            trigger=QueueTrigger("alerts", batch_size=100, batch_window=20),
         ),
     ),
     secrets=(
@@ -242,6 +257,11 @@ MANIFEST = Manifest(
             "slack-webhook",
             description="orderflow: the Slack incoming-webhook URL alerts are posted to (https://hooks.slack.com/...)",
             local_value_from=settings.SLACK_WEBHOOK_URL,
+        ),
+        Secret(
+            "alert-webhook",
+            description="orderflow: a generic webhook URL every alert is POSTed to as JSON (the 'webhook' target)",
+            local_value_from=settings.ALERT_WEBHOOK_URL,
         ),
     ),
     substitutions={
@@ -257,6 +277,8 @@ MANIFEST = Manifest(
         "StateMachineArn": StateMachineArn(),
         "LiveAliasArn": StateMachineArn(alias=LIVE_ALIAS),
         "OrderDlqUrl": QueueUrl("orders-dlq"),
+        "IdempotencyTableName": TableName("idempotency"),
+        "AlertQueueUrl": QueueUrl("alerts"),
         "AlertDlqUrl": QueueUrl("alerts-dlq"),
         "SlackWebhookSecretArn": SecretArn("slack-webhook"),
     },

@@ -1,11 +1,10 @@
 """Operator tools, the same against the local system and AWS (workflow.targets): what is parked in the dead-letter
 queues and moving it back, and what the executions did.
 
-- The order DLQ holds order messages the worker gave up on (after maxReceiveCount). Redrive moves them back to the
-  order queue: SQS StartMessageMoveTask on AWS; moto has no message-move tasks, so locally (and for chosen
-  messages anywhere) each message is sent back and only then deleted, so nothing is lost on the way.
-- The alert DLQ holds alerts the AlertHandler could not deliver (Lambda's failure destination records, or raw SNS
-  messages from the subscription's DLQ). Redrive publishes each original alert to the alert topic again.
+- The order DLQ holds order messages the worker gave up on; the alert DLQ, alerts the AlertHandler could not deliver
+  (Slack down), each after its queue's maxReceiveCount. Redrive moves them back to the queue they came from: SQS
+  StartMessageMoveTask on AWS; moto has no message-move tasks, so locally (and for chosen messages anywhere) each
+  message is sent back and only then deleted, so nothing is lost on the way.
 """
 
 from __future__ import annotations
@@ -19,7 +18,8 @@ from typing import Any
 from handlers.alerts import readable_cause
 from workflow.targets import Target, TargetError
 
-QUEUES = {"orders": "OrderDlqUrl", "alerts": "AlertDlqUrl"}
+# DLQ -> (its output, the output of the queue it drains back into)
+QUEUES = {"orders": ("OrderDlqUrl", "OrderQueueUrl"), "alerts": ("AlertDlqUrl", "AlertQueueUrl")}
 PEEK_ROUNDS = 20
 
 
@@ -48,7 +48,7 @@ class Parked:
 def _queue_url(target: Target, queue: str) -> str:
     if queue not in QUEUES:
         raise TargetError(f"unknown DLQ {queue!r}: use one of {', '.join(QUEUES)}")
-    return target.output(QUEUES[queue])
+    return target.output(QUEUES[queue][0])
 
 
 def _describe(queue: str, body: str) -> tuple[str | None, str]:
@@ -62,29 +62,8 @@ def _describe(queue: str, body: str) -> tuple[str | None, str]:
     if queue == "orders":
         order_id = data.get("orderId")
         return (str(order_id) if order_id else None), "the worker gave up after repeated failures"
-    alert = original_alert(body)
-    alert_data = json.loads(alert) if alert else {}
-    order_id = alert_data.get("orderId") or alert_data.get("AlarmName")
-    response = data.get("responsePayload") or {}
-    condition = (data.get("requestContext") or {}).get("condition", "undeliverable")
-    reason = response.get("errorMessage") if isinstance(response, dict) else None
-    return (str(order_id) if order_id else None), f"{condition}: {reason or 'see the AlertHandler logs'}"
-
-
-def original_alert(body: str) -> str | None:
-    """The alert message inside an alert-DLQ message (a Lambda destination record or an SNS envelope)."""
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    records = (data.get("requestPayload") or {}).get("Records") or []
-    if records and isinstance(records[0], dict) and "Sns" in records[0]:
-        return str(records[0]["Sns"]["Message"])
-    if data.get("Type") == "Notification" and "Message" in data:
-        return str(data["Message"])
-    return None
+    subject = data.get("orderId") or data.get("AlarmName")
+    return (str(subject) if subject else None), "not delivered to every alert target (see the AlertHandler logs)"
 
 
 def peek(target: Target, queue: str, limit: int = 100) -> list[Parked]:
@@ -123,7 +102,7 @@ def peek(target: Target, queue: str, limit: int = 100) -> list[Parked]:
 @dataclass(frozen=True)
 class Redriven:
     moved: list[str]
-    how: str  # "message move task <handle>" | "sent back one by one" | "published to the alert topic"
+    how: str  # "message move task <handle>" | "sent back to the ... queue"
     skipped: list[str] = field(default_factory=list)
 
 
@@ -131,12 +110,13 @@ def redrive(target: Target, queue: str, message_ids: Iterable[str] = ()) -> Redr
     wanted = set(message_ids)
     sqs = target.client("sqs")
     url = _queue_url(target, queue)
-    if queue == "orders" and not wanted and target.name == "aws":
+    if not wanted and target.name == "aws":
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         task = sqs.start_message_move_task(SourceArn=arn)  # back to the queue each message came from
         return Redriven(moved=[], how=f"message move task {task['TaskHandle']}")
     parked = [p for p in peek(target, queue, limit=10_000) if not wanted or p.message_id in wanted]
     missing = sorted(wanted - {p.message_id for p in parked})
+    source = target.output(QUEUES[queue][1])
     moved = []
     for message in parked:
         # Take it first (hide it for a while), put it back where it belongs, and only then delete it.
@@ -144,19 +124,10 @@ def redrive(target: Target, queue: str, message_ids: Iterable[str] = ()) -> Redr
         if taken is None:
             missing.append(message.message_id)
             continue
-        if queue == "orders":
-            sqs.send_message(QueueUrl=target.output("OrderQueueUrl"), MessageBody=message.body)
-        else:
-            alert = original_alert(message.body)
-            if alert is None:
-                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=taken, VisibilityTimeout=0)
-                missing.append(message.message_id)
-                continue
-            target.client("sns").publish(TopicArn=target.output("AlertTopicArn"), Message=alert)
+        sqs.send_message(QueueUrl=source, MessageBody=message.body)
         sqs.delete_message(QueueUrl=url, ReceiptHandle=taken)
         moved.append(message.message_id)
-    how = "sent back to the order queue" if queue == "orders" else "published to the alert topic again"
-    return Redriven(moved=moved, how=how, skipped=missing)
+    return Redriven(moved=moved, how=f"sent back to the {queue} queue", skipped=missing)
 
 
 def _take(sqs: Any, url: str, message_id: str, rounds: int = PEEK_ROUNDS) -> str | None:
@@ -249,3 +220,44 @@ def _iso(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="seconds")
     return str(value or "")
+
+
+# Redriving a failed order
+
+
+class RedriveRefused(TargetError):
+    """The order cannot be redriven; the message says why and what to do instead."""
+
+
+def redrive_order(target: Target, order_id: str) -> str:
+    """Run a FAILED order again, after its cause is fixed: a new execution of the same order (same input), which
+    takes the order over (REDRIVING -> CREATED) and carries it on. Returns the new execution's ARN.
+
+    Not for orders that failed validation: their input is the cause; submit a corrected order with a new key.
+    (Step Functions' own RedriveExecution would resume at the failed state, which for this workflow is the final
+    Fail state after the failure was recorded and alerted.)
+    """
+    from handlers.domain import OrderStatus
+    from handlers.orders_store import OrdersStore
+
+    store = OrdersStore(
+        target.client("dynamodb"), target.output("OrdersTableName"), target.output("IdempotencyTableName")
+    )
+    order = store.get(order_id)
+    if order is None:
+        raise RedriveRefused(f"no order {order_id} in {target.where}")
+    if order.get("status") != OrderStatus.FAILED.value:
+        raise RedriveRefused(f"order {order_id} is {order.get('status')}; only a FAILED order is redriven")
+    failed_at = (order.get("failure") or {}).get("state")
+    if failed_at == "ValidateOrder" or not order.get("requestHash"):
+        raise RedriveRefused(
+            f"order {order_id} failed validation: its input is the cause; submit a corrected order with a new key"
+        )
+    sfn = target.client("stepfunctions")
+    first = sfn.describe_execution(executionArn=order["executionArn"])
+    attempt = 1 + sum(1 for entry in order.get("history", []) if entry.get("status") == OrderStatus.REDRIVING.value)
+    store.transition(order_id, [OrderStatus.FAILED], OrderStatus.REDRIVING, datetime.now(UTC))
+    # On AWS through the live alias, as the API starts them; moto cannot start through an alias.
+    machine = target.output("LiveAliasArn") if target.name == "aws" else target.output("StateMachineArn")
+    started = sfn.start_execution(stateMachineArn=machine, name=f"{order_id}-redrive-{attempt}", input=first["input"])
+    return str(started["executionArn"])

@@ -30,7 +30,8 @@ class UpdatePlan:
 
     @property
     def changed(self) -> bool:
-        return self.current != self.proposed
+        """Something to publish: a different definition, or no alias yet to route to it."""
+        return self.current != self.proposed or self.alias_arn is None
 
     def diff(self) -> str:
         return "".join(

@@ -24,10 +24,23 @@ def webhook() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture(scope="session")
-def runtime(webhook: WebhookReceiver) -> Iterator[LocalRuntime]:
+def hook() -> Iterator[WebhookReceiver]:
+    """The generic 'webhook' alert target, beside Slack."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="session")
+def runtime(webhook: WebhookReceiver, hook: WebhookReceiver) -> Iterator[LocalRuntime]:
     config = RuntimeConfig(
         time_scale=TIME_SCALE,
-        settings={"SLACK_WEBHOOK_URL": webhook.url, "SLACK_MAX_ATTEMPTS": "2"},
+        settings={
+            "SLACK_WEBHOOK_URL": webhook.url,
+            "SLACK_MAX_ATTEMPTS": "2",
+            "ALERT_WEBHOOK_URL": hook.url,
+            "ALERT_TARGETS": "slack,webhook",
+        },
         poll_wait_seconds=1,
     )
     with LocalRuntime(config) as started:
@@ -73,3 +86,16 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, what: str = "con
             raise AssertionError(f"{what} not met within {timeout}s")
         time.sleep(delay)
         delay = min(delay * 1.5, 0.2)
+
+
+def alerts_settled(runtime: LocalRuntime, timeout: float = 20.0) -> None:
+    """Until the alert queue holds nothing, visible or in flight: every alert published so far was handled."""
+
+    def empty() -> bool:
+        attributes = runtime.sqs.get_queue_attributes(
+            QueueUrl=runtime.queue_urls["alerts"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return attributes["ApproximateNumberOfMessages"] == attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+    eventually(empty, timeout=timeout, what="an empty alert queue")

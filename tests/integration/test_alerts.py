@@ -1,14 +1,33 @@
-"""Slack trouble never loses an alert: 429/5xx are retried (honouring Retry-After), and when Slack stays down the
-invocation fails, Lambda's async retries run, and the alert is parked in the AlertHandler's DLQ."""
+"""The alert pipeline: one alert per failure and target (de-duplicated by fingerprint), a storm as one summary,
+Slack's 429 honoured, CloudWatch alarms delivered as alarms, and the generic webhook target. (Slack down -> the alert
+DLQ -> redrive is in test_operations.)"""
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
-from tests.integration.conftest import Submit, eventually, valid_order
+from tests.integration.conftest import Submit, alerts_settled, eventually, valid_order
 from tests.webhook import WebhookReceiver
 from workflow.local.runtime import LocalRuntime
+
+
+def an_alert(order_id: str, error: str = "OrderValidationError") -> dict[str, str]:
+    return {
+        "type": "ORDER_FAILED",
+        "orderId": order_id,
+        "failedState": "ValidateOrder",
+        "error": error,
+        "cause": "currency: QQQ is not an ISO 4217 currency code",
+        "executionArn": f"arn:aws:states:us-east-1:123456789012:execution:orderflow-orders:{order_id}",
+        "correlationId": "c",
+        "at": "2026-11-26T12:00:00Z",
+    }
+
+
+def mentions(received: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    return [m for m in received if text in json.dumps(m)]
 
 
 def test_slack_429_then_ok_delivers_once(runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver) -> None:
@@ -16,31 +35,45 @@ def test_slack_429_then_ok_delivers_once(runtime: LocalRuntime, submit: Submit, 
     accepted = submit(valid_order(currency="QQQ"))
     order_id = accepted["json"]["orderId"]
     eventually(lambda: webhook.for_order(order_id), what="the alert after a 429")
-    assert runtime.lambdas is not None
-    assert runtime.lambdas.drain(10)
+    alerts_settled(runtime)
     assert len(webhook.for_order(order_id)) == 1
 
 
-def test_slack_down_parks_the_alert_in_the_dlq(runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver) -> None:
-    function = runtime.manifest.function("AlertHandler")
-    attempts = (function.async_retries + 1) * 2  # SLACK_MAX_ATTEMPTS=2 in the test runtime
-    webhook.answer_next(*[(503, {"Retry-After": "0"})] * attempts)
-    accepted = submit(valid_order(currency="ZZZ"))
-    order_id = accepted["json"]["orderId"]
+def test_the_same_failure_published_twice_is_one_alert_per_target(
+    runtime: LocalRuntime, webhook: WebhookReceiver, hook: WebhookReceiver
+) -> None:
+    order_id = f"ord_dup{uuid.uuid4().hex[:20]}"
+    message = json.dumps(an_alert(order_id))
+    runtime.sns.publish(TopicArn=runtime.topic_arns["alerts"], Message=message)
+    eventually(lambda: webhook.for_order(order_id), what="the first alert")
+    runtime.sns.publish(TopicArn=runtime.topic_arns["alerts"], Message=message)  # e.g. a retried publish
+    alerts_settled(runtime)
+    assert len(webhook.for_order(order_id)) == 1
+    (posted,) = mentions(hook.received, order_id)
+    assert posted["type"] == "ORDER_FAILED"
+    assert posted["failedState"] == "ValidateOrder"
 
-    def parked() -> list[Any]:
-        received = runtime.sqs.receive_message(
-            QueueUrl=runtime.queue_urls["alerts-dlq"], MaxNumberOfMessages=10, VisibilityTimeout=0
-        )
-        return [m for m in received.get("Messages", []) if order_id in m["Body"]]
 
-    (message,) = eventually(parked, timeout=30, what="the alert in the alert DLQ")
-    record = json.loads(message["Body"])
-    assert record["requestContext"]["condition"] == "RetriesExhausted"
-    assert record["responsePayload"]["errorType"] == "AlertDeliveryError"
-    assert json.loads(record["requestPayload"]["Records"][0]["Sns"]["Message"])["orderId"] == order_id
-    assert webhook.for_order(order_id) == []
-    runtime.sqs.delete_message(QueueUrl=runtime.queue_urls["alerts-dlq"], ReceiptHandle=message["ReceiptHandle"])
+def test_a_storm_is_one_summary_not_a_post_per_order(
+    runtime: LocalRuntime, webhook: WebhookReceiver, hook: WebhookReceiver
+) -> None:
+    storm = [f"ord_storm{uuid.uuid4().hex[:18]}" for _ in range(8)]
+    runtime.sns.publish_batch(
+        TopicArn=runtime.topic_arns["alerts"],
+        PublishBatchRequestEntries=[
+            {"Id": str(i), "Message": json.dumps(an_alert(order_id, "OrderStoreUnavailable" if i % 2 else "X"))}
+            for i, order_id in enumerate(storm)
+        ],
+    )
+    alerts_settled(runtime)
+    (summary,) = mentions(webhook.received, storm[0])
+    assert summary["text"] == "Alert storm: 8 orders failed"
+    assert all(order_id in json.dumps(summary) for order_id in storm)
+    assert "4 at ValidateOrder* `OrderStoreUnavailable`" in json.dumps(summary["blocks"])
+    assert all(len(mentions(webhook.received, order_id)) == 1 for order_id in storm)
+    (grouped,) = mentions(hook.received, storm[0])
+    assert grouped["type"] == "ALERT_STORM"
+    assert grouped["count"] == 8
 
 
 def test_a_cloudwatch_alarm_on_the_alert_topic_reaches_slack(runtime: LocalRuntime, webhook: WebhookReceiver) -> None:
@@ -57,7 +90,7 @@ def test_a_cloudwatch_alarm_on_the_alert_topic_reaches_slack(runtime: LocalRunti
     runtime.sns.publish(TopicArn=runtime.topic_arns["alerts"], Message=json.dumps(alarm))
 
     def posted() -> list[dict[str, Any]]:
-        return [m for m in webhook.received if "OrderDlqNotEmptyAlarm-test" in m.get("text", "")]
+        return mentions(webhook.received, "OrderDlqNotEmptyAlarm-test")
 
     messages = eventually(posted, what="the alarm in Slack")
     assert messages[0]["text"].startswith("ALARM: orderflow-OrderDlqNotEmptyAlarm-test")

@@ -10,8 +10,9 @@ import pytest
 from tests.integration.conftest import Submit, eventually, valid_order
 from tests.webhook import WebhookReceiver
 from workflow import cli
+from workflow.asl import compile_order_workflow
 from workflow.local.runtime import LocalRuntime
-from workflow.operations import executions, peek, redrive
+from workflow.operations import RedriveRefused, executions, peek, redrive, redrive_order
 from workflow.targets import Target, connect
 
 
@@ -52,8 +53,8 @@ def test_an_order_the_worker_gave_up_on_is_listed_redriven_and_fulfilled(
 def test_an_alert_slack_refused_is_listed_then_redriven_to_slack(
     runtime: LocalRuntime, local: Target, submit: Submit, webhook: WebhookReceiver, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    function = runtime.manifest.function("AlertHandler")
-    webhook.answer_next(*[(500, {})] * ((function.async_retries + 1) * 2))  # SLACK_MAX_ATTEMPTS=2
+    # Slack answers 500 to every attempt (SLACK_MAX_ATTEMPTS=2) of every receive the alert queue allows.
+    webhook.answer_next(*[(500, {})] * (runtime.manifest.queue("alerts").max_receive_count * 2))
     order_id = submit(valid_order(currency="QQQ"))["json"]["orderId"]
 
     def parked() -> list[str]:
@@ -61,12 +62,13 @@ def test_an_alert_slack_refused_is_listed_then_redriven_to_slack(
 
     (message_id,) = eventually(parked, timeout=30, what="the alert in the alert DLQ")
     (entry,) = [p for p in peek(local, "alerts") if p.message_id == message_id]
-    assert entry.reason.startswith("RetriesExhausted: Slack did not accept the alert")
+    assert entry.receive_count >= runtime.manifest.queue("alerts").max_receive_count
+    assert json.loads(entry.body)["orderId"] == order_id
     assert webhook.for_order(order_id) == []
 
     # Slack is back.
     assert cli.main(["dlq", "redrive", "alerts", message_id, "--endpoint-url", local.endpoint_url or ""]) == 0
-    assert "published to the alert topic again" in capsys.readouterr().out
+    assert "sent back to the alerts queue" in capsys.readouterr().out
     (posted,) = eventually(lambda: webhook.for_order(order_id), what="the redriven alert in Slack")
     assert "QQQ" in json.dumps(posted)
     assert message_id not in {p.message_id for p in peek(local, "alerts")}
@@ -96,3 +98,34 @@ def test_unknown_message_is_reported_not_invented(local: Target, capsys: pytest.
     assert result.skipped == ["00000000-0000-0000-0000-000000000000"]
     assert cli.main(["dlq", "show", "no-such-id", "--endpoint-url", local.endpoint_url or ""]) == 2
     assert "no message no-such-id" in capsys.readouterr().err
+
+
+def test_a_failed_order_is_redriven_after_the_cause_is_fixed(
+    runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # MarkQueued's table is throttled for longer than its Retry lasts: the order fails there, with an alert.
+    attempts = 1 + max(r["MaxAttempts"] for r in compile_order_workflow()["States"]["MarkQueued"]["Retry"])
+    runtime.faults.throttle("UpdateItem", times=attempts, table=runtime.table_name("orders"))
+    accepted = submit(valid_order())["json"]
+    order_id = accepted["orderId"]
+    assert runtime.wait_for_execution(accepted["executionArn"])["status"] == "FAILED"
+    failed = runtime.wait_for_order(order_id, ["FAILED"])
+    assert failed["failure"]["state"] == "MarkQueued"
+
+    # The throttling is over: redrive it.
+    assert cli.main(["redrive", order_id, "--endpoint-url", local.endpoint_url or ""]) == 0
+    assert "is REDRIVING" in capsys.readouterr().out
+    fulfilled = runtime.wait_for_order(order_id, ["FULFILLED"])
+    assert [h["status"] for h in fulfilled["history"]] == [
+        "PENDING", "CREATED", "FAILED", "REDRIVING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED",
+    ]  # fmt: skip
+    assert fulfilled["executionArn"].endswith(f"{order_id}-redrive-1")
+    with pytest.raises(RedriveRefused, match="only a FAILED order"):
+        redrive_order(local, order_id)
+
+
+def test_an_order_that_failed_validation_is_not_redriven(runtime: LocalRuntime, local: Target, submit: Submit) -> None:
+    accepted = submit(valid_order(currency="XQZ"))["json"]
+    runtime.wait_for_order(accepted["orderId"], ["FAILED"])
+    with pytest.raises(RedriveRefused, match="submit a corrected order"):
+        redrive_order(local, accepted["orderId"])

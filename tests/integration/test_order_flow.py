@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from tests.apievents import api_event
-from tests.integration.conftest import Submit, eventually, valid_order
+from tests.integration.conftest import Submit, alerts_settled, eventually, valid_order
 from tests.webhook import WebhookReceiver
 from workflow.local.runtime import LocalRuntime
 
@@ -76,8 +76,7 @@ def test_invalid_order_fails_with_one_slack_alert(
     ]
 
     (alert,) = eventually(lambda: webhook.for_order(order_id), what="the Slack alert")
-    assert runtime.lambdas is not None
-    assert runtime.lambdas.drain(10)
+    alerts_settled(runtime)
     assert len(webhook.for_order(order_id)) == 1
     assert alert["blocks"][0]["text"]["text"] == "Order failed at ValidateOrder"
     fields = " ".join(f["text"] for f in alert["blocks"][1]["fields"])
@@ -191,3 +190,14 @@ def test_a_second_execution_of_the_same_order_leaves_it_to_its_owner(
     assert order["status"] == "FULFILLED"
     assert [h["status"] for h in order["history"]] == ["PENDING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED"]
     assert webhook.for_order(accepted["orderId"]) == []
+
+
+def test_a_throttled_native_dynamodb_step_is_retried(runtime: LocalRuntime, submit: Submit) -> None:
+    """MarkQueued is Step Functions' own DynamoDB integration: its throttling is retried by the workflow."""
+    runtime.faults.throttle("UpdateItem", times=1, table=runtime.table_name("orders"))
+    accepted = submit(valid_order())["json"]
+    assert runtime.wait_for_execution(accepted["executionArn"])["status"] == "SUCCEEDED"
+    events = runtime.sfn.get_execution_history(executionArn=accepted["executionArn"], maxResults=1000)["events"]
+    failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
+    assert failures == ["DynamoDB.ProvisionedThroughputExceededException"]
+    runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])

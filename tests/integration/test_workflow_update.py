@@ -112,6 +112,19 @@ def test_aws_target_reads_the_stack_outputs(
 
     with pytest.raises(TargetError, match="make deploy"):
         connect("aws", stack="no-such-stack", region="us-east-1", endpoint_url=endpoint)
+    local.client("cloudformation").delete_stack(StackName="orderflow-outputs-test")
+
+
+def test_a_missing_alias_is_created_even_when_the_definition_is_current(runtime: LocalRuntime, local: Target) -> None:
+    sfn = local.client("stepfunctions")
+    alias_arn = f"{runtime.state_machine_arn}:{runtime.manifest.live_alias}"
+    sfn.delete_state_machine_alias(stateMachineAliasArn=alias_arn)
+    plan = plan_update(local)
+    assert plan.alias_arn is None
+    assert plan.changed
+    result = apply_update(local, plan, "recreate the alias")
+    assert result.alias_arn == alias_arn
+    assert not plan_update(local).changed
 
 
 def test_local_target_says_when_nothing_runs() -> None:

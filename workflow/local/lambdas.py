@@ -2,9 +2,7 @@
 
 - A handler's exception becomes `{"errorType": <class name>, "errorMessage", "stackTrace"}` with errored=True, which
   is what Step Functions' Retry/Catch match on AWS.
-- SNS deliveries are asynchronous invocations on AWS: queued, retried `async_retries` times with backoff, then sent
-  to the function's on-failure queue (Lambda destinations' record format). Here they run on a small thread pool, so
-  publishing an alert never waits on Slack.
+- Every invocation is synchronous here: the functions are invoked by Step Functions, the API and our SQS pollers.
 """
 
 from __future__ import annotations
@@ -16,17 +14,15 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from workflow.local.faults import FaultInjector
 from workflow.local.moto_hooks import InvokeResult
 from workflow.manifest import Function
 
 Handler = Callable[[dict[str, Any], Any], Any]
-# On AWS, async retries wait about one then two minutes.
-ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
 
 @dataclass
@@ -53,18 +49,15 @@ class InProcessLambdas:
         self,
         functions: dict[str, Function],
         arns: dict[str, str],
-        time_scale: float,
-        send_to_queue: Callable[[str, str], None],
+        faults: FaultInjector | None = None,
+        log_errors: bool = True,
     ) -> None:
         self._functions = functions
         self._arns = arns
-        self._time_scale = time_scale
-        self._send_to_queue = send_to_queue
+        self._faults = faults or FaultInjector()
+        self._log_errors = log_errors
         self._handlers: dict[str, Handler] = {}
         self._import_lock = threading.Lock()
-        self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-async")
-        self._pending: set[Future[None]] = set()
-        self._pending_lock = threading.Lock()
 
     def handler(self, name: str) -> Handler:
         """Import the handler module on first use, as a cold start does."""
@@ -79,17 +72,7 @@ class InProcessLambdas:
         if function is None:
             error = {"errorType": "ResourceNotFoundException", "errorMessage": f"no function {function_name}"}
             return json.dumps(error), True, ""
-        if _is_sns_delivery(event):
-            future = self._async.submit(self._invoke_async, function, event)
-            with self._pending_lock:
-                self._pending.add(future)
-            future.add_done_callback(self._forget)
-            return "", False, ""
         return self.invoke(function, event)
-
-    def _forget(self, future: Future[None]) -> None:
-        with self._pending_lock:
-            self._pending.discard(future)
 
     def invoke(self, function: Function, event: Any) -> InvokeResult:
         context = LambdaContext(
@@ -101,77 +84,48 @@ class InProcessLambdas:
             started=time.monotonic(),
         )
         try:
+            self._inject(function.name)
             result = self.handler(function.name)(event, context)
         except Exception as e:  # the Lambda runtime reports every uncaught exception this way
             error = {
-                "errorType": type(e).__name__,
+                "errorType": _ERROR_TYPES.get(type(e), type(e).__name__),
                 "errorMessage": str(e),
                 "stackTrace": traceback.format_tb(e.__traceback__),
             }
             # The Lambda runtime writes an uncaught error to the function's log; so do we, as one JSON line.
-            print(
-                json.dumps(
-                    {
-                        "level": "ERROR",
-                        "message": "invocation failed",
-                        "function_name": function.name,
-                        "function_request_id": context.aws_request_id,
-                        "errorType": error["errorType"],
-                        "errorMessage": error["errorMessage"],
-                    }
-                ),
-                flush=True,
-            )
+            if self._log_errors:
+                print(
+                    json.dumps(
+                        {
+                            "level": "ERROR",
+                            "message": "invocation failed",
+                            "function_name": function.name,
+                            "function_request_id": context.aws_request_id,
+                            "errorType": error["errorType"],
+                            "errorMessage": error["errorMessage"],
+                        }
+                    ),
+                    flush=True,
+                )
             return json.dumps(error), True, ""
         return json.dumps(result, default=_json_default), False, ""
 
-    def _invoke_async(self, function: Function, event: Any) -> None:
-        last_error = ""
-        for attempt in range(function.async_retries + 1):
-            if attempt:
-                delay = ASYNC_RETRY_DELAYS[min(attempt - 1, len(ASYNC_RETRY_DELAYS) - 1)]
-                time.sleep(delay * self._time_scale)
-            payload, errored, _ = self.invoke(function, event)
-            if not errored:
-                return
-            last_error = payload
-        if function.on_failure_queue:
-            record = {
-                "version": "1.0",
-                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
-                "requestContext": {
-                    "requestId": str(uuid.uuid4()),
-                    "functionArn": self._arns[function.name],
-                    "condition": "RetriesExhausted",
-                    "approximateInvokeCount": function.async_retries + 1,
-                },
-                "requestPayload": event,
-                "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
-                "responsePayload": json.loads(last_error),
-            }
-            self._send_to_queue(function.on_failure_queue, json.dumps(record))
-
-    def drain(self, timeout: float) -> bool:
-        """Wait for queued asynchronous invocations; True when none is left."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._pending_lock:
-                if not self._pending:
-                    return True
-            time.sleep(0.02)
-        return False
-
-    def shutdown(self) -> None:
-        self._async.shutdown(wait=False, cancel_futures=True)
+    def _inject(self, name: str) -> None:
+        faults = self._faults.function(name)
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        if self._faults.roll(faults.transient, f"{name}.transient"):
+            raise InjectedServiceError(f"{name}: injected transient fault (Lambda service error)")
+        if self._faults.roll(faults.permanent, f"{name}.permanent"):
+            raise InjectedFault(f"{name}: injected permanent fault")
 
 
-def _is_sns_delivery(event: Any) -> bool:
-    if not isinstance(event, dict):
-        return False
-    records = event.get("Records")
-    return (
-        isinstance(records, list)
-        and bool(records)
-        and isinstance(records[0], dict)
-        and records[0].get("EventSource") == "aws:sns"
-    )
+class InjectedFault(Exception):
+    """A permanent failure injected by the fault plan: the workflow catches it (no Retry matches it)."""
+
+
+class InjectedServiceError(Exception):
+    """A transient failure: reported the way Lambda reports its own service errors, which the workflow retries."""
+
+
+_ERROR_TYPES: dict[type[Exception], str] = {InjectedServiceError: "Lambda.ServiceException"}

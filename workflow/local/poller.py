@@ -14,6 +14,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from workflow.local.faults import FaultInjector
+
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sqs import SQSClient
@@ -32,6 +34,8 @@ class QueuePoller:
         batch_size: int,
         region: str,
         wait_seconds: int = 1,
+        batch_window: float = 0.0,
+        faults: FaultInjector | None = None,
     ) -> None:
         self._sqs = sqs
         self._lambda = lambda_client
@@ -41,6 +45,8 @@ class QueuePoller:
         self._batch_size = batch_size
         self._region = region
         self._wait = wait_seconds
+        self._window = batch_window
+        self._faults = faults or FaultInjector()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"poller-{function_name}", daemon=True)
 
@@ -60,22 +66,33 @@ class QueuePoller:
                 time.sleep(0.2)
 
     def poll_once(self) -> int:
+        messages = self._receive(self._wait)
+        if not messages:
+            return 0
+        # A batching window: keep gathering (up to the batch size) for that long after the first message.
+        deadline = time.monotonic() + self._window
+        while len(messages) < self._batch_size and time.monotonic() < deadline:
+            messages += self._receive(0) or []
+            if len(messages) < self._batch_size:
+                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        self._deliver(messages)
+        return len(messages)
+
+    def _receive(self, wait: int) -> list[Any]:
         received = self._sqs.receive_message(
             QueueUrl=self._queue_url,
-            MaxNumberOfMessages=self._batch_size,
-            WaitTimeSeconds=self._wait,
+            MaxNumberOfMessages=min(10, self._batch_size),  # SQS hands out at most 10 per call
+            WaitTimeSeconds=wait,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = received.get("Messages", [])
-        if not messages:
-            return 0
-        self._deliver(messages)
-        return len(messages)
+        return list(received.get("Messages", []))
 
     def _deliver(self, messages: list[Any]) -> None:
         event = {"Records": [self._record(m) for m in messages]}
         response = self._lambda.invoke(FunctionName=self._function, Payload=json.dumps(event).encode())
+        if self._faults.roll(self._faults.plan.worker_crash_after_write, f"{self._function}.crashed_before_delete"):
+            return  # the function did its work, then "crashed": nothing is deleted, every message comes back
         failed: set[str] = {m["MessageId"] for m in messages}
         if "FunctionError" not in response:
             result = json.loads(response["Payload"].read() or b"{}")

@@ -28,6 +28,7 @@ from handlers.orders_store import OrdersStore
 from workflow import asl
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
+from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
 from workflow.local.names import STACK, STATE_MACHINE, LocalNames
 from workflow.local.poller import QueuePoller
@@ -39,7 +40,6 @@ from workflow.manifest import (
     Ref,
     Setting,
     StateMachineArn,
-    TopicTrigger,
 )
 
 if TYPE_CHECKING:
@@ -64,13 +64,17 @@ class RuntimeConfig:
     # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.
     settings: Mapping[str, str] = field(default_factory=dict)
     poll_wait_seconds: int = 1
+    # Faults to inject for this run (workflow.local.faults), drawn from `seed`.
+    faults: FaultPlan | None = None
+    seed: int = 0
+    # Print each failed invocation as one JSON line, as the Lambda runtime logs it (off for the chaos report).
+    log_invocation_errors: bool = True
 
 
 class LocalRuntime:
     def __init__(self, config: RuntimeConfig | None = None, manifest: Manifest = MANIFEST) -> None:
         self.config = config or RuntimeConfig()
         self.manifest = manifest
-        self.faults = moto_hooks.DynamoDBFaults()
         self._mock: Any = None
         self._pollers: list[QueuePoller] = []
         self._apis: list[LocalApi] = []
@@ -78,6 +82,10 @@ class LocalRuntime:
         self.queue_urls: dict[str, str] = {}
         self.topic_arns: dict[str, str] = {}
         self.names = LocalNames(self.config.region, manifest)
+        self.injector = FaultInjector(self.config.faults, self.config.seed)
+        self.faults = moto_hooks.DynamoDBFaults(
+            injector=self.injector, conditional_table=self.names.table_name("orders")
+        )
         self.state_machine_arn = self.names.state_machine_arn()
         self.aws_endpoint: str | None = None
         self._server: Any = None
@@ -122,6 +130,8 @@ class LocalRuntime:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         moto_hooks.serialize_dynamodb(self.faults)
+        if self.injector.plan.sqs_send_failure or self.injector.plan.sns_publish_failure:
+            moto_hooks.inject_messaging_faults(self.injector)
         moto_hooks.scale_retry_intervals(self.config.time_scale)
         self.dynamodb: DynamoDBClient = self.client("dynamodb")
         self.sqs: SQSClient = self.client("sqs")
@@ -132,12 +142,13 @@ class LocalRuntime:
         self.lambdas = InProcessLambdas(
             {f.name: f for f in self.manifest.functions},
             {f.name: self.function_arn(f.name) for f in self.manifest.functions},
-            self.config.time_scale,
-            self._send_to_queue,
+            self.injector,
+            log_errors=self.config.log_invocation_errors,
         )
         moto_hooks.install_lambda_dispatcher(self.lambdas.dispatch)
         self._export_environment()
         self._provision()
+        self.injector.armed = True
         return self
 
     def stop(self) -> None:
@@ -151,8 +162,6 @@ class LocalRuntime:
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()
-        if self.lambdas is not None:
-            self.lambdas.shutdown()
         moto_hooks.uninstall()
         if self._mock is not None:
             self._mock.stop()
@@ -241,11 +250,13 @@ class LocalRuntime:
                 Architectures=["arm64"],
                 Environment={"Variables": self.function_environment(function.name)},
             )
-            if isinstance(function.trigger, TopicTrigger):
+        for queue in self.manifest.queues:
+            if queue.subscribes_to:
                 self.sns.subscribe(
-                    TopicArn=self.topic_arns[function.trigger.topic],
-                    Protocol="lambda",
-                    Endpoint=self.function_arn(function.name),
+                    TopicArn=self.topic_arns[queue.subscribes_to],
+                    Protocol="sqs",
+                    Endpoint=self.names.queue_arn(queue.name),
+                    Attributes={"RawMessageDelivery": "true"},
                 )
         created = self.sfn.create_state_machine(
             name=STATE_MACHINE,
@@ -270,6 +281,8 @@ class LocalRuntime:
                     function.trigger.batch_size,
                     self.config.region,
                     wait_seconds=self.config.poll_wait_seconds,
+                    batch_window=function.trigger.batch_window * self.config.time_scale,
+                    faults=self.injector,
                 )
                 poller.start()
                 self._pollers.append(poller)
@@ -282,9 +295,6 @@ class LocalRuntime:
                 raise asl.DefinitionError(f"placeholder {name} resolves to nothing locally")
             values[name] = value
         return asl.substitute(definition or asl.compile_order_workflow(), values)
-
-    def _send_to_queue(self, queue: str, body: str) -> None:
-        self.sqs.send_message(QueueUrl=self.queue_urls[queue], MessageBody=body)
 
     # Observing
 

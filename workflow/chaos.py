@@ -1,0 +1,434 @@
+"""`orderflow chaos`: N orders through the local system under a fault plan, with duplicate submissions (some at the
+same moment) and malformed ones, then the invariants checked against what the system actually holds.
+
+Clients behave as a well-written client should: each order has its own Idempotency-Key, and a 5xx, 409 or broken
+connection is retried with the same key and body (bounded). After quiescence (no running execution, empty order
+and alert queues), the report counts:
+
+- accepted: keys a client got a 202 for; terminal: accepted orders that ended FULFILLED or FAILED, or whose message
+  is parked in the order DLQ; lost = accepted - terminal (must be 0);
+- duplicates: keys with more than one order, or 202s for one key naming different orders (must be 0);
+- failed / alerts: FAILED orders, and the orders alerted (counted at the generic webhook target, whose JSON names
+  every alert, storm summaries included; Slack gets the same alerts) or parked in the alert DLQ; they must be the
+  same set, and no order alerted twice;
+- dlq: messages parked in the order and alert DLQs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import requests
+
+from workflow.local.faults import FaultInjector, FaultPlan, FunctionFaults
+
+DEFAULT_PLAN = FaultPlan(
+    functions={
+        "StartWorkflow": FunctionFaults(transient=0.03),
+        "ValidateOrder": FunctionFaults(transient=0.05, latency_ms=2),
+        "CreateOrder": FunctionFaults(transient=0.05, permanent=0.01, latency_ms=2),
+        "NotifyOrder": FunctionFaults(transient=0.05),
+        "ProcessOrderWorker": FunctionFaults(transient=0.05, latency_ms=2),
+        "AlertHandler": FunctionFaults(transient=0.05),
+    },
+    dynamodb_throttle=0.02,
+    dynamodb_condition_failed=0.02,
+    sqs_send_failure=0.03,
+    sns_publish_failure=0.03,
+    worker_crash_after_write=0.03,
+    slack_500=0.1,
+    slack_429=0.05,
+    slack_timeout=0.02,
+)
+CLIENT_ATTEMPTS = 12
+# A webhook call that takes longer counts as failed and is retried: generous, so that only the plan's injected
+# timeouts (answered after twice as long, and not recorded) are timeouts, not a busy loopback server.
+SLACK_TIMEOUT_SECONDS = 2.0
+
+
+class FlakyReceiver:
+    """A Slack (or webhook) stand-in on loopback answering per the plan: 500s, 429s with Retry-After, and answers
+    slower than the client waits (a timeout; not recorded, as Slack did not take it). Records what it accepted."""
+
+    def __init__(self, plan: FaultPlan, injector: FaultInjector) -> None:
+        self.accepted: list[dict[str, Any]] = []
+        lock = threading.Lock()
+        slack = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if injector.roll(plan.slack_timeout, "slack.timeout"):
+                    time.sleep(SLACK_TIMEOUT_SECONDS * 2)
+                    self._answer(504)
+                elif injector.roll(plan.slack_500, "slack.500"):
+                    self._answer(500)
+                elif injector.roll(plan.slack_429, "slack.429"):
+                    self._answer(429, {"Retry-After": "0"})
+                else:
+                    with lock:
+                        slack.accepted.append(json.loads(body))
+                    self._answer(200)
+
+            def _answer(self, status: int, headers: dict[str, str] | None = None) -> None:
+                try:
+                    self.send_response(status)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:
+                    pass  # the client gave up waiting
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/chaos"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class Submission:
+    key: str
+    body: bytes
+    kind: str  # "valid" | "invalid" (a business rule fails: FAILED with an alert) | "malformed" (refused at once)
+
+
+@dataclass
+class Outcome:
+    submission: Submission
+    status: int
+    order_id: str | None
+    attempts: int
+    server_errors: int
+
+
+@dataclass
+class ChaosReport:
+    orders: int
+    seed: int
+    submissions: int
+    accepted: int
+    terminal: int
+    lost: int
+    duplicates: int
+    failed: int
+    alerts: int
+    dlq: int
+    seconds: float
+    fulfilled: int = 0
+    parked_orders: int = 0
+    parked_alerts: int = 0
+    malformed_refused: int = 0
+    malformed_accepted: int = 0
+    unacknowledged_orders: int = 0
+    alerted_twice: int = 0
+    client_server_errors: int = 0
+    client_gave_up: int = 0
+    faults_injected: dict[str, int] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def text(self) -> str:
+        lines = [
+            f"chaos: {self.orders} orders, seed {self.seed}: {self.submissions} submissions in {self.seconds:.1f} s",
+            f"  accepted {self.accepted} · terminal {self.terminal} (fulfilled {self.fulfilled}, failed {self.failed},"
+            f" parked in the order DLQ {self.parked_orders}) · lost {self.lost} · duplicates {self.duplicates}",
+            f"  alerts {self.alerts} (parked in the alert DLQ {self.parked_alerts})"
+            f" · alerted twice {self.alerted_twice}",
+            f"  malformed refused {self.malformed_refused} of {self.malformed_refused + self.malformed_accepted}"
+            f" · orders stored but never acknowledged to their client {self.unacknowledged_orders}",
+            f"  clients saw {self.client_server_errors} 5xx/409 answers and retried them; gave up on"
+            f" {self.client_gave_up} orders",
+            "  faults injected: "
+            + (", ".join(f"{name} {count}" for name, count in sorted(self.faults_injected.items())) or "none"),
+            "invariants:",
+        ]
+        checks = [
+            ("every accepted order reached exactly one terminal state (lost = 0)", self.lost == 0),
+            ("no order doubled (duplicates = 0)", self.duplicates == 0),
+            (
+                "every failed order alerted once (alerts = failed, none twice)",
+                self.alerts == self.failed and not self.alerted_twice,
+            ),
+            ("no malformed order accepted", self.malformed_accepted == 0),
+        ]
+        lines += [f"  [{'ok' if passed else 'FAILED'}] {name}" for name, passed in checks]
+        lines += [f"  ! {violation}" for violation in self.violations]
+        return "\n".join(lines)
+
+
+def _submissions(orders: int, rng: random.Random) -> list[Submission]:
+    made = []
+    for i in range(orders):
+        key = f"chaos-{uuid.UUID(int=rng.getrandbits(128))}"
+        roll = rng.random()
+        if roll < 0.10:
+            body = rng.choice(
+                [
+                    b'{"customerId": "c", "currency": "EUR", "items": []}',
+                    b'{"customerId": "c", "currency": "EUR", "items": [{"sku": "A", "quantity": 0, "unitPrice": "1"}]}',
+                    b"{not json",
+                    b'{"currency": "EUR", "items": [{"sku": "A", "quantity": 1, "unitPrice": 2.5}]}',
+                ]
+            )
+            made.append(Submission(key, body, "malformed"))
+            continue
+        invalid = roll < 0.15
+        order = {
+            "customerId": f"cust-{i % 17}",
+            "currency": "XQZ" if invalid else rng.choice(["EUR", "USD", "JPY"]),
+            "items": [
+                {"sku": f"SKU-{j}", "quantity": rng.randint(1, 5), "unitPrice": f"{rng.randint(1, 99)}"}
+                for j in range(rng.randint(1, 3))
+            ],
+        }
+        made.append(Submission(key, json.dumps(order).encode(), "invalid" if invalid else "valid"))
+    return made
+
+
+def _post(url: str, submission: Submission) -> Outcome:
+    delay = 0.05
+    server_errors = 0
+    status = 0
+    for attempt in range(1, CLIENT_ATTEMPTS + 1):
+        try:
+            response = requests.post(
+                f"{url}/orders",
+                data=submission.body,
+                headers={"Content-Type": "application/json", "Idempotency-Key": submission.key},
+                timeout=30,
+            )
+        except requests.RequestException:
+            status = 0
+        else:
+            status = response.status_code
+            if status == 202:
+                return Outcome(submission, status, response.json()["orderId"], attempt, server_errors)
+            if status < 500 and status != 409:
+                return Outcome(submission, status, None, attempt, server_errors)
+        server_errors += 1
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+    return Outcome(submission, status, None, CLIENT_ATTEMPTS, server_errors)
+
+
+def run_chaos(
+    orders: int,
+    seed: int,
+    plan: FaultPlan = DEFAULT_PLAN,
+    concurrency: int = 8,
+    time_scale: float = 0.01,
+    quiescence_timeout: float = 300.0,
+    progress: Callable[[str], None] = lambda _: None,
+) -> ChaosReport:
+    from workflow.local.runtime import LocalRuntime, RuntimeConfig
+
+    rng = random.Random(seed)
+    injector_for_slack = FaultInjector(plan, seed + 1)
+    injector_for_slack.armed = True
+    slack = FlakyReceiver(plan, injector_for_slack)
+    hook = FlakyReceiver(plan, injector_for_slack)
+    config = RuntimeConfig(
+        time_scale=time_scale,
+        settings={
+            "SLACK_WEBHOOK_URL": slack.url,
+            "ALERT_WEBHOOK_URL": hook.url,
+            "ALERT_TARGETS": "slack,webhook",
+            "SLACK_MAX_ATTEMPTS": "3",
+            "ALERT_HTTP_TIMEOUT_SECONDS": str(SLACK_TIMEOUT_SECONDS),
+        },
+        faults=plan,
+        seed=seed,
+        log_invocation_errors=False,
+    )
+    started = time.monotonic()
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")  # the report is the output, not thousands of log lines
+    runtime = LocalRuntime(config).start()
+    try:
+        api = runtime.serve_api(port=0)
+        base = _submissions(orders, rng)
+        well_formed = [s for s in base if s.kind != "malformed"]
+        duplicates = [rng.choice(well_formed) for _ in range(round(0.2 * orders))] if well_formed else []
+        concurrent, later = duplicates[: len(duplicates) // 2], duplicates[len(duplicates) // 2 :]
+        first_wave = base + concurrent  # the concurrent duplicates race their originals
+        rng.shuffle(first_wave)
+        progress(f"submitting {len(first_wave) + len(later)} requests ({len(duplicates)} duplicates)")
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            outcomes = list(pool.map(lambda s: _post(api.url, s), first_wave))
+            outcomes += list(pool.map(lambda s: _post(api.url, s), later))
+        progress("waiting for the system to settle")
+        _quiesce(runtime, quiescence_timeout)
+        runtime.injector.armed = False  # the report reads the system as it is, without faults
+        report = _report(runtime, orders, seed, outcomes, hook, time.monotonic() - started)
+        report.faults_injected = dict(Counter(runtime.injector.injected) + Counter(injector_for_slack.injected))
+        return report
+    finally:
+        runtime.stop()
+        slack.close()
+        hook.close()
+
+
+def _quiesce(runtime: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while True:
+        running = runtime.sfn.list_executions(
+            stateMachineArn=runtime.state_machine_arn, statusFilter="RUNNING", maxResults=1
+        )["executions"]
+        queued = 0
+        for queue in ("orders", "alerts"):
+            attributes = runtime.sqs.get_queue_attributes(
+                QueueUrl=runtime.queue_urls[queue],
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            queued += int(attributes["ApproximateNumberOfMessages"]) + int(
+                attributes["ApproximateNumberOfMessagesNotVisible"]
+            )
+        if not running and not queued:
+            return
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"not quiet after {timeout}s: {len(running)} running, {queued} queued")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 1.0)
+
+
+def _scan(runtime: Any, table: str) -> list[dict[str, Any]]:
+    from handlers.orders_store import from_item
+
+    items: list[dict[str, Any]] = []
+    arguments: dict[str, Any] = {"TableName": runtime.table_name(table), "ConsistentRead": True}
+    while True:
+        page = runtime.dynamodb.scan(**arguments)
+        items += [from_item(item) for item in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return items
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _parked(runtime: Any, queue: str) -> list[dict[str, Any]]:
+    from workflow.operations import peek
+    from workflow.targets import connect
+
+    target = connect("local", endpoint_url=runtime.aws_endpoint or runtime.serve_aws(port=0))
+    return [json.loads(p.body) for p in peek(target, queue, limit=100_000)]
+
+
+def _trace(runtime: Any, order_id: str) -> str:
+    """What the order's execution did: its status and the states it entered, failures included."""
+    arn = runtime.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{order_id}"
+    try:
+        described = runtime.sfn.describe_execution(executionArn=arn)
+        events = runtime.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    except Exception as e:  # a report must not fail on its diagnostics
+        return f"unavailable ({e})"
+    steps = []
+    for event in events:
+        if "stateEnteredEventDetails" in event:
+            steps.append(event["stateEnteredEventDetails"]["name"])
+        elif event["type"].endswith("Failed"):
+            details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("FailedEventDetails")), {})
+            steps.append(f"[{details.get('error', event['type'])}]")
+    return f"{described['status']} via {' > '.join(steps)}"
+
+
+def _report(
+    runtime: Any, orders: int, seed: int, outcomes: list[Outcome], hook: FlakyReceiver, seconds: float
+) -> ChaosReport:
+    violations: list[str] = []
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for outcome in outcomes:
+        if outcome.order_id:
+            by_key[outcome.submission.key].add(outcome.order_id)
+    accepted_ids = {order_id for ids in by_key.values() for order_id in ids}
+    answered_twice = {key for key, ids in by_key.items() if len(ids) > 1}
+
+    stored = {o["orderId"]: o for o in _scan(runtime, "orders")}
+    per_key = Counter(str(o["idempotencyKey"]) for o in stored.values() if o.get("idempotencyKey"))
+    doubled = {key for key, count in per_key.items() if count > 1}
+    parked_orders = {str(m.get("orderId")) for m in _parked(runtime, "orders")}
+    parked_alerts = _parked(runtime, "alerts")
+
+    terminal = {
+        order_id
+        for order_id in accepted_ids
+        if (stored.get(order_id) or {}).get("status") in {"FULFILLED", "FAILED"} or order_id in parked_orders
+    }
+    lost = accepted_ids - terminal
+    for order_id in sorted(lost)[:10]:
+        status = (stored.get(order_id) or {}).get("status", "absent")
+        violations.append(f"order {order_id} is {status}, not terminal; its execution: {_trace(runtime, order_id)}")
+    for key in sorted(answered_twice | doubled)[:10]:
+        violations.append(f"key {key} named more than one order")
+    unacknowledged = set(stored) - accepted_ids
+    for order_id in sorted(unacknowledged)[:10]:
+        if stored[order_id].get("status") not in {"FULFILLED", "FAILED"} and order_id not in parked_orders:
+            violations.append(f"order {order_id} (never acknowledged to its client) is not terminal")
+
+    failed = {order_id for order_id, o in stored.items() if o.get("status") == "FAILED"}
+    mentions: Counter[str] = Counter()
+    for message in hook.accepted:
+        for alert in message.get("alerts", [message]):  # a storm summary lists every alert it stands for
+            if alert.get("type") == "ORDER_FAILED":
+                mentions[str(alert.get("orderId"))] += 1
+    alerted = set(mentions) | {str(m.get("orderId")) for m in parked_alerts}
+    twice = {order_id for order_id, count in mentions.items() if count > 1}
+    if alerted != failed:
+        missing, extra = sorted(failed - alerted), sorted(alerted - failed)
+        violations.append(
+            f"alerts and failures differ: not alerted {missing[:10]}, alerted but not failed {extra[:10]}"
+        )
+    for order_id in sorted(twice)[:10]:
+        violations.append(f"order {order_id} was alerted {mentions[order_id]} times")
+
+    malformed = [o for o in outcomes if o.submission.kind == "malformed"]
+    malformed_accepted = sum(1 for o in malformed if o.order_id)
+    if malformed_accepted:
+        violations.append(f"{malformed_accepted} malformed orders were accepted")
+    return ChaosReport(
+        orders=orders,
+        seed=seed,
+        submissions=len(outcomes),
+        accepted=len(accepted_ids),
+        terminal=len(terminal),
+        lost=len(lost),
+        duplicates=len(answered_twice | doubled),
+        failed=len(failed),
+        alerts=len(alerted),
+        dlq=len(parked_orders) + len(parked_alerts),
+        seconds=round(seconds, 1),
+        fulfilled=sum(1 for o in stored.values() if o.get("status") == "FULFILLED"),
+        parked_orders=len(parked_orders),
+        parked_alerts=len(parked_alerts),
+        malformed_refused=sum(1 for o in malformed if o.status and 400 <= o.status < 500 and not o.order_id),
+        malformed_accepted=malformed_accepted,
+        unacknowledged_orders=len(unacknowledged),
+        alerted_twice=len(twice),
+        client_server_errors=sum(o.server_errors for o in outcomes),
+        client_gave_up=sum(1 for o in outcomes if o.submission.kind != "malformed" and not o.order_id),
+        violations=violations,
+    )

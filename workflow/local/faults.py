@@ -1,0 +1,92 @@
+"""Faults for a local run, by configuration: what the chaos suite throws at the pipeline.
+
+    plan = FaultPlan.from_dict({"functions": {"CreateOrder": {"transient": 0.1, "latency_ms": 50}},
+                                "dynamodb_throttle": 0.02, "sqs_send_failure": 0.02})
+    LocalRuntime(RuntimeConfig(faults=plan, seed=7))
+
+Every rate is a probability per call, drawn from one seeded generator. Where each fault is injected:
+- functions: before the handler runs (added latency; a transient error Lambda reports as Lambda.ServiceException,
+  which the workflow retries; a permanent error the workflow catches, and the order fails with its alert);
+- DynamoDB: any call throttled; CreateOrder's conditional put answered ConditionalCheckFailed;
+- SQS SendMessage and SNS Publish answered with a server error (the workflow's Retry, the handlers' error mapping);
+- the worker's poller "crashes" after the worker wrote, before the messages are deleted (so they come back);
+- Slack (the chaos run's stand-in): 500s, 429s with Retry-After, and answers slower than the client waits.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FunctionFaults:
+    transient: float = 0.0
+    permanent: float = 0.0
+    latency_ms: int = 0
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    functions: dict[str, FunctionFaults] = field(default_factory=dict)
+    dynamodb_throttle: float = 0.0
+    dynamodb_condition_failed: float = 0.0
+    sqs_send_failure: float = 0.0
+    sns_publish_failure: float = 0.0
+    worker_crash_after_write: float = 0.0
+    slack_500: float = 0.0
+    slack_429: float = 0.0
+    slack_timeout: float = 0.0
+
+    def __post_init__(self) -> None:
+        rates = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "functions"}
+        for name, function in self.functions.items():
+            rates[f"functions.{name}.transient"] = function.transient
+            rates[f"functions.{name}.permanent"] = function.permanent
+        for name, rate in rates.items():
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"fault rate {name} must be within 0..1, not {rate}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FaultPlan:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault settings {sorted(unknown)}; known: {sorted(known)}")
+        functions = {name: FunctionFaults(**spec) for name, spec in (data.get("functions") or {}).items()}
+        return cls(**{**data, "functions": functions})
+
+    @classmethod
+    def load(cls, path: str | Path) -> FaultPlan:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaultInjector:
+    """Draws the faults of a plan from one seeded generator (thread-safe)."""
+
+    def __init__(self, plan: FaultPlan | None = None, seed: int = 0) -> None:
+        self.plan = plan or FaultPlan()
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self.injected: dict[str, int] = {}
+        # Off while the runtime provisions itself: the faults are for the run, not for setting it up.
+        self.armed = False
+
+    def roll(self, rate: float, what: str) -> bool:
+        if rate <= 0.0 or not self.armed:
+            return False
+        with self._lock:
+            hit = self._random.random() < rate
+            if hit:
+                self.injected[what] = self.injected.get(what, 0) + 1
+        return hit
+
+    def function(self, name: str) -> FunctionFaults:
+        return self.plan.functions.get(name, FunctionFaults())
