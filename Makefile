@@ -29,8 +29,10 @@ $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
 run: $(STAMP)
 	$(BIN)/orderflow up
 
+# Two workers (this kind of machine has two cores); a file's tests stay together, so the CDK synth and the local
+# runtime start once per worker that needs them.
 test: $(STAMP) lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

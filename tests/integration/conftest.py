@@ -12,8 +12,8 @@ from tests.apievents import api_event
 from tests.webhook import WebhookReceiver
 from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
-# Production waits x 0.005: a 1 s retry interval becomes 5 ms, the worker's 180 s visibility timeout 1 s.
-TIME_SCALE = 0.005
+# Production waits x 0.002: a 1 s retry interval becomes 2 ms, the alert queue's 1080 s visibility timeout 2 s.
+TIME_SCALE = 0.002
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,7 @@ def test_retry_policies_are_shown_on_their_states(definition: dict[str, Any], gr
         f"backoff 1 s {X}2, ≤10 s, jitter",
     )
     assert "Lambda.TooManyRequestsException" in validate.tooltip  # every error name, for the SVG's hover
-    assert graph.named("PublishFailure").retry[0] == f"retry {X}6: SNS.SdkClientException, SNS.AmazonSNSException"
+    assert graph.named("PublishFailure").retry[0] == f"retry {X}6: SNS.SdkClientException +4"
     retried = {name for name, state in definition["States"].items() if state.get("Retry")}
     loops = {e.source for e in graph.edges if e.kind is g.EdgeKind.RETRY}
     assert loops == retried
