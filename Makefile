@@ -24,7 +24,7 @@ $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# uv installs the pinned set in seconds where pip takes a minute; the lock is the same either way.
 	$(BIN)/python -m pip install --quiet uv==0.13.9
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -c requirements.lock -e '.[dev,infra]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -c requirements.lock -e '.[dev,infra]'
 	touch $(STAMP)
 
 run: $(STAMP)
