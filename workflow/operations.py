@@ -238,6 +238,7 @@ def redrive_order(target: Target, order_id: str) -> str:
     Fail state after the failure was recorded and alerted.)
     """
     from handlers.domain import OrderStatus
+    from handlers.errors import InvalidTransitionError
     from handlers.orders_store import OrdersStore
 
     store = OrdersStore(
@@ -248,16 +249,25 @@ def redrive_order(target: Target, order_id: str) -> str:
         raise RedriveRefused(f"no order {order_id} in {target.where}")
     if order.get("status") != OrderStatus.FAILED.value:
         raise RedriveRefused(f"order {order_id} is {order.get('status')}; only a FAILED order is redriven")
-    failed_at = (order.get("failure") or {}).get("state")
-    if failed_at == "ValidateOrder" or not order.get("requestHash"):
+    if (order.get("failure") or {}).get("error") == "OrderValidationError":
         raise RedriveRefused(
             f"order {order_id} failed validation: its input is the cause; submit a corrected order with a new key"
         )
     sfn = target.client("stepfunctions")
     first = sfn.describe_execution(executionArn=order["executionArn"])
     attempt = 1 + sum(1 for entry in order.get("history", []) if entry.get("status") == OrderStatus.REDRIVING.value)
-    store.transition(order_id, [OrderStatus.FAILED], OrderStatus.REDRIVING, datetime.now(UTC))
+    try:
+        store.transition(order_id, [OrderStatus.FAILED], OrderStatus.REDRIVING, datetime.now(UTC))
+    except InvalidTransitionError as e:
+        raise RedriveRefused(f"order {order_id} is being redriven already: {e}") from None
     # On AWS through the live alias, as the API starts them; moto cannot start through an alias.
     machine = target.output("LiveAliasArn") if target.name == "aws" else target.output("StateMachineArn")
-    started = sfn.start_execution(stateMachineArn=machine, name=f"{order_id}-redrive-{attempt}", input=first["input"])
+    try:
+        started = sfn.start_execution(
+            stateMachineArn=machine, name=f"{order_id}-redrive-{attempt}", input=first["input"]
+        )
+    except Exception:
+        # Nothing will take the order over: put it back, so it can be redriven again.
+        store.transition(order_id, [OrderStatus.REDRIVING], OrderStatus.FAILED, datetime.now(UTC))
+        raise
     return str(started["executionArn"])

@@ -129,3 +129,24 @@ def test_an_order_that_failed_validation_is_not_redriven(runtime: LocalRuntime, 
     runtime.wait_for_order(accepted["orderId"], ["FAILED"])
     with pytest.raises(RedriveRefused, match="submit a corrected order"):
         redrive_order(local, accepted["orderId"])
+
+
+def test_an_order_that_failed_before_it_was_written_is_redriven_whole(
+    runtime: LocalRuntime, local: Target, submit: Submit
+) -> None:
+    """CreateOrder could not write it (its table throttled past the Retry): the redrive writes the whole order."""
+    retry = next(
+        r
+        for r in compile_order_workflow()["States"]["CreateOrder"]["Retry"]
+        if "OrderStoreUnavailable" in r["ErrorEquals"]
+    )
+    runtime.faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=runtime.table_name("orders"))
+    accepted = submit(valid_order())["json"]
+    failed = runtime.wait_for_order(accepted["orderId"], ["FAILED"])
+    assert failed["failure"]["state"] == "CreateOrder"
+    assert "items" not in failed
+
+    redrive_order(local, accepted["orderId"])
+    fulfilled = runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])
+    assert [i["sku"] for i in fulfilled["items"]] == ["BOOK", "PEN"]
+    assert [h["status"] for h in fulfilled["history"]][:4] == ["PENDING", "FAILED", "REDRIVING", "CREATED"]
