@@ -174,8 +174,8 @@ _STORE_ENV: dict[str, Ref] = {
 }
 
 WORKER_TIMEOUT = 30
-# Slack's worst case: 3 tries of up to 10 s with Retry-After waits of up to 30 s between them, for a summary and
-# for each of a few single alerts.
+# Each post may take up to a minute (3 tries of up to 10 s, Retry-After waits of up to 10 s); the AlertHandler
+# starts none with less than a minute left, so what does not fit is retried rather than cut off.
 ALERT_TIMEOUT = 180
 LIVE_ALIAS = "live"
 
