@@ -110,6 +110,8 @@ class QueueTrigger:
     batch_size: int = 10
     # Seconds the event source gathers messages before invoking (up to batch_size); 0: as soon as any arrive.
     batch_window: int = 0
+    # At most this many invocations at once (0: Lambda decides); few, so a storm stays in few batches.
+    max_concurrency: int = 0
 
 
 Trigger = HttpRoutes | QueueTrigger
@@ -249,7 +251,7 @@ MANIFEST = Manifest(
                 settings.SLACK_MAX_ATTEMPTS: Setting(settings.SLACK_MAX_ATTEMPTS),
                 settings.CONSOLE_URL: Setting(settings.CONSOLE_URL),
             },
-            trigger=QueueTrigger("alerts", batch_size=100, batch_window=20),
+            trigger=QueueTrigger("alerts", batch_size=100, batch_window=20, max_concurrency=2),
         ),
     ),
     secrets=(
