@@ -22,8 +22,9 @@ $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
 	    echo "Graphviz is missing: install the 'graphviz' package (it provides 'dot')" >&2; exit 1; \
 	  fi; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,infra]'
+	# uv installs the pinned set in seconds where pip takes a minute; the lock is the same either way.
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -c requirements.lock -e '.[dev,infra]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -9,6 +9,7 @@ maxReceiveCount parks them in the alert DLQ, which is alarmed. Never dropped sil
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -31,7 +32,8 @@ alert_log = AlertLog(
     # Unlike the workflow's steps, nothing retries the alert log's calls for us: the SDK does, a few times.
     boto3.client("dynamodb", config=Config(retries={"mode": "standard", "total_max_attempts": 5})),
     settings.require(settings.ALERT_LOG_TABLE),
-    window=timedelta(seconds=int(settings.optional(settings.ALERT_DEDUP_SECONDS) or 24 * 3600)),
+    # Longer than an alert can wait in the alert queue (4 days) and its DLQ (14 days): a redrive is no duplicate.
+    window=timedelta(seconds=int(settings.optional(settings.ALERT_DEDUP_SECONDS) or 20 * 24 * 3600)),
 )
 storm_threshold = int(settings.optional(settings.ALERT_STORM_THRESHOLD) or 3)
 max_attempts = int(settings.optional(settings.SLACK_MAX_ATTEMPTS) or 3)
@@ -53,15 +55,36 @@ def targets() -> list[AlertTarget]:
     )
 
 
-def deliver(batch: list[tuple[str, Notification]], target: AlertTarget) -> set[str]:
+# A post can take a minute (3 tries of up to 10 s, Retry-After waits between them): none starts with less left.
+POST_BUDGET_MS = 60_000
+
+
+class OutOfTime(Exception):
+    """Too little of the invocation is left for another post: the rest is retried (not half-done at a timeout)."""
+
+
+def deliver(
+    batch: list[tuple[str, Notification]],
+    target: AlertTarget,
+    remaining_ms: Callable[[], int] = lambda: POST_BUDGET_MS * 10,
+) -> set[str]:
     """Deliver the batch's new alerts to one target; returns the message ids whose delivery failed.
 
-    Whatever fails - a claim, a post - every claim this call holds for an alert it did not deliver is released,
-    so the retry delivers it instead of taking it for a duplicate.
+    Each alert is marked delivered as soon as its post succeeded. Whatever fails - a claim, a post, the clock -
+    every claim this call holds for an alert it did not deliver is released, so the retry delivers it instead of
+    taking it for a duplicate.
     """
     now = clock.now()
     fresh: list[tuple[str, Notification]] = []
     delivered: list[tuple[str, Notification]] = []
+
+    def posted(items: list[tuple[str, Notification]]) -> None:
+        delivered.extend(items)
+        try:
+            alert_log.delivered([n.fingerprint for _, n in items], target.name, clock.now())
+        except Exception as e:  # posted is posted: the claim stays, which is just as good against a duplicate
+            observability.logger.warning("could not mark alerts delivered", extra={"reason": str(e)})
+
     try:
         for item in batch:
             if alert_log.claim(item[1].fingerprint, target.name, now):
@@ -71,20 +94,25 @@ def deliver(batch: list[tuple[str, Notification]], target: AlertTarget) -> set[s
                 "duplicate alerts dropped", extra={"target": target.name, "dropped": len(batch) - len(fresh)}
             )
         if len(fresh) > storm_threshold:
+            if remaining_ms() < POST_BUDGET_MS:
+                raise OutOfTime(f"{remaining_ms()} ms left")
             target.post_summary([n for _, n in fresh])
-            delivered = list(fresh)
+            posted(list(fresh))
         else:
             for item in fresh:
+                if remaining_ms() < POST_BUDGET_MS:
+                    raise OutOfTime(f"{remaining_ms()} ms left")
                 target.post(item[1])
-                delivered.append(item)
+                posted([item])
     except Exception as e:  # any failure of a target or the log: its undelivered alerts are retried, never dropped
         observability.logger.error("alert delivery failed", extra={"target": target.name, "reason": str(e)})
         undelivered = [item for item in fresh if item not in delivered]
-        alert_log.release([n.fingerprint for _, n in undelivered], target.name)
-        alert_log.delivered([n.fingerprint for _, n in delivered], target.name, clock.now())
+        try:
+            alert_log.release([n.fingerprint for _, n in undelivered], target.name)
+        except Exception as release_error:  # the claims expire on their own; the retry waits for that
+            observability.logger.warning("could not release claims", extra={"reason": str(release_error)})
         done = {message_id for message_id, _ in delivered}
         return {message_id for message_id, _ in batch if message_id not in done}
-    alert_log.delivered([n.fingerprint for _, n in delivered], target.name, clock.now())
     return set()
 
 
@@ -101,7 +129,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "unreadable alert", extra={"message_id": record.get("messageId"), "reason": str(e)}
             )
             failed.add(record["messageId"])
+    remaining = getattr(context, "get_remaining_time_in_millis", lambda: POST_BUDGET_MS * 10)
     if batch:
         for target in targets():
-            failed |= deliver(batch, target)
+            failed |= deliver(batch, target, remaining)
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in sorted(failed)]}

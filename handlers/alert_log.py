@@ -28,9 +28,11 @@ class AlertLog:
         self,
         client: DynamoDBClient,
         table: str,
-        window: timedelta = timedelta(hours=24),
+        window: timedelta = timedelta(days=20),
         claim_for: timedelta = timedelta(minutes=5),
     ) -> None:
+        if window <= claim_for:
+            raise ValueError(f"the de-duplication window ({window}) must outlast a delivery claim ({claim_for})")
         self._client = client
         self._table = table
         self._window = window

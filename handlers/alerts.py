@@ -25,13 +25,6 @@ class Alert:
     at: str
 
     @classmethod
-    def from_message(cls, message: str) -> Alert:
-        data = json.loads(message)
-        if not isinstance(data, dict):
-            raise ValueError("an alert must be a JSON object")
-        return cls.from_data(data)
-
-    @classmethod
     def from_data(cls, data: dict[str, Any]) -> Alert:
         return cls(
             order_id=str(data.get("orderId") or "unknown"),
@@ -51,6 +44,8 @@ class Alert:
     def to_dict(self) -> dict[str, str]:
         return {
             "type": "ORDER_FAILED",
+            # The same alert posted again (a webhook that answered too late and was retried) has the same id.
+            "alertId": self.fingerprint,
             "orderId": self.order_id,
             "failedState": self.failed_state,
             "error": self.error,
@@ -102,6 +97,7 @@ class AlarmNotice:
     def to_dict(self) -> dict[str, str]:
         return {
             "type": "ALARM",
+            "alertId": self.fingerprint,
             "alarm": self.name,
             "description": self.description,
             "state": self.state,

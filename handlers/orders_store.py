@@ -165,36 +165,34 @@ class OrdersStore:
                 raise _store_error(e, "create order") from e
             existing = self._existing(new)
             if existing.get("status") == OrderStatus.REDRIVING.value:
-                return self._adopt(new, now)
+                return self._adopt(record, existing, new, now)
             return existing, False
         return _plain(record), True
 
-    def _adopt(self, new: NewOrder, now: datetime) -> tuple[dict[str, Any], bool]:
-        """A redriven order: this execution takes it over (it becomes CREATED again, under this execution)."""
+    def _adopt(
+        self, record: dict[str, Any], existing: dict[str, Any], new: NewOrder, now: datetime
+    ) -> tuple[dict[str, Any], bool]:
+        """A redriven order: this execution takes it over. The whole order is written again (an order that failed
+        before CreateOrder holds only its failure), keeping its history, and becomes CREATED under this execution."""
+        adopted = {
+            **record,
+            "createdAt": existing.get("createdAt") or record["createdAt"],
+            "history": [*existing.get("history", []), {"status": OrderStatus.CREATED.value, "at": iso(now)}],
+        }
         try:
-            response = self._client.update_item(
+            self._client.put_item(
                 TableName=self._orders,
-                Key={"orderId": {"S": new.order_id}},
-                UpdateExpression=(
-                    "SET #s = :created, executionArn = :arn, updatedAt = :now, history = list_append(history, :entry)"
-                ),
+                Item=to_item(adopted),
                 ConditionExpression="#s = :redriving",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":created": {"S": OrderStatus.CREATED.value},
-                    ":redriving": {"S": OrderStatus.REDRIVING.value},
-                    ":arn": {"S": new.execution_arn},
-                    ":now": {"S": iso(now)},
-                    ":entry": {"L": [{"M": {"status": {"S": OrderStatus.CREATED.value}, "at": {"S": iso(now)}}}]},
-                },
-                ReturnValues="ALL_NEW",
+                ExpressionAttributeValues={":redriving": {"S": OrderStatus.REDRIVING.value}},
             )
         except ClientError as e:
             # Someone else took it over first: that execution owns it (the caller sees owner=False).
             if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return self._existing(new), False
             raise _store_error(e, "take over a redriven order") from e
-        return _plain(from_item(response["Attributes"])), True
+        return _plain(adopted), True
 
     def _existing(self, new: NewOrder) -> dict[str, Any]:
         """The order is already written: the same request again -> return it; anything else is a conflict."""

@@ -25,7 +25,8 @@ ALERT_WEBHOOK_SECRET_ARN = "ALERT_WEBHOOK_SECRET_ARN"  # noqa: S105 - a variable
 ALERT_TARGETS = "ALERT_TARGETS"
 # More alerts than this in one batch are posted as one grouped summary (default 3).
 ALERT_STORM_THRESHOLD = "ALERT_STORM_THRESHOLD"
-# An alert with the same fingerprint within this many seconds is a duplicate (default 86400).
+# An alert with the same fingerprint within this many seconds is a duplicate (default 20 days: longer than an alert
+# can wait in the alert queue and its DLQ).
 ALERT_DEDUP_SECONDS = "ALERT_DEDUP_SECONDS"
 # How long an alert target's HTTP call may take before it counts as failed (default 10).
 ALERT_HTTP_TIMEOUT_SECONDS = "ALERT_HTTP_TIMEOUT_SECONDS"

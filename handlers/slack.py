@@ -16,7 +16,8 @@ from typing import Any
 
 from handlers.errors import AlertDeliveryError
 
-MAX_RETRY_AFTER = 30.0
+# With 3 tries of up to 10 s each, a post stays within the AlertHandler's one-minute budget per post.
+MAX_RETRY_AFTER = 10.0
 TIMEOUT = 10.0
 
 

@@ -415,12 +415,13 @@ class OrderflowStack(cdk.Stack):
     def _trigger(self, function: Function) -> None:
         fn = self.functions[function.name]
         match function.trigger:
-            case QueueTrigger(queue, batch_size, batch_window):
+            case QueueTrigger(queue, batch_size, batch_window, max_concurrency):
                 fn.add_event_source(
                     event_sources.SqsEventSource(
                         self.queues[queue],
                         batch_size=batch_size,
                         max_batching_window=cdk.Duration.seconds(batch_window) if batch_window else None,
+                        max_concurrency=max_concurrency or None,
                         report_batch_item_failures=True,
                     )
                 )

@@ -12,6 +12,10 @@ and alert queues), the report counts:
   every alert, storm summaries included; Slack gets the same alerts) or parked in the alert DLQ; they must be the
   same set, and no order alerted twice;
 - dlq: messages parked in the order and alert DLQs.
+
+What it cannot show: a webhook that took an alert but answered after the client gave up is retried and gets it
+twice (delivery is at-least-once when the answer is lost; each alert carries an `alertId` for such receivers).
+The stand-ins here model a timeout as "not taken".
 """
 
 from __future__ import annotations
@@ -176,6 +180,7 @@ class ChaosReport:
                 self.alerts == self.failed and not self.alerted_twice,
             ),
             ("no malformed order accepted", self.malformed_accepted == 0),
+            ("every well-formed order was accepted within the client's retries", self.client_gave_up == 0),
         ]
         lines += [f"  [{'ok' if passed else 'FAILED'}] {name}" for name, passed in checks]
         lines += [f"  ! {violation}" for violation in self.violations]
@@ -231,10 +236,23 @@ def _post(url: str, submission: Submission) -> Outcome:
                 return Outcome(submission, status, response.json()["orderId"], attempt, server_errors)
             if status < 500 and status != 409:
                 return Outcome(submission, status, None, attempt, server_errors)
+            # 409: the same request is in flight; 5xx: try again. Both with the same key and body.
         server_errors += 1
         time.sleep(delay)
         delay = min(delay * 2, 2.0)
     return Outcome(submission, status, None, CLIENT_ATTEMPTS, server_errors)
+
+
+def _race(url: str, submission: Submission) -> list[Outcome]:
+    """The same request twice at the same moment (a double click, a client retrying too eagerly)."""
+    barrier = threading.Barrier(2)
+
+    def one() -> Outcome:
+        barrier.wait()
+        return _post(url, submission)
+
+    with ThreadPoolExecutor(max_workers=2) as pair:
+        return list(pair.map(lambda _: one(), range(2)))
 
 
 def run_chaos(
@@ -275,11 +293,15 @@ def run_chaos(
         well_formed = [s for s in base if s.kind != "malformed"]
         duplicates = [rng.choice(well_formed) for _ in range(round(0.2 * orders))] if well_formed else []
         concurrent, later = duplicates[: len(duplicates) // 2], duplicates[len(duplicates) // 2 :]
-        first_wave = base + concurrent  # the concurrent duplicates race their originals
-        rng.shuffle(first_wave)
-        progress(f"submitting {len(first_wave) + len(later)} requests ({len(duplicates)} duplicates)")
+        racing = {id(s) for s in concurrent}
+        alone = [s for s in base if id(s) not in racing]
+        rng.shuffle(alone)
+        progress(f"submitting {len(base) + len(duplicates)} requests ({len(duplicates)} duplicates)")
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            outcomes = list(pool.map(lambda s: _post(api.url, s), first_wave))
+            # Each concurrent duplicate races its original: both requests leave at the same moment.
+            pairs = list(pool.map(lambda s: _race(api.url, s), concurrent))
+            outcomes = [o for pair in pairs for o in pair]
+            outcomes += list(pool.map(lambda s: _post(api.url, s), alone))
             outcomes += list(pool.map(lambda s: _post(api.url, s), later))
         progress("waiting for the system to settle")
         _quiesce(runtime, quiescence_timeout)
@@ -405,6 +427,11 @@ def _report(
     for order_id in sorted(twice)[:10]:
         violations.append(f"order {order_id} was alerted {mentions[order_id]} times")
 
+    gave_up = [o for o in outcomes if o.submission.kind != "malformed" and not o.order_id]
+    for outcome in gave_up[:10]:
+        violations.append(
+            f"key {outcome.submission.key} was never accepted ({outcome.attempts} tries, last answer {outcome.status})"
+        )
     malformed = [o for o in outcomes if o.submission.kind == "malformed"]
     malformed_accepted = sum(1 for o in malformed if o.order_id)
     if malformed_accepted:
@@ -429,6 +456,6 @@ def _report(
         unacknowledged_orders=len(unacknowledged),
         alerted_twice=len(twice),
         client_server_errors=sum(o.server_errors for o in outcomes),
-        client_gave_up=sum(1 for o in outcomes if o.submission.kind != "malformed" and not o.order_id),
+        client_gave_up=len(gave_up),
         violations=violations,
     )

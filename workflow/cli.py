@@ -190,11 +190,11 @@ def _dlq_redrive(args: argparse.Namespace) -> int:
     if result.moved:
         print(f"{len(result.moved)} message(s) {result.how}: {', '.join(result.moved)}")
     elif result.how.startswith("message move task"):
-        print(f"started SQS {result.how}: the order DLQ drains back into the order queue")
+        print(f"started SQS {result.how}: the {args.queue} DLQ drains back into the {args.queue} queue")
     else:
         print(f"nothing to redrive in the {args.queue} DLQ")
     if result.skipped:
-        print(f"orderflow: not redriven (not found, or not an alert): {', '.join(result.skipped)}", file=sys.stderr)
+        print(f"orderflow: not redriven (not found): {', '.join(result.skipped)}", file=sys.stderr)
         return 2
     return 0
 
@@ -328,9 +328,9 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of sub
     show.set_defaults(run=_dlq_show)
     again = dlq.add_parser(
         "redrive",
-        help="move parked messages back: orders to the order queue, alerts to the alert topic",
-        description="Without message ids, everything in the DLQ (on AWS, the order DLQ uses an SQS message move "
-        "task). Fix the cause first: a message that fails again comes back to the DLQ.",
+        help="move parked messages back to the queue they came from",
+        description="Without message ids, everything in the DLQ (on AWS, with an SQS message move task). Fix the "
+        "cause first: a message that fails again comes back to the DLQ.",
     )
     again.add_argument("queue", choices=("orders", "alerts"))
     again.add_argument("message_ids", nargs="*", metavar="MESSAGE_ID")

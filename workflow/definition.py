@@ -176,14 +176,23 @@ def order_workflow() -> Chain:
             "SET #s = :failed, updatedAt = :now, failure = :failure, "
             "correlationId = if_not_exists(correlationId, :cid), "
             "executionArn = if_not_exists(executionArn, :arn), "
+            # What a redrive needs, also when the order failed before CreateOrder wrote it.
+            "idempotencyKey = if_not_exists(idempotencyKey, :key), requestHash = if_not_exists(requestHash, :hash), "
             "history = list_append(if_not_exists(history, :pending), :entry)"
         ),
-        # Only an order not yet handed to the worker may be marked FAILED.
-        condition="attribute_not_exists(orderId) OR #s IN (:created, :queued)",
+        # Only an order not yet handed to the worker may be marked FAILED, and only by the execution that owns it
+        # (another execution of the same order must not fail it), or one being redriven (before its new execution
+        # took it over).
+        condition=(
+            "attribute_not_exists(orderId) OR #s = :redriving OR (#s IN (:created, :queued) AND executionArn = :arn)"
+        ),
         values={
             ":failed": {"S": OrderStatus.FAILED.value},
             ":created": {"S": OrderStatus.CREATED.value},
             ":queued": {"S": OrderStatus.QUEUED.value},
+            ":redriving": {"S": OrderStatus.REDRIVING.value},
+            ":key": {"S.$": "$.idempotencyKey"},
+            ":hash": {"S.$": "$.requestHash"},
             ":now": {"S.$": "$$.State.EnteredTime"},
             ":cid": {"S.$": "$.correlationId"},
             ":arn": {"S.$": "$$.Execution.Id"},

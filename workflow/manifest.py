@@ -110,6 +110,8 @@ class QueueTrigger:
     batch_size: int = 10
     # Seconds the event source gathers messages before invoking (up to batch_size); 0: as soon as any arrive.
     batch_window: int = 0
+    # At most this many invocations at once (0: Lambda decides); few, so a storm stays in few batches.
+    max_concurrency: int = 0
 
 
 Trigger = HttpRoutes | QueueTrigger
@@ -174,8 +176,8 @@ _STORE_ENV: dict[str, Ref] = {
 }
 
 WORKER_TIMEOUT = 30
-# Slack's worst case: 3 tries of up to 10 s with Retry-After waits of up to 30 s between them, for a summary and
-# for each of a few single alerts.
+# Each post may take up to a minute (3 tries of up to 10 s, Retry-After waits of up to 10 s); the AlertHandler
+# starts none with less than a minute left, so what does not fit is retried rather than cut off.
 ALERT_TIMEOUT = 180
 LIVE_ALIAS = "live"
 
@@ -249,7 +251,7 @@ MANIFEST = Manifest(
                 settings.SLACK_MAX_ATTEMPTS: Setting(settings.SLACK_MAX_ATTEMPTS),
                 settings.CONSOLE_URL: Setting(settings.CONSOLE_URL),
             },
-            trigger=QueueTrigger("alerts", batch_size=100, batch_window=20),
+            trigger=QueueTrigger("alerts", batch_size=100, batch_window=20, max_concurrency=2),
         ),
     ),
     secrets=(

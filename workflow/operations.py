@@ -33,6 +33,7 @@ class Parked:
     reason: str
     body: str
     receipt: str = field(repr=False, compare=False)
+    attributes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,21 +67,22 @@ def _describe(queue: str, body: str) -> tuple[str | None, str]:
     return (str(subject) if subject else None), "not delivered to every alert target (see the AlertHandler logs)"
 
 
-def peek(target: Target, queue: str, limit: int = 100) -> list[Parked]:
-    """The messages in a DLQ, left in place (each receive makes them visible again at once)."""
+def _collect(target: Target, url: str, queue: str, limit: int, hide_for: int) -> list[Parked]:
+    """Receive every message (up to `limit`), each hidden for `hide_for` seconds so the next receive returns
+    others: with a visibility timeout of 0, SQS (and moto) hand out the same few messages again and again."""
     sqs = target.client("sqs")
-    url = _queue_url(target, queue)
+    wait = 1 if target.name == "aws" else 0  # long polling asks every SQS server, not a sample
     seen: dict[str, Parked] = {}
-    for _ in range(PEEK_ROUNDS):
+    for _ in range(limit // 10 + PEEK_ROUNDS):
         received = sqs.receive_message(
             QueueUrl=url,
             MaxNumberOfMessages=10,
-            VisibilityTimeout=0,
-            WaitTimeSeconds=0,
+            VisibilityTimeout=hide_for,
+            WaitTimeSeconds=wait,
             AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
-        fresh = [m for m in received if m["MessageId"] not in seen]
-        for message in fresh:
+        for message in received:
             attributes = message.get("Attributes", {})
             sent = attributes.get("SentTimestamp")
             order_id, reason = _describe(queue, message["Body"])
@@ -93,10 +95,26 @@ def peek(target: Target, queue: str, limit: int = 100) -> list[Parked]:
                 reason=reason,
                 body=message["Body"],
                 receipt=message["ReceiptHandle"],
+                attributes=message.get("MessageAttributes", {}),
             )
         if not received or len(seen) >= limit:
             break
-    return sorted(seen.values(), key=lambda p: p.sent_at)[:limit]
+    return sorted(seen.values(), key=lambda p: p.sent_at)
+
+
+def _release(target: Target, url: str, parked: Iterable[Parked]) -> None:
+    sqs = target.client("sqs")
+    for message in parked:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message.receipt, VisibilityTimeout=0)
+
+
+def peek(target: Target, queue: str, limit: int = 100) -> list[Parked]:
+    """The messages in a DLQ, left in place (visible again as soon as they are read; each read counts as a
+    receive, as it does on AWS)."""
+    url = _queue_url(target, queue)
+    parked = _collect(target, url, queue, limit, hide_for=30)
+    _release(target, url, parked)
+    return parked[:limit]
 
 
 @dataclass(frozen=True)
@@ -114,37 +132,17 @@ def redrive(target: Target, queue: str, message_ids: Iterable[str] = ()) -> Redr
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         task = sqs.start_message_move_task(SourceArn=arn)  # back to the queue each message came from
         return Redriven(moved=[], how=f"message move task {task['TaskHandle']}")
-    parked = [p for p in peek(target, queue, limit=10_000) if not wanted or p.message_id in wanted]
-    missing = sorted(wanted - {p.message_id for p in parked})
+    # Everything is taken (hidden) first, so no one else redrives it meanwhile; each message is put back where it
+    # belongs and only then deleted; the ones not asked for are made visible again.
+    taken = _collect(target, url, queue, limit=100_000, hide_for=120)
+    chosen = [p for p in taken if not wanted or p.message_id in wanted]
+    _release(target, url, [p for p in taken if p not in chosen])
     source = target.output(QUEUES[queue][1])
-    moved = []
-    for message in parked:
-        # Take it first (hide it for a while), put it back where it belongs, and only then delete it.
-        taken = _take(sqs, url, message.message_id)
-        if taken is None:
-            missing.append(message.message_id)
-            continue
-        sqs.send_message(QueueUrl=source, MessageBody=message.body)
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=taken)
-        moved.append(message.message_id)
-    return Redriven(moved=moved, how=f"sent back to the {queue} queue", skipped=missing)
-
-
-def _take(sqs: Any, url: str, message_id: str, rounds: int = PEEK_ROUNDS) -> str | None:
-    """Receive one particular message with a visibility timeout, so no one else redrives it meanwhile."""
-    for _ in range(rounds):
-        received = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0
-        ).get("Messages", [])
-        for message in received:
-            if message["MessageId"] == message_id:
-                sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=60
-                )
-                return str(message["ReceiptHandle"])
-        if not received:
-            return None
-    return None
+    for message in chosen:
+        sqs.send_message(QueueUrl=source, MessageBody=message.body, MessageAttributes=message.attributes)
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message.receipt)
+    missing = sorted(wanted - {p.message_id for p in chosen})
+    return Redriven(moved=[p.message_id for p in chosen], how=f"sent back to the {queue} queue", skipped=missing)
 
 
 # Executions
@@ -238,6 +236,7 @@ def redrive_order(target: Target, order_id: str) -> str:
     Fail state after the failure was recorded and alerted.)
     """
     from handlers.domain import OrderStatus
+    from handlers.errors import InvalidTransitionError
     from handlers.orders_store import OrdersStore
 
     store = OrdersStore(
@@ -248,16 +247,25 @@ def redrive_order(target: Target, order_id: str) -> str:
         raise RedriveRefused(f"no order {order_id} in {target.where}")
     if order.get("status") != OrderStatus.FAILED.value:
         raise RedriveRefused(f"order {order_id} is {order.get('status')}; only a FAILED order is redriven")
-    failed_at = (order.get("failure") or {}).get("state")
-    if failed_at == "ValidateOrder" or not order.get("requestHash"):
+    if (order.get("failure") or {}).get("error") == "OrderValidationError":
         raise RedriveRefused(
             f"order {order_id} failed validation: its input is the cause; submit a corrected order with a new key"
         )
     sfn = target.client("stepfunctions")
     first = sfn.describe_execution(executionArn=order["executionArn"])
     attempt = 1 + sum(1 for entry in order.get("history", []) if entry.get("status") == OrderStatus.REDRIVING.value)
-    store.transition(order_id, [OrderStatus.FAILED], OrderStatus.REDRIVING, datetime.now(UTC))
+    try:
+        store.transition(order_id, [OrderStatus.FAILED], OrderStatus.REDRIVING, datetime.now(UTC))
+    except InvalidTransitionError as e:
+        raise RedriveRefused(f"order {order_id} is being redriven already: {e}") from None
     # On AWS through the live alias, as the API starts them; moto cannot start through an alias.
     machine = target.output("LiveAliasArn") if target.name == "aws" else target.output("StateMachineArn")
-    started = sfn.start_execution(stateMachineArn=machine, name=f"{order_id}-redrive-{attempt}", input=first["input"])
+    try:
+        started = sfn.start_execution(
+            stateMachineArn=machine, name=f"{order_id}-redrive-{attempt}", input=first["input"]
+        )
+    except Exception:
+        # Nothing will take the order over: put it back, so it can be redriven again.
+        store.transition(order_id, [OrderStatus.REDRIVING], OrderStatus.FAILED, datetime.now(UTC))
+        raise
     return str(started["executionArn"])

@@ -120,7 +120,7 @@ def test_queues_dlq_visibility_and_partial_batch_responses(synth: Synth) -> None
         assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
 
 
-def test_alert_path_topic_subscription_failure_destination_and_emails(synth: Synth) -> None:
+def test_alert_path_topic_queue_batches_and_emails(synth: Synth) -> None:
     topics = resources(synth.standard, "AWS::SNS::Topic")
     assert len(topics) == len(MANIFEST.topics)
     assert all("KmsMasterKeyId" in t["Properties"] for t in topics.values())
@@ -133,6 +133,7 @@ def test_alert_path_topic_subscription_failure_destination_and_emails(synth: Syn
     mappings = [m["Properties"] for m in resources(synth.standard, "AWS::Lambda::EventSourceMapping").values()]
     (alerts,) = [m for m in mappings if m.get("MaximumBatchingWindowInSeconds")]
     assert alerts["BatchSize"] == 100
+    assert alerts["ScalingConfig"] == {"MaximumConcurrency": 2}
     assert alerts["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     emails = [s["Properties"] for s in resources(synth.express, "AWS::SNS::Subscription").values()]
     assert {"Protocol": "email", "Endpoint": "oncall@example.com"}.items() <= next(

@@ -4,6 +4,7 @@ listing and redriving the order and alert DLQs, and listing executions with why 
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -129,3 +130,37 @@ def test_an_order_that_failed_validation_is_not_redriven(runtime: LocalRuntime, 
     runtime.wait_for_order(accepted["orderId"], ["FAILED"])
     with pytest.raises(RedriveRefused, match="submit a corrected order"):
         redrive_order(local, accepted["orderId"])
+
+
+def test_an_order_that_failed_before_it_was_written_is_redriven_whole(
+    runtime: LocalRuntime, local: Target, submit: Submit
+) -> None:
+    """CreateOrder could not write it (its table throttled past the Retry): the redrive writes the whole order."""
+    retry = next(
+        r
+        for r in compile_order_workflow()["States"]["CreateOrder"]["Retry"]
+        if "OrderStoreUnavailable" in r["ErrorEquals"]
+    )
+    runtime.faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=runtime.table_name("orders"))
+    accepted = submit(valid_order())["json"]
+    failed = runtime.wait_for_order(accepted["orderId"], ["FAILED"])
+    assert failed["failure"]["state"] == "CreateOrder"
+    assert "items" not in failed
+
+    redrive_order(local, accepted["orderId"])
+    fulfilled = runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])
+    assert [i["sku"] for i in fulfilled["items"]] == ["BOOK", "PEN"]
+    assert [h["status"] for h in fulfilled["history"]][:4] == ["PENDING", "FAILED", "REDRIVING", "CREATED"]
+
+
+def test_a_dlq_is_listed_whole_not_just_the_first_ten(runtime: LocalRuntime, local: Target) -> None:
+    marker = f"many-{uuid.uuid4()}"
+    dlq = runtime.queue_urls["orders-dlq"]
+    for i in range(15):
+        runtime.sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"orderId": f"{marker}-{i}"}))
+    try:
+        for _ in range(2):  # listing leaves them in place
+            listed = [p.order_id for p in peek(local, "orders") if p.order_id and p.order_id.startswith(marker)]
+            assert sorted(listed) == sorted(f"{marker}-{i}" for i in range(15))
+    finally:
+        runtime.sqs.purge_queue(QueueUrl=dlq)

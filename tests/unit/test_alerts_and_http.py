@@ -4,15 +4,16 @@ import json
 
 import pytest
 
-from handlers.alerts import Alert, execution_link, readable_cause, slack_message
+from handlers.alerts import Alert, execution_link, parse_notification, readable_cause, slack_message
 from handlers.http import BadRequest, Request
 
 
 def test_alert_reads_the_lambda_error_document() -> None:
     cause = json.dumps({"errorType": "X", "errorMessage": "boom", "stackTrace": ["..."]})
-    alert = Alert.from_message(
+    alert = parse_notification(
         json.dumps({"orderId": "ord_1", "failedState": "CreateOrder", "error": "X", "cause": cause})
     )
+    assert isinstance(alert, Alert)
     assert alert.cause == "boom"
     assert readable_cause("plain text") == "plain text"
     message = slack_message(alert, "https://example.invalid/x")

@@ -1,7 +1,7 @@
 """The places where the local runtime reaches into moto (pinned exactly in requirements.lock).
 
 1. `LambdaFunction._invoke_lambda(self, event) -> (payload, errored, logs)`: every Lambda invocation path in moto
-   (Step Functions tasks, lambda.invoke, SNS deliveries) ends here; normally it runs Docker. We run our handler
+   (Step Functions tasks, lambda.invoke, our SQS pollers) ends here; normally it runs Docker. We run our handler
    in-process instead.
 2. `DynamoHandler.call_action`: serialized, because moto's conditional writes are not atomic across threads and real
    DynamoDB's are (per item). Also where DynamoDB faults are injected.

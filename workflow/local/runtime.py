@@ -59,7 +59,7 @@ class WaitTimeout(TimeoutError):
 @dataclass(frozen=True)
 class RuntimeConfig:
     region: str = "us-east-1"
-    # Multiplies every wait the definition and the queues ask for (retry intervals, async retries, visibility).
+    # Multiplies every wait the definition and the queues ask for (retry intervals, batching windows, visibility).
     time_scale: float = 1.0
     # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.
     settings: Mapping[str, str] = field(default_factory=dict)
