@@ -66,6 +66,7 @@ def test_a_storm_is_one_summary_not_a_post_per_order(
         ],
     )
     alerts_settled(runtime)
+    # One publish: the batching window gathers it into one batch, as on AWS.
     (summary,) = mentions(webhook.received, storm[0])
     assert summary["text"] == "Alert storm: 8 orders failed"
     assert all(order_id in json.dumps(summary) for order_id in storm)
@@ -74,6 +75,7 @@ def test_a_storm_is_one_summary_not_a_post_per_order(
     (grouped,) = mentions(hook.received, storm[0])
     assert grouped["type"] == "ALERT_STORM"
     assert grouped["count"] == 8
+    assert {a["orderId"] for a in grouped["alerts"]} == set(storm)
 
 
 def test_a_cloudwatch_alarm_on_the_alert_topic_reaches_slack(runtime: LocalRuntime, webhook: WebhookReceiver) -> None:

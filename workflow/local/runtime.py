@@ -281,7 +281,13 @@ class LocalRuntime:
                     function.trigger.batch_size,
                     self.config.region,
                     wait_seconds=self.config.poll_wait_seconds,
-                    batch_window=function.trigger.batch_window * self.config.time_scale,
+                    # Scaled, but not below half a second: a window shorter than the fan-out of one publish would
+                    # split what AWS gathers into one batch.
+                    batch_window=(
+                        max(0.5, function.trigger.batch_window * self.config.time_scale)
+                        if function.trigger.batch_window
+                        else 0.0
+                    ),
                     faults=self.injector,
                 )
                 poller.start()
