@@ -35,6 +35,16 @@ class BadRequest(Exception):
         return problem(self.status, self.title, self.detail, errors=self.errors, headers=self.headers)
 
 
+def _caller(authorizer: Mapping[str, Any]) -> str | None:
+    iam = authorizer.get("iam") or {}
+    if iam.get("userArn") or iam.get("userId"):
+        return f"iam:{iam.get('userArn') or iam.get('userId')}"
+    claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    if claims.get("sub"):
+        return f"jwt:{claims.get('iss', '')}:{claims['sub']}"
+    return None
+
+
 @dataclass(frozen=True)
 class Request:
     route_key: str
@@ -44,6 +54,9 @@ class Request:
     path_parameters: Mapping[str, str]
     raw_body: bytes
     request_id: str
+    # Who called, as API Gateway's authorizer established it (an IAM principal, or a JWT's issuer and subject);
+    # None without an authorizer (the local API).
+    caller: str | None = None
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Request:
@@ -66,6 +79,7 @@ class Request:
             path_parameters=dict(event.get("pathParameters") or {}),
             raw_body=raw,
             request_id=str(context.get("requestId", "")),
+            caller=_caller(context.get("authorizer") or {}),
         )
 
     def header(self, name: str) -> str | None:

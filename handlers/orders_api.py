@@ -140,8 +140,10 @@ class OrdersApi:
             order = parse_order(payload)
         except OrderValidationError as e:
             raise BadRequest(422, "Unprocessable Content", "the order is not valid", errors=e.errors) from e
+        # Keys are the caller's own (Stripe scopes them per account): another caller's same key is another order.
+        scoped_key = key if request.caller is None else f"{request.caller}|{key}"
         submission = {
-            "idempotencyKey": key,
+            "idempotencyKey": scoped_key,
             "requestHash": request_hash(payload),
             "correlationId": correlation_id,
             "submittedAt": iso(now()),

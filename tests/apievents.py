@@ -13,6 +13,7 @@ def api_event(
     body: Any = None,
     headers: dict[str, str] | None = None,
     raw_body: str | None = None,
+    caller_arn: str | None = None,
 ) -> dict[str, Any]:
     route = "POST /orders" if method == "POST" and path == "/orders" else ""
     path_parameters: dict[str, str] = {}
@@ -26,7 +27,11 @@ def api_event(
         "rawPath": path,
         "headers": {"content-type": "application/json", **(headers or {})},
         "pathParameters": path_parameters,
-        "requestContext": {"requestId": str(uuid.uuid4()), "http": {"method": method, "path": path}},
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "http": {"method": method, "path": path},
+            **({"authorizer": {"iam": {"userArn": caller_arn}}} if caller_arn else {}),
+        },
         "body": text,
         "isBase64Encoded": False,
     }

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.apievents import api_event
 from tests.integration.conftest import Submit, eventually, valid_order
 from workflow.local.api import LocalApi
 from workflow.local.runtime import LocalRuntime
@@ -179,3 +180,18 @@ def test_fifty_concurrent_posts_with_one_key_make_one_order_and_no_5xx(
         ConsistentRead=True,
     )["Items"]
     assert len(orders) == 1
+
+
+def test_one_key_from_two_callers_is_two_orders(runtime: LocalRuntime) -> None:
+    """Keys belong to their caller (IAM principal or JWT subject): nobody is replayed someone else's order."""
+    key, order = str(uuid.uuid4()), valid_order()
+
+    def as_caller(arn: str) -> dict[str, Any]:
+        response = runtime.invoke_api(api_event("POST", "/orders", order, {"idempotency-key": key}, caller_arn=arn))
+        assert response["statusCode"] == 202
+        return dict(json.loads(response["body"]))
+
+    alice = as_caller("arn:aws:iam::111122223333:user/alice")
+    bob = as_caller("arn:aws:iam::111122223333:user/bob")
+    assert alice["orderId"] != bob["orderId"]
+    assert as_caller("arn:aws:iam::111122223333:user/alice") == alice
