@@ -322,15 +322,7 @@ def _quiesce(runtime: Any, timeout: float) -> None:
         running = runtime.sfn.list_executions(
             stateMachineArn=runtime.state_machine_arn, statusFilter="RUNNING", maxResults=1
         )["executions"]
-        queued = 0
-        for queue in ("orders", "alerts"):
-            attributes = runtime.sqs.get_queue_attributes(
-                QueueUrl=runtime.queue_urls[queue],
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            )["Attributes"]
-            queued += int(attributes["ApproximateNumberOfMessages"]) + int(
-                attributes["ApproximateNumberOfMessagesNotVisible"]
-            )
+        queued = runtime.messages_in("orders") + runtime.messages_in("alerts")
         if not running and not queued:
             return
         if time.monotonic() >= deadline:

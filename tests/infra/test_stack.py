@@ -19,6 +19,8 @@ from tests.infra.conftest import Synth, one, resources
 from workflow import asl
 from workflow.manifest import MANIFEST, QueueTrigger
 
+LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
+
 # Actions AWS offers no resource-level permissions for (the only ones allowed on Resource "*").
 NO_RESOURCE_LEVEL = {
     "xray:PutTraceSegments",
@@ -65,6 +67,11 @@ def test_every_function_is_arm64_python_with_tracing_the_layer_and_its_own_log_g
         assert parameters[layer["Ref"]]["Default"] == POWERTOOLS_LAYER_PARAMETER
         assert "Ref" in props["LoggingConfig"]["LogGroup"]
         assert "FunctionName" not in props  # CloudFormation names it
+        # The layer deployed is the Powertools release the tests ran with (the lock), for this runtime.
+        locked = re.search(r"^aws[-_]lambda[-_]powertools==(\S+)$", LOCK.read_text(), flags=re.M | re.I)
+        assert locked is not None
+        expected = f"/aws/service/powertools/python/arm64/{props['Runtime']}/{locked.group(1)}"
+        assert expected == POWERTOOLS_LAYER_PARAMETER
     for group in resources(synth.standard, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 30
     for group in resources(synth.express, "AWS::Logs::LogGroup").values():

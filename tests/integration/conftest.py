@@ -90,12 +90,4 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, what: str = "con
 
 def alerts_settled(runtime: LocalRuntime, timeout: float = 20.0) -> None:
     """Until the alert queue holds nothing, visible or in flight: every alert published so far was handled."""
-
-    def empty() -> bool:
-        attributes = runtime.sqs.get_queue_attributes(
-            QueueUrl=runtime.queue_urls["alerts"],
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return attributes["ApproximateNumberOfMessages"] == attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
-
-    eventually(empty, timeout=timeout, what="an empty alert queue")
+    eventually(lambda: runtime.messages_in("alerts") == 0, timeout=timeout, what="an empty alert queue")

@@ -317,6 +317,14 @@ class LocalRuntime:
             time.sleep(delay)
             delay = min(delay * 1.5, 0.1)
 
+    def messages_in(self, queue: str) -> int:
+        """Messages a queue holds, visible or in flight (0: everything sent to it so far was handled)."""
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_urls[queue],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
     def order(self, order_id: str) -> dict[str, Any] | None:
         """The order as the handlers' own store reads it (consistent read)."""
         return self.orders.get(order_id)
