@@ -1,5 +1,10 @@
 """Alerts: the structured message the workflow publishes on failure, CloudWatch alarm notifications (the stack's
-alarms notify the same topic), and how both read in Slack (Block Kit)."""
+alarms notify the same topic), and how both read in Slack (Block Kit).
+
+Everything shown in Slack is escaped for Slack's mrkdwn: `&`, `<` and `>` as entities (so no value can spell a
+`<https://…|link>` or a mention), and values sit in code spans, where Slack renders text literally, with any backtick
+that would end the span replaced.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ class Alert:
     execution_arn: str
     correlation_id: str
     at: str
+    # The order's total as a decimal string in its currency's minor units, as the API computed it ("" if unknown).
+    total: str = ""
+    currency: str = ""
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Alert:
@@ -34,6 +42,8 @@ class Alert:
             execution_arn=str(data.get("executionArn") or ""),
             correlation_id=str(data.get("correlationId") or ""),
             at=str(data.get("at") or ""),
+            total=str(data.get("total") or ""),
+            currency=str(data.get("currency") or ""),
         )
 
     @property
@@ -53,11 +63,15 @@ class Alert:
             "executionArn": self.execution_arn,
             "correlationId": self.correlation_id,
             "at": self.at,
+            "total": self.total,
+            "currency": self.currency,
         }
 
     def to_log(self) -> dict[str, str]:
         return {
             "alert_order_id": self.order_id,
+            "total": self.total,
+            "currency": self.currency,
             "failed_state": self.failed_state,
             "error": self.error,
             "cause": self.cause,
@@ -129,22 +143,56 @@ def parse_notification(message: str) -> Alert | AlarmNotice:
     return Alert.from_data(data)
 
 
+# A backtick would end a code span early: it is shown as the modifier letter grave accent, which looks the same.
+_BACKTICK = "\u02cb"
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Slack's own escaping: the three characters that make links, mentions and channel references."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str, limit: int = 200) -> str:
+    """A value as an inline code span: rendered literally (no bold, no links), on one line, cut to `limit`."""
+    shown = " ".join(text.split())
+    shown = shown if len(shown) <= limit else shown[:limit] + "…"
+    return f"`{escape_mrkdwn(shown.replace('`', _BACKTICK)) or '-'}`"
+
+
+def code_block(text: str) -> str:
+    shown = text if len(text) <= MAX_CAUSE else text[:MAX_CAUSE] + "…"
+    return f"```{escape_mrkdwn(shown.replace('`', _BACKTICK)) or '-'}```"
+
+
+def plain(text: str, limit: int = 150) -> str:
+    """For plain_text objects (a header's limit is 150): Slack renders no markup there; one line, cut to fit."""
+    shown = " ".join(text.split())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def notification_text(text: str) -> str:
+    """The top-level `text`, shown in notifications and read as mrkdwn where blocks are not shown."""
+    return escape_mrkdwn(plain(text, 300))
+
+
 def alarm_slack_message(notice: AlarmNotice) -> dict[str, Any]:
     icon = ":rotating_light:" if notice.state == "ALARM" else ":white_check_mark:"
-    reason = notice.reason if len(notice.reason) <= MAX_CAUSE else notice.reason[:MAX_CAUSE] + "…"
     return {
-        "text": f"{notice.state}: {notice.name} - {notice.description}",
+        "text": notification_text(f"{notice.state}: {notice.name} - {notice.description}"),
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": f"{notice.state}: {notice.name}"[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"{icon} {notice.description or notice.name}"}},
+            {"type": "header", "text": {"type": "plain_text", "text": plain(f"{notice.state}: {notice.name}")}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"{icon} {code(notice.description or notice.name)}"},
+            },
             {
                 "type": "section",
                 "fields": [
-                    {"type": "mrkdwn", "text": f"*Was*\n{notice.previous_state}"},
-                    {"type": "mrkdwn", "text": f"*When*\n{notice.at or '-'}"},
+                    {"type": "mrkdwn", "text": f"*Was*\n{code(notice.previous_state)}"},
+                    {"type": "mrkdwn", "text": f"*When*\n{code(notice.at)}"},
                 ],
             },
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n```{reason or 'no reason given'}```"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{code_block(notice.reason)}"}},
         ],
     }
 
@@ -172,22 +220,18 @@ def execution_link(execution_arn: str, template: str | None) -> str:
 
 
 def slack_message(alert: Alert, link: str) -> dict[str, Any]:
-    cause = alert.cause if len(alert.cause) <= MAX_CAUSE else alert.cause[:MAX_CAUSE] + "…"
+    fields = [
+        {"type": "mrkdwn", "text": f"*Order*\n{code(alert.order_id)}"},
+        {"type": "mrkdwn", "text": f"*Error*\n{code(alert.error)}"},
+        {"type": "mrkdwn", "text": f"*Correlation id*\n{code(alert.correlation_id)}"},
+        {"type": "mrkdwn", "text": f"*When*\n{code(alert.at)}"},
+    ]
+    if alert.total:
+        fields.append({"type": "mrkdwn", "text": f"*Total*\n{code(f'{alert.total} {alert.currency}'.strip())}"})
     blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": f"Order failed at {alert.failed_state}"[:150]},
-        },
-        {
-            "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": f"*Order*\n`{alert.order_id}`"},
-                {"type": "mrkdwn", "text": f"*Error*\n`{alert.error}`"},
-                {"type": "mrkdwn", "text": f"*Correlation id*\n`{alert.correlation_id or '-'}`"},
-                {"type": "mrkdwn", "text": f"*When*\n{alert.at or '-'}"},
-            ],
-        },
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n```{cause or 'no cause given'}```"}},
+        {"type": "header", "text": {"type": "plain_text", "text": plain(f"Order failed at {alert.failed_state}")}},
+        {"type": "section", "fields": fields},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{code_block(alert.cause)}"}},
     ]
     if link:
         blocks.append(
@@ -197,7 +241,7 @@ def slack_message(alert: Alert, link: str) -> dict[str, Any]:
             }
         )
     return {
-        "text": f"Order {alert.order_id} failed at {alert.failed_state}: {alert.error}",
+        "text": plain(f"Order {alert.order_id} failed at {alert.failed_state}: {alert.error}", 300),
         "blocks": blocks,
     }
 
@@ -210,23 +254,29 @@ def storm_slack_message(notifications: list[Alert | AlarmNotice], link_template:
     for alert in orders:
         groups.setdefault((alert.failed_state, alert.error), []).append(alert)
     lines = [
-        f"• *{len(group)} at {state}* `{error}`: {', '.join(f'`{a.order_id}`' for a in group[:5])}"
+        f"• *{len(group)} at* {code(state)} {code(error)}: {', '.join(code(a.order_id) for a in group[:5])}"
         + (f" and {len(group) - 5} more" if len(group) > 5 else "")
         for (state, error), group in sorted(groups.items(), key=lambda item: -len(item[1]))
     ]
-    lines += [f"• alarm *{a.name}* is {a.state}" for a in alarms]
+    lines += [f"• alarm {code(a.name)} is {code(a.state)}" for a in alarms]
     title = f"Alert storm: {len(orders)} orders failed" + (f", {len(alarms)} alarms" if alarms else "")
-    text = "\n".join(lines)
-    if len(text) > MAX_CAUSE:
-        text = text[:MAX_CAUSE] + "…"
+    text = ""
+    for line in lines:  # whole lines only: a cut could leave an entity or a code span open
+        if len(text) + len(line) + 1 > MAX_CAUSE:
+            text += "\n…"
+            break
+        text = f"{text}\n{line}" if text else line
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {"type": "header", "text": {"type": "plain_text", "text": plain(title)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": text or "-"}},
     ]
     example = next((a for a in orders if a.execution_arn), None)
     if example is not None:
         link = execution_link(example.execution_arn, link_template)
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"One of them: <{link}|{example.order_id}>"}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"One of them: <{link}|{escape_mrkdwn(example.order_id)}>"}],
+            }
         )
-    return {"text": title, "blocks": blocks}
+    return {"text": notification_text(title), "blocks": blocks}

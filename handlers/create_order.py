@@ -15,6 +15,7 @@ store = wiring.orders_store()
 @dataclass(frozen=True)
 class CreateOrderInput:
     order_id: str
+    owner: str
     idempotency_key: str
     request_hash: str
     correlation_id: str
@@ -26,6 +27,7 @@ class CreateOrderInput:
     def from_event(cls, event: dict[str, Any]) -> CreateOrderInput:
         return cls(
             order_id=str(event["orderId"]),
+            owner=str(event["owner"]),
             idempotency_key=str(event["idempotencyKey"]),
             request_hash=str(event["requestHash"]),
             correlation_id=str(event.get("correlationId", "")),
@@ -41,6 +43,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     new = NewOrder(
         order_id=request.order_id,
         order=parse_order(request.order),
+        owner=request.owner,
         idempotency_key=request.idempotency_key,
         request_hash=request.request_hash,
         correlation_id=request.correlation_id,

@@ -1,7 +1,9 @@
 """The order domain: typed models, input rules and business rules. Pure: no I/O, no AWS.
 
-Money is `Decimal` end to end. On the wire an amount is a decimal *string* ("12.50"); a JSON number is refused so
-that no float ever touches a price.
+Money is exact (handlers.money): on the wire an amount is a decimal *string* ("12.50"); a JSON number is refused so
+that no float ever touches a price. Text is checked as text: codes are full-string ASCII matches, identifiers hold no
+control, format (zero-width) or separator characters, and every field has a length limit (INPUT_LIMITS, which the
+README's input rules and the OpenAPI document quote).
 """
 
 from __future__ import annotations
@@ -13,29 +15,55 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from handlers.currencies import MINOR_UNITS
 from handlers.errors import OrderValidationError
+from handlers.money import MAX_AMOUNT, AmountError, Money, decimals, in_minor_units, parse_amount
 
 MAX_ITEMS = 100
 MAX_QUANTITY = 1000
-MAX_PRICE_DECIMALS = 2
-MAX_ID_LENGTH = 128
+MAX_CUSTOMER_ID_LENGTH = 128
+MAX_SKU_LENGTH = 64
+MAX_ADDRESS_TEXT_LENGTH = 128
+MAX_POSTAL_CODE_LENGTH = 16
+# RFC 5321: a forward path holds at most 256 octets, the address itself 254; the local part at most 64.
+MAX_EMAIL_LENGTH = 254
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-_CURRENCY_FORMAT = re.compile(r"^[A-Z]{3}$")
-_COUNTRY_FORMAT = re.compile(r"^[A-Z]{2}$")
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]+$")
-_DECIMAL_STRING = re.compile(r"^\d+(\.\d+)?$")
+# Patterns are matched against the whole string (fullmatch) with ASCII semantics: `$` would also match before a
+# trailing newline, and `\d` would take Arabic-Indic or full-width digits.
+CURRENCY_PATTERN = r"[A-Z]{3}"
+COUNTRY_PATTERN = r"[A-Z]{2}"
+POSTAL_CODE_PATTERN = rf"[A-Za-z0-9](?:[A-Za-z0-9 -]{{0,{MAX_POSTAL_CODE_LENGTH - 2}}}[A-Za-z0-9])?"
+EMAIL_PATTERN = (
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+IDEMPOTENCY_KEY_PATTERN = rf"[\x21-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}"
+ORDER_ID_PATTERN = r"ord_[a-z2-7]{26}"
+# What may travel as X-Correlation-Id: it is logged on every line and shown in alerts, so nothing else is taken.
+CORRELATION_ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+
+_CURRENCY = re.compile(CURRENCY_PATTERN, re.ASCII)
+_COUNTRY = re.compile(COUNTRY_PATTERN, re.ASCII)
+_POSTAL_CODE = re.compile(POSTAL_CODE_PATTERN, re.ASCII)
+_EMAIL = re.compile(EMAIL_PATTERN, re.ASCII)
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN, re.ASCII)
+_ORDER_ID = re.compile(ORDER_ID_PATTERN, re.ASCII)
+_CORRELATION_ID = re.compile(CORRELATION_ID_PATTERN, re.ASCII)
+MAX_LOCAL_PART = 64
+
+# Joiners some scripts need inside words (Persian, Indic, emoji sequences); free text may hold them, identifiers not.
+_JOINERS = frozenset({"\u200c", "\u200d"})
 
 ORDER_FIELDS = frozenset({"customerId", "items", "currency", "shippingAddress", "email"})
 ITEM_FIELDS = frozenset({"sku", "quantity", "unitPrice"})
 ADDRESS_FIELDS = frozenset({"line1", "line2", "city", "postalCode", "country"})
-ADDRESS_REQUIRED = ("line1", "city", "postalCode", "country")
+# A field name echoed in an error is cut to this many characters: a client's 60 KB key is not sent back whole.
+MAX_PATH_ECHO = 64
 
 
 class OrderStatus(StrEnum):
@@ -75,12 +103,11 @@ class OrderItem:
     quantity: int
     unit_price: Decimal
 
-    @property
-    def line_total(self) -> Decimal:
-        return self.unit_price * self.quantity
+    def line_total(self, currency: str) -> Money:
+        return Money(self.unit_price, currency).times(self.quantity)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"sku": self.sku, "quantity": self.quantity, "unitPrice": str(self.unit_price)}
+    def to_dict(self, currency: str) -> dict[str, Any]:
+        return {"sku": self.sku, "quantity": self.quantity, "unitPrice": in_minor_units(self.unit_price, currency)}
 
 
 @dataclass(frozen=True)
@@ -92,14 +119,17 @@ class Order:
     email: str | None = None
 
     @property
-    def total(self) -> Decimal:
-        return sum((item.line_total for item in self.items), Decimal("0"))
+    def total(self) -> Money:
+        total = Money.zero(self.currency)
+        for item in self.items:
+            total += item.line_total(self.currency)
+        return total
 
     def to_dict(self) -> dict[str, Any]:
-        """The wire form: JSON-safe, amounts as decimal strings."""
+        """The wire form: JSON-safe, amounts as decimal strings in the currency's minor units."""
         out: dict[str, Any] = {
             "customerId": self.customer_id,
-            "items": [item.to_dict() for item in self.items],
+            "items": [item.to_dict(self.currency) for item in self.items],
             "currency": self.currency,
         }
         if self.shipping_address is not None:
@@ -123,7 +153,24 @@ class _Problems:
             raise OrderValidationError(self.errors)
 
 
-def _text(problems: _Problems, data: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
+def _printable(value: str, *, joiners: bool) -> bool:
+    """No control, format (zero-width, bidi overrides), surrogate, private-use, unassigned or separator characters
+    other than the ASCII space (str.isprintable's definition); free text may keep the zero-width joiners."""
+    if value.isprintable():
+        return True
+    return joiners and all(ch.isprintable() or ch in _JOINERS for ch in value)
+
+
+def _text(
+    problems: _Problems,
+    data: Mapping[str, Any],
+    key: str,
+    path: str,
+    *,
+    required: bool,
+    max_length: int,
+    identifier: bool = False,
+) -> str | None:
     value = data.get(key)
     if value is None:
         if required:
@@ -132,31 +179,30 @@ def _text(problems: _Problems, data: Mapping[str, Any], key: str, path: str, *, 
     if not isinstance(value, str) or not value.strip():
         problems.add(path, "must be a non-empty string")
         return None
-    if len(value) > MAX_ID_LENGTH:
-        problems.add(path, f"must be at most {MAX_ID_LENGTH} characters")
+    if len(value) > max_length:
+        problems.add(path, f"must be at most {max_length} characters")
+        return None
+    if value != value.strip():
+        problems.add(path, "must not start or end with white space")
+        return None
+    if not _printable(value, joiners=not identifier):
+        problems.add(path, "must not contain control, zero-width or other invisible characters")
         return None
     return value
 
 
+def _shown(key: str) -> str:
+    return key if len(key) <= MAX_PATH_ECHO else key[:MAX_PATH_ECHO] + "…"
+
+
 def _unknown(problems: _Problems, data: Mapping[str, Any], allowed: frozenset[str], prefix: str) -> None:
     for key in sorted(set(data) - allowed):
-        problems.add(f"{prefix}{key}", "is not a known field")
+        problems.add(f"{prefix}{_shown(key)}", "is not a known field")
 
 
 def parse_price(value: Any) -> Decimal:
-    """A price from its wire form. Raises ValueError with the reason."""
-    if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError('must be a decimal string such as "12.50" (numbers are refused to avoid float rounding)')
-    if not _DECIMAL_STRING.match(value):
-        raise ValueError('must be a non-negative decimal string such as "12.50"')
-    try:
-        price = Decimal(value)
-    except InvalidOperation as e:  # pragma: no cover - the pattern above already rules this out
-        raise ValueError("is not a decimal number") from e
-    exponent = price.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_PRICE_DECIMALS:
-        raise ValueError(f"must have at most {MAX_PRICE_DECIMALS} decimal places")
-    return price
+    """A price from its wire form (handlers.money.parse_amount). Raises ValueError with the reason."""
+    return parse_amount(value)
 
 
 def _item(problems: _Problems, raw: Any, path: str) -> OrderItem | None:
@@ -165,7 +211,7 @@ def _item(problems: _Problems, raw: Any, path: str) -> OrderItem | None:
         return None
     before = len(problems.errors)
     _unknown(problems, raw, ITEM_FIELDS, f"{path}.")
-    sku = _text(problems, raw, "sku", f"{path}.sku", required=True)
+    sku = _text(problems, raw, "sku", f"{path}.sku", required=True, max_length=MAX_SKU_LENGTH, identifier=True)
     quantity = raw.get("quantity")
     if quantity is None:
         problems.add(f"{path}.quantity", "is required")
@@ -178,12 +224,12 @@ def _item(problems: _Problems, raw: Any, path: str) -> OrderItem | None:
         problems.add(f"{path}.unitPrice", "is required")
     else:
         try:
-            price = parse_price(raw["unitPrice"])
-        except ValueError as e:
+            price = parse_amount(raw["unitPrice"])
+        except AmountError as e:
             problems.add(f"{path}.unitPrice", str(e))
-    if len(problems.errors) > before or sku is None or price is None:
+    if len(problems.errors) > before or sku is None or price is None or not isinstance(quantity, int):
         return None
-    return OrderItem(sku=sku, quantity=int(quantity), unit_price=price)  # type: ignore[arg-type]
+    return OrderItem(sku=sku, quantity=quantity, unit_price=price)
 
 
 def _address(problems: _Problems, raw: Any, path: str) -> Address | None:
@@ -192,20 +238,51 @@ def _address(problems: _Problems, raw: Any, path: str) -> Address | None:
         return None
     before = len(problems.errors)
     _unknown(problems, raw, ADDRESS_FIELDS, f"{path}.")
-    values = {key: _text(problems, raw, key, f"{path}.{key}", required=True) for key in ADDRESS_REQUIRED}
-    line2 = _text(problems, raw, "line2", f"{path}.line2", required=False)
-    country = values["country"]
-    if country is not None and not _COUNTRY_FORMAT.match(country):
-        problems.add(f"{path}.country", 'must be an ISO 3166-1 alpha-2 code such as "DE"')
-    if len(problems.errors) > before:
+    line1 = _text(problems, raw, "line1", f"{path}.line1", required=True, max_length=MAX_ADDRESS_TEXT_LENGTH)
+    line2 = _text(problems, raw, "line2", f"{path}.line2", required=False, max_length=MAX_ADDRESS_TEXT_LENGTH)
+    city = _text(problems, raw, "city", f"{path}.city", required=True, max_length=MAX_ADDRESS_TEXT_LENGTH)
+    postal_code = _code(problems, raw, "postalCode", f"{path}.postalCode", _POSTAL_CODE, "a postal code such as 10115")
+    country = _code(problems, raw, "country", f"{path}.country", _COUNTRY, 'an ISO 3166-1 alpha-2 code such as "DE"')
+    if len(problems.errors) > before or None in (line1, city, postal_code, country):
         return None
-    return Address(
-        line1=str(values["line1"]),
-        city=str(values["city"]),
-        postal_code=str(values["postalCode"]),
-        country=str(country),
-        line2=line2,
-    )
+    return Address(line1=str(line1), city=str(city), postal_code=str(postal_code), country=str(country), line2=line2)
+
+
+def _code(
+    problems: _Problems, data: Mapping[str, Any], key: str, path: str, pattern: re.Pattern[str], what: str
+) -> str | None:
+    value = data.get(key)
+    if value is None:
+        problems.add(path, "is required")
+        return None
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        problems.add(path, f"must be {what}")
+        return None
+    return value
+
+
+def _email(problems: _Problems, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_EMAIL_LENGTH:
+        problems.add("email", f"must be an email address of at most {MAX_EMAIL_LENGTH} characters")
+        return None
+    if not _EMAIL.fullmatch(value) or len(value.partition("@")[0]) > MAX_LOCAL_PART:
+        problems.add("email", "must be an email address such as ada@example.com")
+        return None
+    return value
+
+
+def _check_totals(problems: _Problems, items: list[OrderItem], currency: str) -> None:
+    """Every line total and the order total are below MAX_AMOUNT (a price alone already is)."""
+    total = Money.zero(currency)
+    for index, item in enumerate(items):
+        line = item.line_total(currency)
+        if not line.within_bounds:
+            problems.add(f"items[{index}]", f"the line total (unitPrice x quantity) must be below {MAX_AMOUNT:,}")
+        total += line
+    if items and not total.within_bounds:
+        problems.add("items", f"the order total must be below {MAX_AMOUNT:,}")
 
 
 def parse_order(payload: Any) -> Order:
@@ -215,13 +292,10 @@ def parse_order(payload: Any) -> Order:
         problems.add("$", "the order must be a JSON object")
         problems.raise_if_any()
     _unknown(problems, payload, ORDER_FIELDS, "")
-    customer_id = _text(problems, payload, "customerId", "customerId", required=True)
-
-    currency = payload.get("currency")
-    if currency is None:
-        problems.add("currency", "is required")
-    elif not isinstance(currency, str) or not _CURRENCY_FORMAT.match(currency):
-        problems.add("currency", 'must be a three-letter ISO 4217 code such as "EUR"')
+    customer_id = _text(
+        problems, payload, "customerId", "customerId", required=True, max_length=MAX_CUSTOMER_ID_LENGTH, identifier=True
+    )
+    currency = _code(problems, payload, "currency", "currency", _CURRENCY, 'a three-letter ISO 4217 code such as "EUR"')
 
     items: list[OrderItem] = []
     raw_items = payload.get("items")
@@ -236,14 +310,13 @@ def parse_order(payload: Any) -> Order:
             item = _item(problems, raw, f"items[{index}]")
             if item is not None:
                 items.append(item)
+        if len(items) == len(raw_items):
+            _check_totals(problems, items, currency or "")
 
     address = None
     if payload.get("shippingAddress") is not None:
         address = _address(problems, payload["shippingAddress"], "shippingAddress")
-
-    email = payload.get("email")
-    if email is not None and (not isinstance(email, str) or not _EMAIL.match(email)):
-        problems.add("email", "must be an email address")
+    email = _email(problems, payload.get("email"))
 
     problems.raise_if_any()
     return Order(
@@ -258,16 +331,15 @@ def parse_order(payload: Any) -> Order:
 def check_business_rules(order: Order) -> None:
     """Rules beyond shape, checked by ValidateOrder. Raises OrderValidationError."""
     problems = _Problems()
-    decimals = MINOR_UNITS.get(order.currency)
-    if decimals is None:
+    places = MINOR_UNITS.get(order.currency)
+    if places is None:
         problems.add("currency", f"{order.currency} is not an ISO 4217 currency code")
     else:
         for index, item in enumerate(order.items):
-            exponent = item.unit_price.normalize().as_tuple().exponent
-            if isinstance(exponent, int) and -exponent > decimals:
+            if decimals(item.unit_price) > places:
                 problems.add(
                     f"items[{index}].unitPrice",
-                    f"{order.currency} amounts have {decimals} decimal places, got {item.unit_price}",
+                    f"{order.currency} amounts have {places} decimal places, got {item.unit_price}",
                 )
     seen: dict[str, int] = {}
     for index, item in enumerate(order.items):
@@ -281,11 +353,26 @@ def validate_idempotency_key(key: str | None) -> str:
     """Raises ValueError with the reason when the key is missing or malformed."""
     if key is None or not key.strip():
         raise ValueError("the Idempotency-Key header is required")
-    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ValueError(
             f"the Idempotency-Key header must be 1..{MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters"
         )
     return key
+
+
+def is_order_id(value: str) -> bool:
+    return bool(_ORDER_ID.fullmatch(value))
+
+
+def valid_correlation_id(value: str | None) -> str | None:
+    """The caller's X-Correlation-Id if it is one we may log and show, else None (the API then makes one)."""
+    return value if value is not None and _CORRELATION_ID.fullmatch(value) else None
+
+
+def scoped_idempotency_key(caller: str, key: str) -> str:
+    """The key as the caller's own: a hash of both, so that no (caller, key) pair spells another's (a `|` in a key
+    could, if they were joined as text), and of one fixed length whatever the caller's ARN."""
+    return "key_" + hashlib.sha256(json.dumps([caller, key]).encode("utf-8")).hexdigest()
 
 
 def new_order_id() -> str:

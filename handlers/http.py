@@ -1,16 +1,27 @@
-"""API Gateway HTTP API (payload format 2.0) requests and responses, and RFC 9457 problem bodies."""
+"""API Gateway HTTP API (payload format 2.0) requests and responses, who the caller is, and RFC 9457 problem
+bodies."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from handlers import json_input
+
 MAX_BODY_BYTES = 64 * 1024
+# The orders API's routes (the manifest's, the OpenAPI document's). API Gateway also sends `$default` - any request
+# that matches none of them - to the same function, which answers it with a 404 or 405 problem body.
+ROUTES = ("POST /orders", "GET /orders/{orderId}")
+DEFAULT_ROUTE = "$default"
+# A problem body lists at most this many errors (and says how many there were): 7,700 unknown keys are not answered
+# with 7,700 entries.
+MAX_ERRORS = 20
 
 
 class BadRequest(Exception):
@@ -35,14 +46,33 @@ class BadRequest(Exception):
         return problem(self.status, self.title, self.detail, errors=self.errors, headers=self.headers)
 
 
-def _caller(authorizer: Mapping[str, Any]) -> str | None:
+# arn:<partition>:sts::<account>:assumed-role/<role name>/<session name>
+_ASSUMED_ROLE = re.compile(r"(arn:[^:]+:sts::[0-9]{12}:assumed-role/[^/]+)/.+", re.ASCII)
+ANONYMOUS = "anonymous"
+
+
+def caller_of(authorizer: Mapping[str, Any]) -> str:
+    """Who called, as API Gateway's authorizer established it, as one unambiguous string: the owner of the orders it
+    creates and the scope of its Idempotency-Keys.
+
+    - IAM: the principal's ARN; for an assumed role the role (and its account), not the session, so a client that
+      retries under new session credentials (per-job CI credentials) is still the same caller.
+    - JWT: the issuer and the subject together (subjects are unique per issuer only).
+    - No authorizer (the local API): ANONYMOUS.
+    Written as a JSON array, so no choice of characters in an ARN, issuer or subject makes two callers one.
+    """
     iam = authorizer.get("iam") or {}
-    if iam.get("userArn") or iam.get("userId"):
-        return f"iam:{iam.get('userArn') or iam.get('userId')}"
+    principal = str(iam.get("userArn") or "")
+    if principal:
+        assumed = _ASSUMED_ROLE.fullmatch(principal)
+        return json.dumps(["iam", assumed.group(1) if assumed else principal])
+    if iam.get("userId"):
+        # Without an ARN: an assumed role's id is "<role id>:<session name>"; the role id is the caller.
+        return json.dumps(["iam", str(iam.get("accountId") or ""), str(iam["userId"]).split(":", 1)[0]])
     claims = (authorizer.get("jwt") or {}).get("claims") or {}
     if claims.get("sub"):
-        return f"jwt:{claims.get('iss', '')}:{claims['sub']}"
-    return None
+        return json.dumps(["jwt", str(claims.get("iss") or ""), str(claims["sub"])])
+    return ANONYMOUS
 
 
 @dataclass(frozen=True)
@@ -54,9 +84,8 @@ class Request:
     path_parameters: Mapping[str, str]
     raw_body: bytes
     request_id: str
-    # Who called, as API Gateway's authorizer established it (an IAM principal, or a JWT's issuer and subject);
-    # None without an authorizer (the local API).
-    caller: str | None = None
+    # Who called (caller_of): the owner of what it creates.
+    caller: str = ANONYMOUS
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Request:
@@ -79,7 +108,7 @@ class Request:
             path_parameters=dict(event.get("pathParameters") or {}),
             raw_body=raw,
             request_id=str(context.get("requestId", "")),
-            caller=_caller(context.get("authorizer") or {}),
+            caller=caller_of(context.get("authorizer") or {}),
         )
 
     def header(self, name: str) -> str | None:
@@ -92,17 +121,32 @@ class Request:
                 "Content Too Large",
                 f"the body is {len(self.raw_body)} bytes; the limit is {MAX_BODY_BYTES}",
             )
-        content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
-        if content_type != "application/json":
+        media_type, parameters = parse_content_type(self.header("content-type"))
+        if media_type != "application/json":
             raise BadRequest(
                 415,
                 "Unsupported Media Type",
-                f"send the order as application/json (got {content_type or 'no Content-Type'})",
+                f"send the order as application/json (got {media_type or 'no Content-Type'})",
             )
+        charset = parameters.get("charset", "utf-8")
+        if charset not in ("utf-8", "utf8"):
+            raise BadRequest(415, "Unsupported Media Type", f"send the order as UTF-8 (got charset={charset[:40]})")
         try:
-            return json.loads(self.raw_body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise BadRequest(400, "Bad Request", f"the body is not valid JSON: {e}") from e
+            return json_input.loads(self.raw_body)
+        except json_input.JsonInputError as e:
+            raise BadRequest(400, "Bad Request", str(e)) from e
+
+
+def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
+    """`type/subtype; name=value; ...` -> ("type/subtype", {name: value}), names and charset lower-cased."""
+    if not value:
+        return "", {}
+    media_type, *rest = value.split(";")
+    parameters = {}
+    for parameter in rest:
+        name, _, raw = parameter.partition("=")
+        parameters[name.strip().lower()] = raw.strip().strip('"').lower()
+    return media_type.strip().lower(), parameters
 
 
 def _default(value: Any) -> Any:
@@ -141,5 +185,6 @@ def problem(
 ) -> Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
-        body["errors"] = errors
+        body["errors"] = errors[:MAX_ERRORS]
+        body["errorCount"] = len(errors)
     return Response(status, body, dict(headers or {}), content_type="application/problem+json")

@@ -13,6 +13,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from handlers import clock, observability, settings
+from handlers.domain import parse_order
 from handlers.errors import NotificationUnavailable
 
 sns = boto3.client("sns")
@@ -29,15 +30,19 @@ class NotifyOrderInput:
     correlation_id: str
     customer_id: str
     email: str | None
+    total: str
+    currency: str
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> NotifyOrderInput:
-        order = event.get("order") or {}
+        order = parse_order(event.get("order"))  # validated already; parsed again for its exact total
         return cls(
             order_id=str(event["orderId"]),
             correlation_id=str(event.get("correlationId", "")),
-            customer_id=str(order.get("customerId", "")),
-            email=order.get("email"),
+            customer_id=order.customer_id,
+            email=order.email,
+            total=order.total.wire(),
+            currency=order.currency,
         )
 
 
@@ -49,6 +54,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "orderId": request.order_id,
         "customerId": request.customer_id,
         "email": request.email,
+        "total": request.total,
+        "currency": request.currency,
         "correlationId": request.correlation_id,
         "at": clock.iso(clock.now()),
     }

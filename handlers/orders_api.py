@@ -1,5 +1,13 @@
 """The HTTP API behind StartWorkflow: POST /orders starts an execution, GET /orders/{orderId} reads an order.
 
+Every answer is JSON, every error an RFC 9457 problem body (docs/openapi.json is the contract; a test holds this
+module to it). The API Gateway routes are ROUTES plus `$default`: whatever matches no route still reaches this
+function, which answers 405 with Allow for a known path and 404 for anything else, as the local API does.
+
+Orders belong to their caller (handlers.http.caller_of): GET answers 404 for another caller's order, exactly as for
+an order that does not exist. Public answers carry no AWS account id: operators find the execution by order id
+(`orderflow executions`, `orderflow graph --order`).
+
 The Idempotency-Key contract (Stripe; the IETF Idempotency-Key draft), in two layers:
 
 1. Powertools idempotency records each POST under its key for 24 hours (DynamoDB, the expiry compared in the
@@ -15,9 +23,12 @@ The Idempotency-Key contract (Stripe; the IETF Idempotency-Key draft), in two la
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -32,9 +43,19 @@ from botocore.exceptions import ClientError
 from handlers import observability
 from handlers.alerts import readable_cause
 from handlers.clock import iso, now
-from handlers.domain import OrderStatus, new_order_id, parse_order, request_hash, validate_idempotency_key
+from handlers.domain import (
+    OrderStatus,
+    is_order_id,
+    new_order_id,
+    parse_order,
+    request_hash,
+    scoped_idempotency_key,
+    valid_correlation_id,
+    validate_idempotency_key,
+)
 from handlers.errors import IdempotencyConflictError, OrderStoreUnavailable, OrderValidationError, TransientError
-from handlers.http import BadRequest, Request, Response, problem
+from handlers.http import ROUTES, BadRequest, Request, Response, problem
+from handlers.money import in_minor_units
 from handlers.orders_store import OrdersStore
 
 if TYPE_CHECKING:
@@ -46,17 +67,25 @@ _PUBLIC_FIELDS = (
     "status",
     "customerId",
     "currency",
-    "items",
-    "total",
     "email",
     "shippingAddress",
     "history",
-    "failure",
-    "executionArn",
     "correlationId",
     "createdAt",
     "updatedAt",
 )
+# The workflow's failure names whose cause is the client's own input, and so is shown to it; any other failure is
+# an operator's matter (and was alerted): its cause may name internals.
+_CLIENT_FAILURES = frozenset({"OrderValidationError"})
+INTERNAL_FAILURE = "the order could not be processed; operators were alerted"
+
+
+def _template(route: str) -> tuple[str, re.Pattern[str]]:
+    method, _, path = route.partition(" ")
+    return method, re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)))
+
+
+_MATCHERS = [_template(route) for route in ROUTES]
 
 
 KEY_TTL_SECONDS = 24 * 3600
@@ -106,27 +135,53 @@ class OrdersApi:
             self.config.register_lambda_context(context)
 
     def handle(self, request: Request) -> Response:
-        correlation_id = request.header("x-correlation-id") or request.request_id or str(uuid.uuid4())
+        supplied = request.header("x-correlation-id")
+        correlation_id = valid_correlation_id(supplied) or str(uuid.uuid4())
         observability.append(correlation_id=correlation_id)
+        if supplied is not None and supplied != correlation_id:
+            # Not logged or echoed: it is logged on every line and shown in alerts, so only the allowed form travels.
+            observability.logger.info("X-Correlation-Id replaced", extra={"supplied_length": len(supplied)})
         try:
-            if request.route_key == "POST /orders":
-                response = self.submit(request, correlation_id)
-            elif request.route_key == "GET /orders/{orderId}":
-                response = self.read(request.path_parameters.get("orderId", ""))
-            else:
-                response = problem(404, "Not Found", f"no route for {request.method} {request.path}")
+            response = self._route(request, correlation_id)
         except BadRequest as e:
             observability.logger.info("request refused", extra={"status": e.status, "detail": e.detail})
             response = e.response()
         except OrderStoreUnavailable as e:
             observability.logger.warning("order store unavailable", extra={"detail": str(e)})
             response = problem(503, "Service Unavailable", "try again shortly", headers={"retry-after": "1"})
+        except Exception:  # a defect, not the client's input: still a problem body, and logged with its traceback
+            observability.logger.exception("unexpected error")
+            response = problem(500, "Internal Server Error", "the request failed; it was logged")
         return Response(
             response.status,
             response.body,
             {**response.headers, "x-correlation-id": correlation_id},
             response.content_type,
         )
+
+    def _route(self, request: Request, correlation_id: str) -> Response:
+        """Routing by method and path, not API Gateway's routeKey: `$default` brings every other request here too.
+        A trailing slash names the same resource."""
+        path = request.path.rstrip("/") or "/"
+        allowed: list[str] = []
+        for method, pattern in _MATCHERS:
+            found = pattern.fullmatch(path)
+            if found is None:
+                continue
+            if request.method != method:
+                allowed.append(method)
+            elif method == "POST":
+                return self.submit(request, correlation_id)
+            else:
+                return self.read(unquote(found["orderId"]), request.caller)
+        if allowed:
+            return problem(
+                405,
+                "Method Not Allowed",
+                f"{request.method[:20]} is not allowed here; use {', '.join(allowed)}",
+                headers={"allow": ", ".join(allowed)},
+            )
+        return problem(404, "Not Found", "no such resource; the API serves POST /orders and GET /orders/{orderId}")
 
     # POST /orders
 
@@ -140,13 +195,15 @@ class OrdersApi:
             order = parse_order(payload)
         except OrderValidationError as e:
             raise BadRequest(422, "Unprocessable Content", "the order is not valid", errors=e.errors) from e
-        # Keys are the caller's own (Stripe scopes them per account): another caller's same key is another order.
-        scoped_key = key if request.caller is None else f"{request.caller}|{key}"
         submission = {
-            "idempotencyKey": scoped_key,
+            # Keys are the caller's own (Stripe scopes them per account): another caller's same key is another order.
+            "idempotencyKey": scoped_idempotency_key(request.caller, key),
             "requestHash": request_hash(payload),
+            "owner": request.caller,
             "correlationId": correlation_id,
             "submittedAt": iso(now()),
+            # What alerts show of the order, in the currency's minor units.
+            "total": order.total.wire(),
             "order": order.to_dict(),
         }
         try:
@@ -165,7 +222,7 @@ class OrdersApi:
         except (IdempotencyPersistenceLayerError, TransientError) as e:
             observability.logger.warning("POST /orders could not be recorded", extra={"reason": str(e)})
             return problem(503, "Service Unavailable", "try again shortly", headers={"retry-after": "1"})
-        return self._accepted(accepted["orderId"], accepted["executionArn"], replayed=bool(accepted.get("replayed")))
+        return self._accepted(accepted["orderId"], replayed=bool(accepted.get("replayed")))
 
     def _accept_once(self, *, submission: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError("OrdersApi was built without its idempotency record store (requests=)")
@@ -200,38 +257,29 @@ class OrdersApi:
         observability.logger.info("idempotent replay", extra={"execution_arn": execution_arn})
         return {"orderId": order_id, "executionArn": execution_arn, "replayed": True}
 
-    def _accepted(self, order_id: str, execution_arn: str, *, replayed: bool) -> Response:
+    def _accepted(self, order_id: str, *, replayed: bool) -> Response:
         location = f"/orders/{order_id}"
         headers = {"location": location}
         if replayed:
             headers["idempotent-replayed"] = "true"
-        body = {
-            "orderId": order_id,
-            "status": OrderStatus.PENDING.value,
-            "executionArn": execution_arn,
-            "links": {"self": location},
-        }
+        body = {"orderId": order_id, "status": OrderStatus.PENDING.value, "links": {"self": location}}
         return Response(202, body, headers)
 
     # GET /orders/{orderId}
 
-    def read(self, order_id: str) -> Response:
+    def read(self, order_id: str, caller: str) -> Response:
+        not_found = problem(404, "Not Found", "no such order")
+        if not is_order_id(order_id):
+            return not_found
         observability.append(order_id=order_id)
-        if not order_id.startswith("ord_"):
-            return problem(404, "Not Found", f"no order {order_id}")
         record = self.store.get(order_id)
         if record is not None:
-            body = {k: record[k] for k in _PUBLIC_FIELDS if k in record}
-            if isinstance(body.get("failure"), dict):
-                # The stored cause is the Lambda runtime's error document; clients get its message only.
-                body["failure"] = {**body["failure"], "cause": readable_cause(body["failure"].get("cause"))}
-            return Response(200, body)
-        pending = self._from_execution(order_id)
-        if pending is not None:
-            return Response(200, pending)
-        return problem(404, "Not Found", f"no order {order_id}")
+            # Another caller's order is answered exactly as a missing one: its existence is not revealed either.
+            return Response(200, public_order(record)) if record.get("owner") == caller else not_found
+        pending = self._from_execution(order_id, caller)
+        return Response(200, pending) if pending is not None else not_found
 
-    def _from_execution(self, order_id: str) -> dict[str, Any] | None:
+    def _from_execution(self, order_id: str, caller: str) -> dict[str, Any] | None:
         """Before CreateOrder writes the order (or when validation failed first), the execution tells its status."""
         arn = self.execution_arn(order_id)
         try:
@@ -245,21 +293,25 @@ class OrdersApi:
             }:
                 return None
             raise
+        try:
+            started_by = json.loads(execution.get("input") or "{}").get("owner")
+        except (ValueError, AttributeError):
+            started_by = None
+        if started_by != caller:
+            return None
         started = iso(execution["startDate"])
         body: dict[str, Any] = {
             "orderId": order_id,
             "status": OrderStatus.PENDING.value,
             "history": [{"status": OrderStatus.PENDING.value, "at": started}],
-            "executionArn": arn,
         }
         if execution["status"] != "RUNNING":
             stopped = execution.get("stopDate")
             body["status"] = OrderStatus.FAILED.value
             body["history"].append({"status": OrderStatus.FAILED.value, "at": iso(stopped) if stopped else started})
-            body["failure"] = {
-                "error": execution.get("error", execution["status"]),
-                "cause": readable_cause(execution.get("cause")),
-            }
+            body["failure"] = public_failure(
+                {"error": execution.get("error", execution["status"]), "cause": execution.get("cause")}
+            )
         return body
 
     def execution_arn(self, order_id: str) -> str:
@@ -268,3 +320,39 @@ class OrdersApi:
         prefix, _, qualified = self.state_machine_arn.rpartition(":stateMachine:")
         name = qualified.split(":", 1)[0]
         return f"{prefix}:execution:{name}:{order_id}"
+
+
+def public_order(record: dict[str, Any]) -> dict[str, Any]:
+    """The order as its owner sees it: amounts as decimal strings in the currency's minor units (DynamoDB keeps
+    numbers normalized, so 12.50 comes back as 12.5, and 12.00 as the integer 12), and no internals."""
+    body = {k: record[k] for k in _PUBLIC_FIELDS if k in record}
+    currency = str(record.get("currency", ""))
+    if isinstance(record.get("items"), list):
+        body["items"] = []
+        for item in record["items"]:
+            price = Decimal(str(item["unitPrice"]))
+            body["items"].append(
+                {
+                    "sku": item["sku"],
+                    "quantity": int(item["quantity"]),
+                    "unitPrice": in_minor_units(price, currency),
+                    "lineTotal": in_minor_units(price * int(item["quantity"]), currency),
+                }
+            )
+    if "total" in record:
+        body["total"] = in_minor_units(Decimal(str(record["total"])), currency)
+    if isinstance(record.get("failure"), dict):
+        body["failure"] = public_failure(record["failure"])
+    return body
+
+
+def public_failure(failure: dict[str, Any]) -> dict[str, str]:
+    """Why an order failed, as far as it is the client's business: a rule its input broke, with the reason; for
+    anything else, that it failed and was alerted (the cause may name internals: ARNs, tables, account ids)."""
+    error = str(failure.get("error") or "")
+    shown = {"error": error, "cause": readable_cause(failure.get("cause")) if error in _CLIENT_FAILURES else ""}
+    if not shown["cause"]:
+        shown["cause"] = INTERNAL_FAILURE
+    if failure.get("state"):
+        shown = {"state": str(failure["state"]), **shown}
+    return shown

@@ -67,6 +67,7 @@ class NewOrder:
 
     order_id: str
     order: Order
+    owner: str
     idempotency_key: str
     request_hash: str
     correlation_id: str
@@ -140,9 +141,11 @@ class OrdersStore:
             "customerId": new.order.customer_id,
             "currency": new.order.currency,
             "items": [{"sku": i.sku, "quantity": i.quantity, "unitPrice": i.unit_price} for i in new.order.items],
-            "total": new.order.total,
+            "total": new.order.total.amount,
             "email": new.order.email,
             "shippingAddress": new.order.shipping_address.to_dict() if new.order.shipping_address else None,
+            # Who created it (handlers.http.caller_of): only that caller may read it.
+            "owner": new.owner,
             "idempotencyKey": new.idempotency_key,
             "requestHash": new.request_hash,
             "correlationId": new.correlation_id,

@@ -25,5 +25,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     observability.bind(context, order_id=request.order_id, correlation_id=request.correlation_id)
     order = parse_order(request.order)
     check_business_rules(order)
-    observability.logger.info("order valid", extra={"total": str(order.total), "currency": order.currency})
-    return {"valid": True, "total": str(order.total), "currency": order.currency, "items": len(order.items)}
+    total = order.total.wire()
+    observability.logger.info("order valid", extra={"total": total, "currency": order.currency})
+    return {"valid": True, "total": total, "currency": order.currency, "items": len(order.items)}

@@ -68,6 +68,7 @@ from aws_cdk import (
 from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 from constructs import Construct
 
+from handlers.http import DEFAULT_ROUTE
 from infra import permissions
 from workflow import asl
 from workflow.manifest import (
@@ -97,13 +98,22 @@ POWERTOOLS_LAYER_PARAMETER = f"/aws/service/powertools/python/arm64/{PYTHON_TAG}
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 
 
+def logs_execution_data(level: str) -> bool:
+    """Whether an Express state machine's log records carry execution data: at ERROR and FATAL they are the failure
+    route's, whose inputs hold no personal data (workflow.definition._failure_document); at ALL every state's input
+    would carry the order's email and address."""
+    return level in ("ERROR", "FATAL")
+
+
 @dataclass(frozen=True)
 class StackSettings:
     """What an operator chooses per deployment (CDK context, see infra/README.md)."""
 
     workflow_type: str = "STANDARD"
     # Express workflows have no execution history, so their logs are the record; at ALL they can cost more than
-    # the executions themselves. ERROR keeps failures (with their data) and drops the rest.
+    # the executions themselves. ERROR keeps failures (with their data: the failure route carries no customer data,
+    # workflow.definition._failure_document) and drops the rest. At ALL every state's input would carry the order's
+    # email and address, so ALL logs without data.
     express_log_level: str = "ERROR"
     log_retention_days: int = 30
     oidc_issuer: str | None = None
@@ -436,10 +446,11 @@ class OrderflowStack(cdk.Stack):
             self, "StateMachineLogs", retention=self.retention, removal_policy=cdk.RemovalPolicy.DESTROY
         )
         if express:
+            level = self.settings.express_log_level
             log_options = sfn.LogOptions(
                 destination=log_group,
-                level=sfn.LogLevel[self.settings.express_log_level],
-                include_execution_data=True,
+                level=sfn.LogLevel[level],
+                include_execution_data=logs_execution_data(level),
             )
         else:
             # Standard keeps every execution's history (with its data) for 90 days; the logs carry the events
@@ -551,6 +562,18 @@ class OrderflowStack(cdk.Stack):
                     f"{function.name}Integration", self.functions[function.name]
                 )
                 for route in function.trigger.routes:
+                    if route == DEFAULT_ROUTE:
+                        # Whatever matches no route: the function answers it with a problem body (404, or 405 with
+                        # Allow), where API Gateway would answer {"message": "Not Found"}.
+                        apigw.HttpRoute(
+                            self,
+                            f"{function.name}DefaultRoute",
+                            http_api=api,
+                            route_key=apigw.HttpRouteKey.DEFAULT,
+                            integration=integration,
+                            authorizer=authorizer,
+                        )
+                        continue
                     method, path = route.split(" ", 1)
                     api.add_routes(path=path, methods=[apigw.HttpMethod(method)], integration=integration)
         return api, stage

@@ -14,6 +14,7 @@ def api_event(
     headers: dict[str, str] | None = None,
     raw_body: str | None = None,
     caller_arn: str | None = None,
+    claims: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     route = "POST /orders" if method == "POST" and path == "/orders" else ""
     path_parameters: dict[str, str] = {}
@@ -31,6 +32,7 @@ def api_event(
             "requestId": str(uuid.uuid4()),
             "http": {"method": method, "path": path},
             **({"authorizer": {"iam": {"userArn": caller_arn}}} if caller_arn else {}),
+            **({"authorizer": {"jwt": {"claims": claims}}} if claims else {}),
         },
         "body": text,
         "isBase64Encoded": False,

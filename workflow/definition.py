@@ -76,7 +76,9 @@ def _lambda(name: str, payload: dict[str, Any], result_selector: dict[str, str],
     )
 
 
-def _update_order(name: str, update: str, condition: str, values: dict[str, Any]) -> DynamoDBUpdateItem:
+def _update_order(
+    name: str, update: str, condition: str, values: dict[str, Any], names: dict[str, str] | None = None
+) -> DynamoDBUpdateItem:
     """A native DynamoDB UpdateItem on the order named by $.orderId, keeping the state's input as its output."""
     return DynamoDBUpdateItem(
         name,
@@ -85,7 +87,7 @@ def _update_order(name: str, update: str, condition: str, values: dict[str, Any]
             "Key": {"orderId": {"S.$": "$.orderId"}},
             "UpdateExpression": update,
             "ConditionExpression": condition,
-            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeNames": {"#s": "status", **(names or {})},
             "ExpressionAttributeValues": values,
         },
         result_path=None,
@@ -95,6 +97,23 @@ def _update_order(name: str, update: str, condition: str, values: dict[str, Any]
 
 def _history_entry(status: OrderStatus) -> dict[str, Any]:
     return {"L": [{"M": {"status": {"S": status.value}, "at": {"S.$": "$$.State.EnteredTime"}}}]}
+
+
+def _failure_document(state: str) -> dict[str, Any]:
+    """What the failure route works with: the order's identity and the failure, but not the order itself. Its email
+    and address stay out of every later state's input, so no failure path logs them (Express logs ERROR with data:
+    FailStateEntered carries its input)."""
+    return {
+        "orderId.$": "$.orderId",
+        "owner.$": "$.owner",
+        "idempotencyKey.$": "$.idempotencyKey",
+        "requestHash.$": "$.requestHash",
+        "correlationId.$": "$.correlationId",
+        "submittedAt.$": "$.submittedAt",
+        "total.$": "$.total",
+        "currency.$": "$.order.currency",
+        "failure": {"state": state, "error.$": "$.caught"},
+    }
 
 
 def order_workflow() -> Chain:
@@ -109,6 +128,7 @@ def order_workflow() -> Chain:
         "CreateOrder",
         payload={
             "orderId.$": "$.orderId",
+            "owner.$": "$.owner",
             "idempotencyKey.$": "$.idempotencyKey",
             "requestHash.$": "$.requestHash",
             "correlationId.$": "$.correlationId",
@@ -178,6 +198,8 @@ def order_workflow() -> Chain:
             "executionArn = if_not_exists(executionArn, :arn), "
             # What a redrive needs, also when the order failed before CreateOrder wrote it.
             "idempotencyKey = if_not_exists(idempotencyKey, :key), requestHash = if_not_exists(requestHash, :hash), "
+            # Who may read it, also when it failed before CreateOrder wrote it.
+            "#owner = if_not_exists(#owner, :owner), "
             "history = list_append(if_not_exists(history, :pending), :entry)"
         ),
         # Only an order not yet handed to the worker may be marked FAILED, and only by the execution that owns it
@@ -192,6 +214,7 @@ def order_workflow() -> Chain:
             ":queued": {"S": OrderStatus.QUEUED.value},
             ":redriving": {"S": OrderStatus.REDRIVING.value},
             ":key": {"S.$": "$.idempotencyKey"},
+            ":owner": {"S.$": "$.owner"},
             ":hash": {"S.$": "$.requestHash"},
             ":now": {"S.$": "$$.State.EnteredTime"},
             ":cid": {"S.$": "$.correlationId"},
@@ -206,6 +229,8 @@ def order_workflow() -> Chain:
             ":pending": {"L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S.$": "$.submittedAt"}}}]},
             ":entry": _history_entry(OrderStatus.FAILED),
         },
+        # OWNER is one of DynamoDB's reserved words.
+        names={"#owner": "owner"},
     )
     publish_failure = SnsPublish(
         "PublishFailure",
@@ -219,6 +244,8 @@ def order_workflow() -> Chain:
                 "cause.$": "$.failure.error.Cause",
                 "executionArn.$": "$$.Execution.Id",
                 "correlationId.$": "$.correlationId",
+                "total.$": "$.total",
+                "currency.$": "$.currency",
                 "at.$": "$$.State.EnteredTime",
             },
             "MessageAttributes": {
@@ -243,9 +270,9 @@ def order_workflow() -> Chain:
         # The order is already with the worker: alert, but do not mark it FAILED.
         (notify, publish_failure),
     ):
-        caught = Pass(f"{step.state_id}Failed", result=step.state_id, result_path="$.failure.state")
+        caught = Pass(f"{step.state_id}Failed", parameters=_failure_document(step.state_id))
         caught.next(route)
-        step.add_catch(Catch(error_equals=["States.ALL"], next_step=caught, result_path="$.failure.error"))
+        step.add_catch(Catch(error_equals=["States.ALL"], next_step=caught, result_path="$.caught"))
 
     owns_order.add_choice(
         ChoiceRule.BooleanEquals(variable="$.created.owner", value=False), next_step=handled_elsewhere

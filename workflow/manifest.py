@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from handlers import settings
+from handlers.http import DEFAULT_ROUTE, ROUTES
 
 
 # References, resolved per target.
@@ -220,7 +221,7 @@ MANIFEST = Manifest(
                 settings.REQUESTS_TABLE: TableName("requests"),
                 settings.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS),
             },
-            trigger=HttpRoutes(("POST /orders", "GET /orders/{orderId}")),
+            trigger=HttpRoutes((*ROUTES, DEFAULT_ROUTE)),
         ),
         Function("ValidateOrder", "handlers.validate_order.handler"),
         Function("CreateOrder", "handlers.create_order.handler", environment=dict(_STORE_ENV)),

@@ -204,6 +204,15 @@ def test_express_switch_logs_errors_only_with_their_data(synth: Synth) -> None:
     assert machine["StateMachineType"] == "EXPRESS"
     assert machine["LoggingConfiguration"]["Level"] == "ERROR"
     assert machine["LoggingConfiguration"]["IncludeExecutionData"] is True
+    standard = one(synth.standard, "AWS::StepFunctions::StateMachine")
+    assert standard["LoggingConfiguration"]["IncludeExecutionData"] is False
+
+
+def test_no_log_level_logs_the_order_s_data() -> None:
+    from infra.stack import logs_execution_data
+
+    assert not logs_execution_data("ALL")  # every state's input holds the order: its email and address
+    assert logs_execution_data("ERROR")  # the failure route only, which drops the order (tests/unit)
 
 
 def test_api_routes_iam_by_default_jwt_when_configured_throttled_and_logged(synth: Synth) -> None:

@@ -70,7 +70,7 @@ def test_a_storm_is_one_summary_not_a_post_per_order(
     (summary,) = mentions(webhook.received, storm[0])
     assert summary["text"] == "Alert storm: 8 orders failed"
     assert all(order_id in json.dumps(summary) for order_id in storm)
-    assert "4 at ValidateOrder* `OrderStoreUnavailable`" in json.dumps(summary["blocks"])
+    assert "4 at* `ValidateOrder` `OrderStoreUnavailable`" in json.dumps(summary["blocks"])
     assert all(len(mentions(webhook.received, order_id)) == 1 for order_id in storm)
     (grouped,) = mentions(hook.received, storm[0])
     assert grouped["type"] == "ALERT_STORM"

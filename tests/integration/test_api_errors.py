@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from handlers.domain import scoped_idempotency_key
+from handlers.http import ANONYMOUS
 from tests.apievents import api_event
 from tests.integration.conftest import valid_order
 from workflow.local.runtime import LocalRuntime
@@ -34,8 +36,8 @@ def call(runtime: LocalRuntime, event: dict[str, Any]) -> tuple[int, dict[str, A
             413,
             "limit is 65536",
         ),
-        (api_event("GET", "/orders/ord_doesnotexist"), 404, "no order ord_doesnotexist"),
-        (api_event("GET", "/orders/42"), 404, "no order 42"),
+        (api_event("GET", "/orders/ord_doesnotexist"), 404, "no such order"),
+        (api_event("GET", "/orders/42"), 404, "no such order"),
     ],
 )
 def test_client_mistakes(runtime: LocalRuntime, event: dict[str, Any], status: int, detail: str) -> None:
@@ -52,7 +54,8 @@ def test_wrong_shape_is_422_with_field_paths(runtime: LocalRuntime) -> None:
     status, body, _ = call(runtime, api_event("POST", "/orders", payload, headers={"idempotency-key": "k4"}))
     assert status == 422
     assert [e["path"] for e in body["errors"]] == ["currency", "items[0].quantity", "items[0].unitPrice"]
-    locks = runtime.dynamodb.get_item(TableName=runtime.table_name("idempotency"), Key={"idempotencyKey": {"S": "k4"}})
+    key = scoped_idempotency_key(ANONYMOUS, "k4")
+    locks = runtime.dynamodb.get_item(TableName=runtime.table_name("idempotency"), Key={"idempotencyKey": {"S": key}})
     assert "Item" not in locks  # refused before the key reserved an order
 
 

@@ -37,7 +37,7 @@ def path_edges(path: list[str]) -> set[tuple[str, str, g.EdgeKind]]:
 
 
 def executed(runtime: LocalRuntime, submit: Submit, order: dict[str, Any]) -> tuple[str, g.Graph]:
-    arn = submit(order)["json"]["executionArn"]
+    arn = runtime.execution_arn(submit(order)["json"]["orderId"])
     runtime.wait_for_execution(arn)
     ran = g.state_graph(g.execution_definition(runtime.sfn, arn))
     return arn, g.overlay(ran, g.execution_history(runtime.sfn, arn), title=f"Execution {arn.rsplit(':', 1)[-1]}")

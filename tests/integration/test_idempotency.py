@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import requests
 
+from handlers.domain import scoped_idempotency_key
+from handlers.http import ANONYMOUS
 from tests.apievents import api_event
 from tests.integration.conftest import Submit, eventually, valid_order
 from workflow.local.api import LocalApi
@@ -110,7 +112,7 @@ def test_a_key_older_than_24_hours_is_a_new_order_even_before_ttl_deletes_it(
             )
     runtime.dynamodb.update_item(
         TableName=runtime.table_name("idempotency"),
-        Key={"idempotencyKey": {"S": key}},
+        Key={"idempotencyKey": {"S": scoped_idempotency_key(ANONYMOUS, key)}},
         UpdateExpression="SET expiresAt = :past",
         ExpressionAttributeValues={":past": {"N": past}},
     )
@@ -119,7 +121,7 @@ def test_a_key_older_than_24_hours_is_a_new_order_even_before_ttl_deletes_it(
     assert "idempotent-replayed" not in again.headers
     second = again.json()["orderId"]
     assert second != first
-    assert runtime.wait_for_order(second, ["FULFILLED"])["idempotencyKey"] == key
+    assert runtime.wait_for_order(second, ["FULFILLED"])["idempotencyKey"] == scoped_idempotency_key(ANONYMOUS, key)
     assert runtime.order(first) is not None  # the old order is untouched
 
 
@@ -176,7 +178,7 @@ def test_fifty_concurrent_posts_with_one_key_make_one_order_and_no_5xx(
     orders = runtime.dynamodb.scan(
         TableName=runtime.table_name("orders"),
         FilterExpression="idempotencyKey = :k",
-        ExpressionAttributeValues={":k": {"S": key}},
+        ExpressionAttributeValues={":k": {"S": scoped_idempotency_key(ANONYMOUS, key)}},
         ConsistentRead=True,
     )["Items"]
     assert len(orders) == 1

@@ -79,7 +79,7 @@ def test_failed_executions_are_listed_with_the_step_and_the_reason(
     runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
 ) -> None:
     accepted = submit(valid_order(currency="XTS", items=[{"sku": "A", "quantity": 1, "unitPrice": "1.5"}]))
-    runtime.wait_for_execution(accepted["json"]["executionArn"])
+    runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))
     found = {e.order_id: e for e in executions(local, status="FAILED", limit=1000)}
     failed = found[accepted["json"]["orderId"]]
     assert failed.status == "FAILED"
@@ -109,7 +109,7 @@ def test_a_failed_order_is_redriven_after_the_cause_is_fixed(
     runtime.faults.throttle("UpdateItem", times=attempts, table=runtime.table_name("orders"))
     accepted = submit(valid_order())["json"]
     order_id = accepted["orderId"]
-    assert runtime.wait_for_execution(accepted["executionArn"])["status"] == "FAILED"
+    assert runtime.wait_for_execution(runtime.execution_arn(accepted["orderId"]))["status"] == "FAILED"
     failed = runtime.wait_for_order(order_id, ["FAILED"])
     assert failed["failure"]["state"] == "MarkQueued"
 

@@ -33,9 +33,9 @@ def test_valid_order_is_fulfilled_with_its_history(runtime: LocalRuntime, submit
     assert body["status"] == "PENDING"
     assert body["links"] == {"self": f"/orders/{body['orderId']}"}
 
-    execution = runtime.wait_for_execution(body["executionArn"])
+    execution = runtime.wait_for_execution(runtime.execution_arn(body["orderId"]))
     assert execution["status"] == "SUCCEEDED"
-    assert history_states(runtime, body["executionArn"]) == [
+    assert history_states(runtime, runtime.execution_arn(body["orderId"])) == [
         "ValidateOrder",
         "CreateOrder",
         "OwnsOrder",
@@ -64,10 +64,10 @@ def test_invalid_order_fails_with_one_slack_alert(
     accepted = submit(valid_order(currency="XYZ"))
     assert accepted["statusCode"] == 202  # well-formed; the business rule is the workflow's to check
     order_id = accepted["json"]["orderId"]
-    execution = runtime.wait_for_execution(accepted["json"]["executionArn"])
+    execution = runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))
     assert execution["status"] == "FAILED"
     assert execution["error"] == "OrderFailed"
-    assert history_states(runtime, accepted["json"]["executionArn"]) == [
+    assert history_states(runtime, runtime.execution_arn(accepted["json"]["orderId"])) == [
         "ValidateOrder",
         "ValidateOrderFailed",
         "RecordFailure",
@@ -85,7 +85,7 @@ def test_invalid_order_fails_with_one_slack_alert(
     assert "XYZ is not an ISO 4217 currency code" in alert["blocks"][2]["text"]["text"]
     link = alert["blocks"][3]["elements"][0]["url"]
     assert link.startswith("https://us-east-1.console.aws.amazon.com/states/")
-    assert link.endswith(accepted["json"]["executionArn"])
+    assert link.endswith(runtime.execution_arn(accepted["json"]["orderId"]))
 
     status, order = get_order(runtime, order_id)
     assert status == 200
@@ -101,9 +101,11 @@ def test_invalid_order_fails_with_one_slack_alert(
 def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, submit: Submit) -> None:
     runtime.faults.throttle("PutItem", times=2, table=runtime.table_name("orders"))
     accepted = submit(valid_order())
-    execution = runtime.wait_for_execution(accepted["json"]["executionArn"])
+    execution = runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))
     assert execution["status"] == "SUCCEEDED"
-    events = runtime.sfn.get_execution_history(executionArn=accepted["json"]["executionArn"], maxResults=1000)
+    events = runtime.sfn.get_execution_history(
+        executionArn=runtime.execution_arn(accepted["json"]["orderId"]), maxResults=1000
+    )
     failures = [e["taskFailedEventDetails"]["error"] for e in events["events"] if e["type"] == "TaskFailed"]
     assert failures == ["OrderStoreUnavailable", "OrderStoreUnavailable"]
     scheduled = [e for e in events["events"] if e["type"] == "TaskScheduled" and "CreateOrder" in str(e)]
@@ -114,7 +116,7 @@ def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, s
 def test_same_key_twice_is_one_order(runtime: LocalRuntime, submit: Submit) -> None:
     key = f"key-{uuid.uuid4()}"
     first = submit(valid_order(), key=key)
-    runtime.wait_for_execution(first["json"]["executionArn"])
+    runtime.wait_for_execution(runtime.execution_arn(first["json"]["orderId"]))
     second = submit(valid_order(), key=key)
     assert second["statusCode"] == 202
     assert second["json"] == first["json"]
@@ -174,7 +176,7 @@ def test_a_second_execution_of_the_same_order_leaves_it_to_its_owner(
     """Express is at-least-once and a duplicate start is possible: a second run must not fail or redo the order."""
     accepted = submit(valid_order())["json"]
     runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])
-    first = runtime.sfn.describe_execution(executionArn=accepted["executionArn"])
+    first = runtime.sfn.describe_execution(executionArn=runtime.execution_arn(accepted["orderId"]))
     duplicate = runtime.sfn.start_execution(
         stateMachineArn=runtime.state_machine_arn, name=f"{accepted['orderId']}-again", input=first["input"]
     )
@@ -196,8 +198,10 @@ def test_a_throttled_native_dynamodb_step_is_retried(runtime: LocalRuntime, subm
     """MarkQueued is Step Functions' own DynamoDB integration: its throttling is retried by the workflow."""
     runtime.faults.throttle("UpdateItem", times=1, table=runtime.table_name("orders"))
     accepted = submit(valid_order())["json"]
-    assert runtime.wait_for_execution(accepted["executionArn"])["status"] == "SUCCEEDED"
-    events = runtime.sfn.get_execution_history(executionArn=accepted["executionArn"], maxResults=1000)["events"]
+    assert runtime.wait_for_execution(runtime.execution_arn(accepted["orderId"]))["status"] == "SUCCEEDED"
+    events = runtime.sfn.get_execution_history(
+        executionArn=runtime.execution_arn(accepted["orderId"]), maxResults=1000
+    )["events"]
     failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
     assert failures == ["DynamoDB.ProvisionedThroughputExceededException"]
     runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])

@@ -68,8 +68,10 @@ def test_update_publishes_a_version_moves_live_and_new_orders_take_it(
 
     accepted = submit(valid_order())
     assert accepted["statusCode"] == 202
-    assert runtime.wait_for_execution(accepted["json"]["executionArn"])["status"] == "SUCCEEDED"
-    events = runtime.sfn.get_execution_history(executionArn=accepted["json"]["executionArn"])["events"]
+    assert runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))["status"] == "SUCCEEDED"
+    events = runtime.sfn.get_execution_history(executionArn=runtime.execution_arn(accepted["json"]["orderId"]))[
+        "events"
+    ]
     entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
     assert entered[-2:] == ["Audited", "Done"]
 

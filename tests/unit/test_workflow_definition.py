@@ -71,7 +71,7 @@ def test_every_task_is_caught_and_failures_are_published() -> None:
     for name in tasks:
         catcher = states[name]["Catch"][-1]  # the last catcher takes whatever the ones before did not
         assert catcher["ErrorEquals"] == ["States.ALL"]
-        assert states[catcher["Next"]]["Result"] == name
+        assert states[catcher["Next"]]["Parameters"]["failure"] == {"state": name, "error.$": catcher["ResultPath"]}
     # A MarkQueued that finds the order past CREATED is a re-run of this execution: carry on queueing it.
     (already_queued, _) = states["MarkQueued"]["Catch"]
     assert already_queued == {
@@ -81,6 +81,18 @@ def test_every_task_is_caught_and_failures_are_published() -> None:
     }
     assert states["PublishFailure"]["Next"] == "OrderFailed"
     assert states["NotifyOrderFailed"]["Next"] == "PublishFailure"
+
+
+def test_the_failure_route_drops_the_order_s_personal_data() -> None:
+    """Every state a Catch leads to works from the failure document, which holds no email or address: Express logs
+    ERROR with data, and FailStateEntered carries its input."""
+    states = asl.compile_order_workflow()["States"]
+    caught = {c["Next"] for s in states.values() for c in s.get("Catch", []) if c["ErrorEquals"] == ["States.ALL"]}
+    for name in caught - {"PublishFailure"}:  # RecordFailure's own Catch goes on with the failure document
+        parameters = json.dumps(states[name]["Parameters"])
+        assert '"$.order"' not in parameters, name
+        assert "shippingAddress" not in parameters, name
+        assert "email" not in parameters, name
 
 
 def test_definition_uses_no_partition_lookup() -> None:

@@ -325,6 +325,11 @@ class LocalRuntime:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
+    def execution_arn(self, order_id: str) -> str:
+        """The execution the API started for an order (named after it; public answers do not carry its ARN)."""
+        prefix, _, name = self.state_machine_arn.rpartition(":stateMachine:")
+        return f"{prefix}:execution:{name}:{order_id}"
+
     def order(self, order_id: str) -> dict[str, Any] | None:
         """The order as the handlers' own store reads it (consistent read)."""
         return self.orders.get(order_id)

@@ -1,0 +1,127 @@
+"""Money is exact in every currency: bounded, never rounded, written in the currency's minor units."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handlers.currencies import MINOR_UNITS
+from handlers.domain import check_business_rules, parse_order
+from handlers.errors import OrderValidationError
+from handlers.money import MAX_AMOUNT, AmountError, Money, in_minor_units, parse_amount
+
+CURRENCIES = sorted(MINOR_UNITS)
+
+
+def order(currency: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"customerId": "c-1", "currency": currency, "items": items}
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "wire"),
+    [
+        ("25", "EUR", "25.00"),
+        ("25.0", "EUR", "25.00"),
+        ("12", "EUR", "12.00"),
+        ("2400.00", "JPY", "2400"),
+        ("2400", "JPY", "2400"),
+        ("2.01", "BHD", "2.010"),
+        ("1.005", "BHD", "1.005"),
+        ("0.1", "CLF", "0.1000"),
+        ("0", "KWD", "0.000"),
+        # More places than the currency has (ValidateOrder refuses the order): shown exactly, never rounded.
+        ("100.50", "JPY", "100.5"),
+        ("1.5", "XYZ", "1.5"),
+    ],
+)
+def test_amounts_leave_in_minor_units(amount: str, currency: str, wire: str) -> None:
+    assert in_minor_units(Decimal(amount), currency) == wire
+
+
+def test_the_silent_rounding_of_the_default_context_is_gone() -> None:
+    # 26 integer digits x 3 came back as 300000000000000000000000024.0 under Python's 28-digit default context.
+    with pytest.raises(OrderValidationError) as caught:
+        parse_order(order("EUR", [{"sku": "A", "quantity": 3, "unitPrice": "99999999999999999999999999.99"}]))
+    assert caught.value.errors == [
+        {"path": "items[0].unitPrice", "message": "must be below 1,000,000,000,000,000 (at most 15 integer digits)"}
+    ]
+    with pytest.raises(OrderValidationError):
+        parse_order(order("EUR", [{"sku": "A", "quantity": 1, "unitPrice": "1" * 40}]))
+
+
+def test_line_and_order_totals_have_a_bound() -> None:
+    price = "999999999999999.99"  # below the bound alone
+    with pytest.raises(OrderValidationError) as caught:
+        parse_order(order("EUR", [{"sku": "A", "quantity": 2, "unitPrice": price}]))
+    assert [e["path"] for e in caught.value.errors] == ["items[0]", "items"]
+    half = "600000000000000"
+    with pytest.raises(OrderValidationError) as caught:
+        parse_order(
+            order(
+                "EUR", [{"sku": "A", "quantity": 1, "unitPrice": half}, {"sku": "B", "quantity": 1, "unitPrice": half}]
+            )
+        )
+    assert [e["path"] for e in caught.value.errors] == ["items"]
+
+
+def test_prices_may_have_their_currency_s_decimals() -> None:
+    bhd = parse_order(order("BHD", [{"sku": "A", "quantity": 3, "unitPrice": "1.005"}]))
+    check_business_rules(bhd)
+    assert bhd.total.wire() == "3.015"
+    clf = parse_order(order("CLF", [{"sku": "A", "quantity": 1, "unitPrice": "0.1234"}]))
+    check_business_rules(clf)
+    eur = parse_order(order("EUR", [{"sku": "A", "quantity": 1, "unitPrice": "1.005"}]))
+    with pytest.raises(OrderValidationError, match="EUR amounts have 2 decimal places"):
+        check_business_rules(eur)
+    with pytest.raises(AmountError, match="at most 4 decimal places"):
+        parse_amount("1.00001")
+
+
+def test_money_never_mixes_currencies_or_goes_negative() -> None:
+    with pytest.raises(AmountError):
+        Money(Decimal(1), "EUR") + Money(Decimal(1), "USD")
+    with pytest.raises(AmountError):
+        Money(Decimal(-1), "EUR")
+    with pytest.raises(AmountError):
+        Money(Decimal("NaN"), "EUR")
+
+
+@st.composite
+def priced_order(draw: st.DrawFn) -> dict[str, Any]:
+    currency = draw(st.sampled_from(CURRENCIES))
+    places = MINOR_UNITS[currency]
+    prices = st.decimals(min_value=0, max_value=Decimal(10) ** 9, places=places, allow_nan=False, allow_infinity=False)
+    items = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {"quantity": st.integers(1, 1000), "unitPrice": prices.map(lambda d: format(d, "f"))}
+            ),
+            min_size=1,
+            max_size=100,
+        )
+    )
+    return order(currency, [{"sku": f"SKU-{i}", **item} for i, item in enumerate(items)])
+
+
+@given(priced_order())
+def test_over_the_whole_currency_table_line_totals_sum_to_the_total(payload: dict[str, Any]) -> None:
+    parsed = parse_order(payload)
+    check_business_rules(parsed)
+    lines = [item.line_total(parsed.currency) for item in parsed.items]
+    total = Money.zero(parsed.currency)
+    for line in lines:
+        total += line
+    assert total == parsed.total
+    exact = sum((Decimal(i["unitPrice"]) * i["quantity"] for i in payload["items"]), Decimal(0))
+    assert parsed.total.amount == exact
+    assert parsed.total.amount < MAX_AMOUNT
+    wire = parsed.total.wire()
+    places = MINOR_UNITS[parsed.currency]
+    assert len(wire.partition(".")[2]) == places
+    assert Decimal(wire) == exact
+    # The wire form parses back to the same order.
+    assert parse_order(parsed.to_dict()) == parsed
