@@ -1,128 +1,520 @@
-"""The local stand-in for API Gateway (HTTP API): turns each HTTP request into a payload-2.0 event, invokes the
-StartWorkflow function through Lambda (so the same hook runs it), and writes its response back."""
+"""The local stand-in for API Gateway (HTTP API): an HTTP/1.1 server on h11 that routes each request by its route
+keys, turns it into a payload-2.0 event, invokes the function through Lambda (so the same hook runs it) and writes
+its response back; plus the few documents it serves itself (the OpenAPI document).
+
+One thread per connection (at most `max_connections`; beyond that, new connections wait in the listen backlog) with
+keep-alive. Every answer the stand-in gives itself is an RFC 9457 problem body. Limits, as API Gateway has them or
+as h11 frames them:
+
+- a request target longer than 8192 bytes: 414; a header section larger than 16 KiB: 431;
+- malformed framing (request line, headers, Content-Length): 400, and the connection closes;
+- POST/PUT/PATCH with neither Content-Length nor Transfer-Encoding: 411; a body over 10 MB: 413 before reading it;
+- a request that is not complete `read_timeout` seconds after its first byte: 408; an idle keep-alive connection
+  closes after `idle_timeout` seconds;
+- a foreign Origin or a Host that is not loopback (workflow.local.guard): 403, before anything is invoked;
+- a function that fails or answers something that is not a Lambda proxy response: 502, logged in one line.
+"""
 
 from __future__ import annotations
 
 import base64
-import re
+import binascii
+import contextlib
+import json
+import logging
+import selectors
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import h11
+
+from workflow.local import guard
 
 # API Gateway's own payload limit is 10 MB; the function enforces the orders' 64 KiB itself.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
+MAX_TARGET_BYTES = 8192
+MAX_HEAD_BYTES = 16 * 1024
+DEFAULT_ROUTE = "$default"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# After an error answer the client may still be sending: reading (and dropping) what it sends for a moment before
+# closing keeps the kernel from resetting the connection before the client has read the answer.
+LINGER_SECONDS = 1.0
+_RECEIVE_BYTES = 64 * 1024
+# Connection-level headers belong to this hop; the stand-in frames its own answers. Access-Control-* never leaves
+# this machine (nothing here answers cross-origin browser requests), whoever set it.
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "content-length"}
+)
 
-Invoke = Callable[[Mapping[str, Any]], dict[str, Any]]
+Invoke = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+Document = Callable[[], bytes]
+Headers = list[tuple[str, str]]
+
+_log = logging.getLogger(__name__)
 
 
-def _route_pattern(route: str) -> tuple[str, re.Pattern[str]]:
-    method, _, path = route.partition(" ")
-    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
-    return method, re.compile(f"^{regex}$")
+class _Answer(Exception):
+    """An answer the stand-in gives itself, raised from wherever the request turned out to be unanswerable."""
+
+    def __init__(self, status: int, detail: str, headers: Headers | None = None, close: bool = True) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or []
+        self.close = close
 
 
-class _Server(ThreadingHTTPServer):
-    # API Gateway takes bursts of connections; the socketserver default backlog (5) resets them.
-    request_queue_size = 256
-    daemon_threads = True
+class _Gone(Exception):
+    """The client closed the connection or stayed idle: nothing to answer."""
+
+
+@dataclass(frozen=True)
+class _Route:
+    key: str
+    method: str
+    segments: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, key: str) -> _Route:
+        method, _, path = key.partition(" ")
+        if not method or not path.startswith("/") or " " in path:
+            raise ValueError(f"not a route key: {key!r} (expected 'METHOD /path' or '$default')")
+        return cls(key, method, tuple(path[1:].split("/")))
+
+    def match(self, method: str, segments: list[str]) -> tuple[int, dict[str, str]] | None:
+        """How specific the match is (literal segments, then an exact method over ANY) and the path parameters."""
+        if self.method not in (method, "ANY"):
+            return None
+        parameters: dict[str, str] = {}
+        literals = 0
+        for index, template in enumerate(self.segments):
+            if template.startswith("{") and template.endswith("+}"):  # greedy: the rest of the path
+                value = unquote("/".join(segments[index:]))
+                if index >= len(segments) or not value:
+                    return None
+                parameters[template[1:-2]] = value
+                return literals * 2 + (self.method != "ANY"), parameters
+            if index >= len(segments):
+                return None
+            value = unquote(segments[index])
+            if template.startswith("{") and template.endswith("}"):
+                if not value:
+                    return None
+                parameters[template[1:-1]] = value
+            elif template == value:
+                literals += 1
+            else:
+                return None
+        if len(segments) != len(self.segments):
+            return None
+        return literals * 2 + (self.method != "ANY"), parameters
+
+
+def problem(status: int, detail: str, extra_headers: Headers | None = None) -> tuple[int, Headers, bytes]:
+    body = json.dumps(
+        {"type": "about:blank", "title": _phrase(status), "status": status, "detail": detail}, ensure_ascii=False
+    ).encode()
+    headers = [("content-type", "application/problem+json"), ("content-length", str(len(body)))]
+    return status, headers + (extra_headers or []), body
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 class LocalApi:
-    def __init__(self, routes: tuple[str, ...], invoke: Invoke, host: str = "127.0.0.1", port: int = 3000) -> None:
-        self._routes = [(route, *_route_pattern(route)) for route in routes]
+    def __init__(
+        self,
+        routes: tuple[str, ...],
+        invoke: Invoke,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        documents: Mapping[str, Document] | None = None,
+        read_timeout: float = 10.0,
+        idle_timeout: float = 30.0,
+        max_connections: int = 256,
+    ) -> None:
+        self._routes = [_Route.parse(route) for route in routes if route != DEFAULT_ROUTE]
+        self._has_default = DEFAULT_ROUTE in routes
         self._invoke = invoke
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                api._serve(self)
-
-            def do_POST(self) -> None:
-                api._serve(self)
-
-            def do_PUT(self) -> None:
-                api._serve(self)
-
-            def do_DELETE(self) -> None:
-                api._serve(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = _Server((host, port), Handler)
-        self._thread = threading.Thread(target=self.server.serve_forever, name="local-api", daemon=True)
+        self._documents = dict(documents or {})
+        self._read_timeout = read_timeout
+        self._idle_timeout = idle_timeout
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        # API Gateway takes bursts of connections; a short listen backlog resets them.
+        self._listener = socket.create_server((host, port), family=family, backlog=256)
+        self._listener.setblocking(False)
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._accepter = threading.Thread(target=self._accept_loop, name="local-api", daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        host, port = self._listener.getsockname()[:2]
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def start(self) -> LocalApi:
-        self._thread.start()
+        self._accepter.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        """Stops accepting, closes every open connection and waits (briefly) for their threads."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._wake_writer.send(b"x")
+        if self._accepter.is_alive():
+            self._accepter.join(timeout=2)
+        self._listener.close()
+        with self._lock:
+            connections = dict(self._connections)
+        for connection in connections:
+            # Wakes a thread blocked reading it; the thread closes the socket itself.
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + 2
+        for thread in connections.values():
+            # A thread inside a slow function invocation is not interruptible; it is a daemon and ends with it.
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
-        for route, route_method, pattern in self._routes:
-            found = pattern.match(path)
-            if found and route_method == method:
-                return route, found.groupdict()
-        return None
+        """The route key and path parameters a request goes to, as API Gateway chooses them (the most specific
+        route; `$default` when none matches and the API has it), or None for a 404."""
+        best: tuple[int, str, dict[str, str]] | None = None
+        if path.startswith("/"):
+            segments = path[1:].split("/")
+            for route in self._routes:
+                found = route.match(method, segments)
+                if found is not None and (best is None or found[0] > best[0]):
+                    best = (found[0], route.key, found[1])
+        if best is not None:
+            return best[1], best[2]
+        return (DEFAULT_ROUTE, {}) if self._has_default else None
 
-    def _serve(self, request: BaseHTTPRequestHandler) -> None:
-        path = request.path.split("?", 1)[0]
-        length = int(request.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BYTES:
-            self._write(request, 413, {"content-type": "application/json"}, '{"message":"Request Entity Too Large"}')
-            request.close_connection = True
-            return
-        body = request.rfile.read(length) if length else b""
-        matched = self.match(request.command, path)
+    # Connections
+
+    def _accept_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                if not self._slots.acquire(timeout=0.2):
+                    continue
+                accepted = None
+                try:
+                    if any(key.fileobj is self._wake_reader for key, _ in selector.select()):
+                        break
+                    accepted = self._listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError as e:  # e.g. out of file descriptors: the server stays up
+                    _log.warning("local API: accept failed: %s", e)
+                    time.sleep(0.1)
+                if accepted is None:
+                    self._slots.release()
+                    continue
+                connection, peer = accepted
+                thread = threading.Thread(
+                    target=self._serve_connection, args=(connection, peer), name="local-api-connection", daemon=True
+                )
+                with self._lock:
+                    self._connections[connection] = thread
+                thread.start()
+
+    def _serve_connection(self, connection: socket.socket, peer: Any) -> None:
+        client = _Client(connection, self._read_timeout, self._idle_timeout)
+        try:
+            connection.setblocking(True)
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            while not self._stopping.is_set():
+                try:
+                    request = client.next_request()
+                    status, headers, body = self._answer(client, request, peer)
+                    client.respond(status, headers, body)
+                except _Answer as answer:
+                    status, headers, body = problem(answer.status, answer.detail, answer.headers)
+                    client.respond(status, headers, body, close=answer.close)
+                if not client.next_cycle():
+                    break
+        except (_Gone, OSError):
+            pass
+        except Exception as e:  # a defect in the stand-in: the client still gets an answer, the server stays up
+            _log.error("local API: failed on a request: %s", _one_line(e))
+            with contextlib.suppress(Exception):
+                client.respond(*problem(500, "the local API failed on this request; it was logged"), close=True)
+        finally:
+            client.close()
+            with self._lock:
+                self._connections.pop(connection, None)
+            self._slots.release()
+
+    # Requests
+
+    def _answer(self, client: _Client, request: h11.Request, peer: Any) -> tuple[int, Headers, bytes]:
+        method = request.method.decode("ascii")
+        target = request.target.decode("ascii")  # h11 admits visible ASCII only
+        if len(request.target) > MAX_TARGET_BYTES:
+            raise _Answer(414, f"the request target is longer than {MAX_TARGET_BYTES} bytes")
+        fields: dict[str, list[str]] = {}
+        for name, value in request.headers:
+            fields.setdefault(name.decode("ascii"), []).append(value.decode("latin-1"))
+        headers = {name: ",".join(values) for name, values in fields.items()}
+
+        path, _, query = target.partition("?")
+        host = headers.get("host")
+        if "://" in path:
+            # Absolute form: its authority names the host the client means, so it has to be loopback as well.
+            absolute = urlsplit(target)
+            path, query = absolute.path or "/", absolute.query
+            if not guard.is_loopback_host(absolute.netloc):
+                host = None
+        reason = guard.refusal(host, headers.get("origin"))
+        if reason is not None:
+            raise _Answer(403, reason)
+
+        if "transfer-encoding" in headers and "content-length" in headers:
+            # RFC 9112 6.1 lets a server refuse this; passing it on is how requests are smuggled past a proxy.
+            raise _Answer(400, "a request may not carry both Content-Length and Transfer-Encoding")
+        if method in BODY_METHODS and "transfer-encoding" not in headers and "content-length" not in headers:
+            raise _Answer(411, f"{method} needs a Content-Length or Transfer-Encoding: chunked")
+        if int(headers.get("content-length") or 0) > MAX_REQUEST_BYTES:
+            raise _Answer(413, f"the request body is larger than {MAX_REQUEST_BYTES} bytes")
+        body = client.read_body(MAX_REQUEST_BYTES)
+
+        document = self._documents.get(path)
+        if document is not None:
+            return self._document(path, document, method)
+        matched = self.match(method, path)
         if matched is None:
-            self._write(request, 404, {"content-type": "application/json"}, '{"message":"Not Found"}')
-            return
+            raise _Answer(404, f"no route matches {method[:20]} {path[:200]}", close=False)
         route, parameters = matched
         try:
             text, is_base64 = body.decode("utf-8"), False
         except UnicodeDecodeError:
             text, is_base64 = base64.b64encode(body).decode("ascii"), True
-        event = {
+        event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route,
             "rawPath": path,
-            "rawQueryString": request.path.partition("?")[2],
-            "headers": {k.lower(): v for k, v in request.headers.items()},
-            "pathParameters": parameters,
+            "rawQueryString": query,
+            "headers": headers,
             "requestContext": {
                 "requestId": str(uuid.uuid4()),
-                "http": {"method": request.command, "path": path, "sourceIp": request.client_address[0]},
+                "http": {"method": method, "path": path, "sourceIp": str(peer[0])},
                 "routeKey": route,
                 "stage": "$default",
             },
             "body": text,
             "isBase64Encoded": is_base64,
         }
-        response = self._invoke(event)
-        self._write(
-            request,
-            int(response.get("statusCode", 200)),
-            dict(response.get("headers") or {}),
-            str(response.get("body") or ""),
-        )
+        if route != DEFAULT_ROUTE:
+            event["pathParameters"] = parameters
+        try:
+            response = self._invoke(event)
+        except Exception as e:
+            # API Gateway answers a broken integration with a 502 as well.
+            _log.error("local API: %s %s: the function failed: %s", method, path[:200], _one_line(e))
+            raise _Answer(502, "the function failed", close=False) from None
+        try:
+            return _proxy_response(response)
+        except (ValueError, TypeError, binascii.Error, h11.LocalProtocolError) as e:
+            _log.error("local API: %s %s: the function's response is malformed: %s", method, path[:200], _one_line(e))
+            raise _Answer(502, "the function's response is malformed", close=False) from None
 
-    @staticmethod
-    def _write(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: str) -> None:
-        data = body.encode("utf-8")
-        request.send_response(status)
-        for name, value in headers.items():
-            request.send_header(name, value)
-        request.send_header("content-length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+    def _document(self, path: str, document: Document, method: str) -> tuple[int, Headers, bytes]:
+        # HEAD goes wherever GET does (RFC 9110 9.3.2).
+        if method not in ("GET", "HEAD"):
+            raise _Answer(405, f"{path} is read-only; use GET", headers=[("allow", "GET, HEAD")], close=False)
+        try:
+            data = document()
+        except Exception as e:
+            _log.error("local API: building %s failed: %s", path, _one_line(e))
+            raise _Answer(500, f"{path} could not be built; it was logged", close=False) from None
+        return 200, [("content-type", "application/json"), ("content-length", str(len(data)))], data
+
+
+def _proxy_response(response: Mapping[str, Any]) -> tuple[int, Headers, bytes]:
+    """A Lambda proxy (payload 2.0) response as API Gateway writes it: a dict without statusCode is the JSON body of
+    a 200; a base64 body is decoded; `cookies` become Set-Cookie headers."""
+    if not isinstance(response, Mapping):
+        raise TypeError(f"a {type(response).__name__}, not a response object")
+    if "statusCode" not in response:
+        data = json.dumps(response).encode()
+        return 200, [("content-type", "application/json"), ("content-length", str(len(data)))], data
+    status = int(response["statusCode"])
+    if not 200 <= status <= 599:
+        raise ValueError(f"status code {status}")
+    raw_body = response.get("body")
+    if raw_body is None:
+        data = b""
+    elif not isinstance(raw_body, str):
+        raise TypeError(f"the body is a {type(raw_body).__name__}, not a string")
+    elif response.get("isBase64Encoded"):
+        data = base64.b64decode(raw_body, validate=True)
+    else:
+        data = raw_body.encode("utf-8")
+    headers: Headers = []
+    for name, value in dict(response.get("headers") or {}).items():
+        lowered = str(name).lower()
+        if lowered not in _HOP_BY_HOP and not lowered.startswith("access-control-"):
+            headers.append((lowered, str(value)))
+    headers += [("set-cookie", str(cookie)) for cookie in response.get("cookies") or []]
+    if status in (204, 304):
+        data = b""  # no body, whatever the function said (h11 frames these as empty)
+    else:
+        headers.append(("content-length", str(len(data))))
+    # Validates names and values (no CR/LF smuggled in by the function) before anything is sent.
+    h11.Response(status_code=status, headers=headers)
+    return status, headers, data
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".replace("\r", " ").replace("\n", " ")[:500]
+
+
+class _Client:
+    """One connection's h11 state and socket, with the read deadlines."""
+
+    def __init__(self, sock: socket.socket, read_timeout: float, idle_timeout: float) -> None:
+        self.sock = sock
+        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
+        self.read_timeout = read_timeout
+        self.idle_timeout = idle_timeout
+        self.deadline: float | None = None
+        self.head = bytearray()
+        self.answering_head = False
+
+    def next_request(self) -> h11.Request:
+        # Bytes a client pipelined behind its previous request are the start of this one.
+        self.answering_head = False
+        self.head = bytearray(self.conn.trailing_data[0])
+        self.deadline = time.monotonic() + self.read_timeout if self.head else None
+        while True:
+            try:
+                event = self.conn.next_event()
+            except h11.RemoteProtocolError as e:
+                raise self._head_error(e) from None
+            if event is h11.NEED_DATA:
+                # Never more than one byte over the limit in memory: h11 only checks it between reads.
+                self._receive(MAX_HEAD_BYTES + 1 - len(self.head), idle=not self.head)
+                continue
+            if isinstance(event, h11.Request):
+                self.answering_head = event.method == b"HEAD"
+                if len(self.head) - len(self.conn.trailing_data[0]) > MAX_HEAD_BYTES:
+                    raise self._too_large()
+                return event
+            raise _Gone()  # ConnectionClosed, or a state that allows no request
+
+    def read_body(self, limit: int) -> bytes:
+        if self.conn.they_are_waiting_for_100_continue:
+            self.send(self.conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                event = self.conn.next_event()
+            except h11.RemoteProtocolError as e:
+                raise _Answer(e.error_status_hint, f"malformed request body: {e}") from None
+            if event is h11.NEED_DATA:
+                self._receive(_RECEIVE_BYTES, idle=False)
+            elif isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > limit:
+                    raise _Answer(413, f"the request body is larger than {limit} bytes")
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                return b"".join(chunks)
+            else:
+                raise _Gone()
+
+    def _receive(self, size: int, idle: bool) -> None:
+        if idle:
+            timeout = self.idle_timeout
+        else:
+            if self.deadline is None:
+                self.deadline = time.monotonic() + self.read_timeout
+            timeout = self.deadline - time.monotonic()
+            if timeout <= 0:
+                raise self._timed_out()
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(max(1, size))
+        except TimeoutError:
+            if idle:
+                raise _Gone() from None
+            raise self._timed_out() from None
+        if data and self.deadline is None:
+            self.deadline = time.monotonic() + self.read_timeout
+        if self.conn.their_state is h11.IDLE:
+            self.head += data
+        self.conn.receive_data(data)
+
+    def _timed_out(self) -> _Answer:
+        return _Answer(408, f"the request was not complete within {self.read_timeout:g} s")
+
+    def _too_large(self) -> _Answer:
+        line = bytes(self.head).lstrip(b"\r\n").split(b"\n", 1)
+        parts = line[0].split(b" ")
+        if len(line) == 1 or (len(parts) > 1 and len(parts[1]) > MAX_TARGET_BYTES):
+            return _Answer(414, f"the request target is longer than {MAX_TARGET_BYTES} bytes")
+        return _Answer(431, f"the header section is larger than {MAX_HEAD_BYTES} bytes")
+
+    def _head_error(self, error: h11.RemoteProtocolError) -> _Answer:
+        if error.error_status_hint == 431:
+            return self._too_large()
+        if not self.head.strip():
+            raise _Gone()  # closed before sending anything worth an answer
+        return _Answer(error.error_status_hint, f"malformed request: {error}")
+
+    def respond(self, status: int, headers: Headers, body: bytes, close: bool = False) -> None:
+        if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+            raise _Gone()
+        if close or self.conn.their_state is not h11.DONE:
+            # Whatever the client still sends of this request is not read: this connection carries no other.
+            headers = [*headers, ("connection", "close")]
+        data = self.conn.send(h11.Response(status_code=status, headers=headers, reason=_phrase(status)))
+        # h11 frames an answer to HEAD as empty (its headers are those GET would get) and refuses a body for it.
+        if body and not self.answering_head:
+            data += self.conn.send(h11.Data(data=body)) or b""
+        data += self.conn.send(h11.EndOfMessage()) or b""
+        self.send(data or b"")
+
+    def send(self, data: bytes | None) -> None:
+        if data:
+            # A client that does not read its answer does not hold the thread for good either.
+            self.sock.settimeout(max(self.read_timeout, 1.0))
+            self.sock.sendall(data)
+
+    def next_cycle(self) -> bool:
+        if self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE:
+            self.conn.start_next_cycle()
+            return True
+        return False
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER_SECONDS
+            while (left := deadline - time.monotonic()) > 0:
+                self.sock.settimeout(left)
+                if not self.sock.recv(_RECEIVE_BYTES):
+                    break
+        except OSError:
+            pass
+        finally:
+            self.sock.close()

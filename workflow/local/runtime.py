@@ -25,7 +25,7 @@ from botocore.config import Config
 from moto import mock_aws
 
 from handlers.orders_store import OrdersStore
-from workflow import asl
+from workflow import asl, openapi
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
@@ -354,14 +354,20 @@ class LocalRuntime:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
+        from workflow.local.guard import AwsEndpointGuard, QuietRequestHandler
+
+        class RequestHandler(QuietRequestHandler, MotoRequestHandler):  # type: ignore[misc]
+            pass
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         try:
             server = make_server(
                 host,
                 port,
-                DomainDispatcherApplication(create_backend_app),
+                # Loopback pages only, no CORS, no moto dashboard (workflow.local.guard).
+                AwsEndpointGuard(DomainDispatcherApplication(create_backend_app)),
                 threaded=True,
-                request_handler=MotoRequestHandler,
+                request_handler=RequestHandler,
             )
         except SystemExit:  # werkzeug reports a port in use on stderr and exits
             raise OSError(errno.EADDRINUSE, f"port {port} is in use") from None
@@ -376,7 +382,9 @@ class LocalRuntime:
         for function in self.manifest.functions:
             if isinstance(function.trigger, HttpRoutes):
                 routes += function.trigger.routes
-        api = LocalApi(routes, self.invoke_api, host=host, port=port).start()
+        contract = openapi.to_json(openapi.document()).encode("utf-8")
+        api = LocalApi(routes, self.invoke_api, host=host, port=port, documents={"/openapi.json": lambda: contract})
+        api.start()
         self._apis.append(api)
         return api
 
