@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CDK := npx --yes aws-cdk@2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden graph synth deploy diff destroy chaos clean
+.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth deploy diff destroy chaos fuzz clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
@@ -81,6 +81,10 @@ destroy: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/orderflow asl > workflow/golden/order_workflow.asl.json
 
+# Rewrite docs/openapi.json from workflow/openapi.py after an intended change to the API; a test fails when stale.
+openapi: $(STAMP)
+	$(BIN)/orderflow openapi > docs/openapi.json
+
 # Redraw the workflow's state graph for the README (SVG) and for reading on GitHub (Mermaid); a test fails when the
 # Mermaid copy is stale.
 graph: $(STAMP)
@@ -94,3 +98,8 @@ clean:
 # 500 orders under injected faults (see workflow/chaos.py): prints the figures and fails if an invariant breaks.
 chaos: $(STAMP)
 	$(BIN)/orderflow chaos --orders 500 --seed 1 --concurrency 8 --json
+
+# 1,000 schemathesis cases (valid, invalid and unusual) against a local system, every answer checked against
+# docs/openapi.json; the last line is one JSON object, and any 5xx or nonconforming answer fails it.
+fuzz: $(STAMP)
+	$(BIN)/orderflow fuzz --cases 1000 --seed 1 --json

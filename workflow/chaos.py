@@ -36,6 +36,7 @@ from typing import Any
 import requests
 
 from workflow.local.faults import FaultInjector, FaultPlan, FunctionFaults
+from workflow.manifest import MANIFEST
 
 DEFAULT_PLAN = FaultPlan(
     functions={
@@ -56,6 +57,8 @@ DEFAULT_PLAN = FaultPlan(
     slack_timeout=0.02,
 )
 CLIENT_ATTEMPTS = 12
+# Three times StartWorkflow's timeout: how long a record left IN_PROGRESS by a dead invocation can hold its key.
+IN_FLIGHT_PATIENCE_SECONDS = 3 * MANIFEST.function("StartWorkflow").timeout
 # A webhook call that takes longer counts as failed and is retried: generous, so that only the plan's injected
 # timeouts (answered after twice as long, and not recorded) are timeouts, not a busy loopback server.
 SLACK_TIMEOUT_SECONDS = 2.0
@@ -220,7 +223,12 @@ def _post(url: str, submission: Submission) -> Outcome:
     delay = 0.05
     server_errors = 0
     status = 0
-    for attempt in range(1, CLIENT_ATTEMPTS + 1):
+    # A 409 means the first request with this key is still in flight; if its invocation died, its record expires
+    # with that invocation's timeout, so a client waits at least that long before it gives up on a 409.
+    in_flight_until = time.monotonic() + IN_FLIGHT_PATIENCE_SECONDS
+    attempt = 0
+    while attempt < CLIENT_ATTEMPTS or (status == 409 and time.monotonic() < in_flight_until):
+        attempt += 1
         try:
             response = requests.post(
                 f"{url}/orders",
@@ -240,7 +248,7 @@ def _post(url: str, submission: Submission) -> Outcome:
         server_errors += 1
         time.sleep(delay)
         delay = min(delay * 2, 2.0)
-    return Outcome(submission, status, None, CLIENT_ATTEMPTS, server_errors)
+    return Outcome(submission, status, None, attempt, server_errors)
 
 
 def _race(url: str, submission: Submission) -> list[Outcome]:

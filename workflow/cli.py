@@ -39,7 +39,7 @@ def _up(args: argparse.Namespace) -> int:
         f"""orderflow is running locally (AWS on moto, state machine {runtime.state_machine_arn}).
   API:    {api.url}   ({slack})
   Submit: curl -s -X POST {api.url}/orders -H 'Content-Type: application/json' \\
-            -H "Idempotency-Key: $(uuidgen || date +%s%N)" \\
+            -H "Idempotency-Key: order-$(date +%s)-$RANDOM" \\
             -d '{{"customerId":"c-1","currency":"EUR","items":[{{"sku":"BOOK-1","quantity":2,"unitPrice":"12.50"}}]}}'
           or: orderflow submit examples/order.json --wait
   Status: curl -s {api.url}/orders/<orderId>   or: orderflow status <orderId>
@@ -120,6 +120,13 @@ def _asl(args: argparse.Namespace) -> int:
     from workflow.asl import compile_order_workflow, to_json
 
     sys.stdout.write(to_json(compile_order_workflow()))
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from workflow.openapi import document, to_json
+
+    sys.stdout.write(to_json(document()))
     return 0
 
 
@@ -236,6 +243,24 @@ def _chaos(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _fuzz(args: argparse.Namespace) -> int:
+    from workflow.local.fuzz import load_document, run_local_fuzz
+
+    report = run_local_fuzz(
+        args.cases,
+        args.seed,
+        load_document(args.document),
+        time_scale=args.time_scale,
+        request_timeout=args.request_timeout,
+        deadline_seconds=args.deadline,
+        progress=lambda line: print(f"fuzz: {line}", file=sys.stderr, flush=True),
+    )
+    print(report.text())
+    if args.json:
+        print(report.to_json())
+    return 0 if report.ok else 1
+
+
 def _redrive(args: argparse.Namespace) -> int:
     from workflow.operations import redrive_order
 
@@ -297,6 +322,9 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of sub
 
     asl = commands.add_parser("asl", help="print the compiled Amazon States Language definition")
     asl.set_defaults(run=_asl)
+
+    contract = commands.add_parser("openapi", help="print the orders API's OpenAPI 3.1 document (docs/openapi.json)")
+    contract.set_defaults(run=_openapi)
 
     workflow = commands.add_parser("workflow", help="operate the deployed workflow").add_subparsers(
         dest="workflow_command", required=True
@@ -372,6 +400,24 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat list of sub
     chaos.add_argument("--faults", help="a JSON fault plan (workflow/local/faults.py); default: a moderate mix")
     chaos.add_argument("--json", action="store_true", help="end with one JSON line: the report")
     chaos.set_defaults(run=_chaos)
+
+    fuzz = commands.add_parser(
+        "fuzz",
+        help="fuzz a local system's orders API from its OpenAPI document (schemathesis) and check every answer",
+        description="Starts its own local system (not `orderflow up`), sends at least N generated requests (valid, "
+        "invalid and unusual ones, Idempotency-Key replays included) and checks each answer against the OpenAPI "
+        "document. Exit code 1 on any 5xx, any answer that breaks the document, or a run cut short.",
+    )
+    fuzz.add_argument("--cases", type=int, default=1000)
+    fuzz.add_argument("--seed", type=int, default=1)
+    fuzz.add_argument(
+        "--time-scale", type=float, default=0.01, help="multiplies retry intervals and queue timeouts (default 0.01)"
+    )
+    fuzz.add_argument("--document", help="an OpenAPI document (JSON file); default: workflow.openapi.document()")
+    fuzz.add_argument("--request-timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    fuzz.add_argument("--deadline", type=float, default=900.0, help="seconds for the whole run (default 900)")
+    fuzz.add_argument("--json", action="store_true", help="end with one JSON line: the report")
+    fuzz.set_defaults(run=_fuzz)
     return root
 
 

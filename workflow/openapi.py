@@ -42,6 +42,11 @@ _FREE_TEXT = (
 )
 
 
+def _optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field may also be null, which the handler reads as absent (serializers write absent fields so)."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
 def _amount(description: str) -> dict[str, Any]:
     return {"type": "string", "pattern": _anchored(AMOUNT_PATTERN), "description": description}
 
@@ -62,7 +67,7 @@ def _schemas() -> dict[str, Any]:
         "required": ["line1", "city", "postalCode", "country"],
         "properties": {
             "line1": _text(domain.MAX_ADDRESS_TEXT_LENGTH, _FREE_TEXT),
-            "line2": _text(domain.MAX_ADDRESS_TEXT_LENGTH, _FREE_TEXT),
+            "line2": _optional(_text(domain.MAX_ADDRESS_TEXT_LENGTH, _FREE_TEXT)),
             "city": _text(domain.MAX_ADDRESS_TEXT_LENGTH, _FREE_TEXT),
             "postalCode": {
                 "type": "string",
@@ -107,13 +112,15 @@ def _schemas() -> dict[str, Any]:
                 "description": "ISO 4217; an unknown code passes this check and fails the order in ValidateOrder.",
             },
             "items": {"type": "array", "minItems": 1, "maxItems": domain.MAX_ITEMS, "items": item},
-            "email": {
-                "type": "string",
-                "maxLength": domain.MAX_EMAIL_LENGTH,
-                "pattern": _anchored(domain.EMAIL_PATTERN),
-                "description": f"At most {domain.MAX_LOCAL_PART} characters before the @.",
-            },
-            "shippingAddress": address,
+            "email": _optional(
+                {
+                    "type": "string",
+                    "maxLength": domain.MAX_EMAIL_LENGTH,
+                    "pattern": _anchored(domain.EMAIL_PATTERN),
+                    "description": f"At most {domain.MAX_LOCAL_PART} characters before the @.",
+                }
+            ),
+            "shippingAddress": _optional(address),
         },
     }
     status = {"type": "string", "enum": [s.value for s in domain.OrderStatus]}
