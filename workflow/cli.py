@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 FINAL = {"FULFILLED", "FAILED"}
@@ -237,10 +237,7 @@ def _chaos(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
         progress=lambda line: print(f"chaos: {line}", file=sys.stderr, flush=True),
     )
-    print(report.text())
-    if args.json:
-        print(report.to_json())
-    return 0 if report.ok else 1
+    return _report(report, args.json)
 
 
 def _fuzz(args: argparse.Namespace) -> int:
@@ -255,8 +252,22 @@ def _fuzz(args: argparse.Namespace) -> int:
         deadline_seconds=args.deadline,
         progress=lambda line: print(f"fuzz: {line}", file=sys.stderr, flush=True),
     )
+    return _report(report, args.json)
+
+
+class _Report(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    def text(self) -> str: ...
+
+    def to_json(self) -> str: ...
+
+
+def _report(report: _Report, as_json: bool) -> int:
+    """A run's readable report, and with --json one JSON line last (what scripts and the tests parse)."""
     print(report.text())
-    if args.json:
+    if as_json:
         print(report.to_json())
     return 0 if report.ok else 1
 

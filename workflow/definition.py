@@ -99,17 +99,23 @@ def _history_entry(status: OrderStatus) -> dict[str, Any]:
     return {"L": [{"M": {"status": {"S": status.value}, "at": {"S.$": "$$.State.EnteredTime"}}}]}
 
 
+# Who and what an order is, as the API started its execution: what CreateOrder writes and the failure route records.
+_ORDER_IDENTITY = {
+    "orderId.$": "$.orderId",
+    "owner.$": "$.owner",
+    "idempotencyKey.$": "$.idempotencyKey",
+    "requestHash.$": "$.requestHash",
+    "correlationId.$": "$.correlationId",
+    "submittedAt.$": "$.submittedAt",
+}
+
+
 def _failure_document(state: str) -> dict[str, Any]:
     """What the failure route works with: the order's identity and the failure, but not the order itself. Its email
     and address stay out of every later state's input, so no failure path logs them (Express logs ERROR with data:
     FailStateEntered carries its input)."""
     return {
-        "orderId.$": "$.orderId",
-        "owner.$": "$.owner",
-        "idempotencyKey.$": "$.idempotencyKey",
-        "requestHash.$": "$.requestHash",
-        "correlationId.$": "$.correlationId",
-        "submittedAt.$": "$.submittedAt",
+        **_ORDER_IDENTITY,
         "total.$": "$.total",
         "currency.$": "$.order.currency",
         "failure": {"state": state, "error.$": "$.caught"},
@@ -127,12 +133,7 @@ def order_workflow() -> Chain:
     create = _lambda(
         "CreateOrder",
         payload={
-            "orderId.$": "$.orderId",
-            "owner.$": "$.owner",
-            "idempotencyKey.$": "$.idempotencyKey",
-            "requestHash.$": "$.requestHash",
-            "correlationId.$": "$.correlationId",
-            "submittedAt.$": "$.submittedAt",
+            **_ORDER_IDENTITY,
             "executionArn.$": "$$.Execution.Id",
             "order.$": "$.order",
         },
