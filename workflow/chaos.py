@@ -223,11 +223,12 @@ def _post(url: str, submission: Submission) -> Outcome:
     delay = 0.05
     server_errors = 0
     status = 0
-    # A 409 means the first request with this key is still in flight; if its invocation died, its record expires
-    # with that invocation's timeout, so a client waits at least that long before it gives up on a 409.
+    # A 5xx or no answer is retried up to CLIENT_ATTEMPTS times. A 409 means the first request with this key is
+    # still in flight; if its invocation died, its record expires with that invocation's timeout, so 409s are
+    # waited out until a deadline past it rather than counted against the attempts.
     in_flight_until = time.monotonic() + IN_FLIGHT_PATIENCE_SECONDS
-    attempt = 0
-    while attempt < CLIENT_ATTEMPTS or (status == 409 and time.monotonic() < in_flight_until):
+    attempt = failures = 0
+    while True:
         attempt += 1
         try:
             response = requests.post(
@@ -244,8 +245,14 @@ def _post(url: str, submission: Submission) -> Outcome:
                 return Outcome(submission, status, response.json()["orderId"], attempt, server_errors)
             if status < 500 and status != 409:
                 return Outcome(submission, status, None, attempt, server_errors)
-            # 409: the same request is in flight; 5xx: try again. Both with the same key and body.
         server_errors += 1
+        if status == 409:
+            if time.monotonic() >= in_flight_until:
+                break
+        else:
+            failures += 1
+            if failures >= CLIENT_ATTEMPTS:
+                break
         time.sleep(delay)
         delay = min(delay * 2, 2.0)
     return Outcome(submission, status, None, attempt, server_errors)
