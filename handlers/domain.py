@@ -2,8 +2,8 @@
 
 Money is exact (handlers.money): on the wire an amount is a decimal *string* ("12.50"); a JSON number is refused so
 that no float ever touches a price. Text is checked as text: codes are full-string ASCII matches, identifiers hold no
-control, format (zero-width) or separator characters, and every field has a length limit (INPUT_LIMITS, which the
-README's input rules and the OpenAPI document quote).
+control, format (zero-width) or separator characters, and every field has a length limit (the MAX_* constants and
+*_PATTERNs below, which the OpenAPI document is built from and the README's input rules quote).
 """
 
 from __future__ import annotations
@@ -198,11 +198,6 @@ def _shown(key: str) -> str:
 def _unknown(problems: _Problems, data: Mapping[str, Any], allowed: frozenset[str], prefix: str) -> None:
     for key in sorted(set(data) - allowed):
         problems.add(f"{prefix}{_shown(key)}", "is not a known field")
-
-
-def parse_price(value: Any) -> Decimal:
-    """A price from its wire form (handlers.money.parse_amount). Raises ValueError with the reason."""
-    return parse_amount(value)
 
 
 def _item(problems: _Problems, raw: Any, path: str) -> OrderItem | None:

@@ -55,7 +55,7 @@ from handlers.domain import (
 )
 from handlers.errors import IdempotencyConflictError, OrderStoreUnavailable, OrderValidationError, TransientError
 from handlers.http import ROUTES, BadRequest, Request, Response, problem
-from handlers.money import in_minor_units
+from handlers.money import Money
 from handlers.orders_store import OrdersStore
 
 if TYPE_CHECKING:
@@ -330,17 +330,18 @@ def public_order(record: dict[str, Any]) -> dict[str, Any]:
     if isinstance(record.get("items"), list):
         body["items"] = []
         for item in record["items"]:
-            price = Decimal(str(item["unitPrice"]))
+            price = Money(Decimal(str(item["unitPrice"])), currency)
+            quantity = int(item["quantity"])
             body["items"].append(
                 {
                     "sku": item["sku"],
-                    "quantity": int(item["quantity"]),
-                    "unitPrice": in_minor_units(price, currency),
-                    "lineTotal": in_minor_units(price * int(item["quantity"]), currency),
+                    "quantity": quantity,
+                    "unitPrice": price.wire(),
+                    "lineTotal": price.times(quantity).wire(),
                 }
             )
     if "total" in record:
-        body["total"] = in_minor_units(Decimal(str(record["total"])), currency)
+        body["total"] = Money(Decimal(str(record["total"])), currency).wire()
     if isinstance(record.get("failure"), dict):
         body["failure"] = public_failure(record["failure"])
     return body

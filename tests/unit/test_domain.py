@@ -12,11 +12,11 @@ from handlers.domain import (
     check_business_rules,
     new_order_id,
     parse_order,
-    parse_price,
     request_hash,
     validate_idempotency_key,
 )
 from handlers.errors import OrderValidationError
+from handlers.money import parse_amount
 
 
 def order(**overrides: Any) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def test_valid_orders_round_trip_and_total_is_exact(items: list[dict[str, Any]],
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_json_numbers_are_never_prices(value: float) -> None:
     with pytest.raises(ValueError, match="decimal string"):
-        parse_price(value)
+        parse_amount(value)
 
 
 @given(st.text(min_size=1, max_size=255, alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E)))

@@ -35,13 +35,14 @@ from urllib.parse import unquote, urlsplit
 
 import h11
 
+from handlers import http
+from handlers.http import DEFAULT_ROUTE
 from workflow.local import guard
 
 # API Gateway's own payload limit is 10 MB; the function enforces the orders' 64 KiB itself.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 MAX_TARGET_BYTES = 8192
 MAX_HEAD_BYTES = 16 * 1024
-DEFAULT_ROUTE = "$default"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # After an error answer the client may still be sending: reading (and dropping) what it sends for a moment before
 # closing keeps the kernel from resetting the connection before the client has read the answer.
@@ -118,9 +119,8 @@ class _Route:
 
 
 def problem(status: int, detail: str, extra_headers: Headers | None = None) -> tuple[int, Headers, bytes]:
-    body = json.dumps(
-        {"type": "about:blank", "title": _phrase(status), "status": status, "detail": detail}, ensure_ascii=False
-    ).encode()
+    """The handler's own problem body (handlers.http), framed for this server."""
+    body = http.dumps(http.problem(status, _phrase(status), detail).body).encode()
     headers = [("content-type", "application/problem+json"), ("content-length", str(len(body)))]
     return status, headers + (extra_headers or []), body
 

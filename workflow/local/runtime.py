@@ -25,7 +25,7 @@ from botocore.config import Config
 from moto import mock_aws
 
 from handlers.orders_store import OrdersStore
-from workflow import asl, openapi
+from workflow import asl, graph, openapi
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
@@ -327,8 +327,7 @@ class LocalRuntime:
 
     def execution_arn(self, order_id: str) -> str:
         """The execution the API started for an order (named after it; public answers do not carry its ARN)."""
-        prefix, _, name = self.state_machine_arn.rpartition(":stateMachine:")
-        return f"{prefix}:execution:{name}:{order_id}"
+        return graph.execution_arn(self.state_machine_arn, order_id)
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         """The order as the handlers' own store reads it (consistent read)."""
