@@ -1,6 +1,7 @@
 """Plumbing the notebooks share, kept out of their cells so that the cells show the workflow, not the wiring:
-the handlers' log lines collected instead of printed, a loopback webhook receiver standing in for Slack, sample
-orders, bounded waits, and an execution history as rows for pandas.
+the handlers' log lines collected instead of printed, posting an order as a client does, an execution history as
+rows for pandas, and a Slack message drawn as HTML. The sample order, the loopback webhook receiver and the bounded
+wait are the ones the tests and chaos use (workflow.local.samples, .receiver, .waiting).
 
 The notebooks import it from their own folder (Jupyter starts a kernel in the notebook's folder).
 """
@@ -14,16 +15,13 @@ import logging
 import re
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TextIO, TypeVar, cast
+from typing import Any, TextIO, cast
 
 import requests
 
-T = TypeVar("T")
 HTTP_TIMEOUT = 10.0
 
 
@@ -104,68 +102,6 @@ class _ByThread:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._cell, name)
-
-
-class WebhookReceiver:
-    """A Slack incoming webhook on loopback: records every JSON body posted to it and answers 200."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        lock = threading.Lock()
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with lock:
-                    received.append(json.loads(body))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # no access log in the notebook
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/services/T000/B000/notebook"
-        threading.Thread(target=self._server.serve_forever, name="webhook", daemon=True).start()
-
-    def messages_about(self, text: str) -> list[dict[str, Any]]:
-        return [message for message in list(self.received) if text in json.dumps(message)]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-def wait_until(check: Callable[[], T | None], timeout: float = 20.0, what: str = "the condition") -> T:
-    """Polls `check` with backoff until it returns something truthy; a bounded wait, like every wait here."""
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout} s")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.2)
-
-
-def sample_order(**overrides: Any) -> dict[str, Any]:
-    """A valid order body; override any field to make it something else."""
-    order: dict[str, Any] = {
-        "customerId": "cust-42",
-        "currency": "EUR",
-        "email": "ada@example.com",
-        "items": [
-            {"sku": "BOOK-1", "quantity": 2, "unitPrice": "12.50"},
-            {"sku": "PEN-7", "quantity": 1, "unitPrice": "0.99"},
-        ],
-    }
-    order.update(overrides)
-    return order
 
 
 def post_order(api_url: str, order: Mapping[str, Any], key: str | None = None) -> requests.Response:

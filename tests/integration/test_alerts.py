@@ -8,9 +8,11 @@ import json
 import uuid
 from typing import Any
 
-from tests.integration.conftest import Submit, alerts_settled, eventually, valid_order
-from tests.webhook import WebhookReceiver
+from tests.support.fixtures import Submit, alerts_settled
+from workflow.local.receiver import Answer, LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
+from workflow.local.samples import sample_order
+from workflow.local.waiting import poll_until
 
 
 def an_alert(order_id: str, error: str = "OrderValidationError") -> dict[str, str]:
@@ -30,22 +32,22 @@ def mentions(received: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     return [m for m in received if text in json.dumps(m)]
 
 
-def test_slack_429_then_ok_delivers_once(runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver) -> None:
-    webhook.answer_next((429, {"Retry-After": "0"}))
-    accepted = submit(valid_order(currency="QQQ"))
+def test_slack_429_then_ok_delivers_once(runtime: LocalRuntime, submit: Submit, webhook: LoopbackWebhook) -> None:
+    webhook.answer_next(Answer(429, {"Retry-After": "0"}))
+    accepted = submit(sample_order(currency="QQQ"))
     order_id = accepted["json"]["orderId"]
-    eventually(lambda: webhook.for_order(order_id), what="the alert after a 429")
+    poll_until(lambda: webhook.for_order(order_id), what="the alert after a 429")
     alerts_settled(runtime)
     assert len(webhook.for_order(order_id)) == 1
 
 
 def test_the_same_failure_published_twice_is_one_alert_per_target(
-    runtime: LocalRuntime, webhook: WebhookReceiver, hook: WebhookReceiver
+    runtime: LocalRuntime, webhook: LoopbackWebhook, hook: LoopbackWebhook
 ) -> None:
     order_id = f"ord_dup{uuid.uuid4().hex[:20]}"
     message = json.dumps(an_alert(order_id))
     runtime.sns.publish(TopicArn=runtime.topic_arns["alerts"], Message=message)
-    eventually(lambda: webhook.for_order(order_id), what="the first alert")
+    poll_until(lambda: webhook.for_order(order_id), what="the first alert")
     runtime.sns.publish(TopicArn=runtime.topic_arns["alerts"], Message=message)  # e.g. a retried publish
     alerts_settled(runtime)
     assert len(webhook.for_order(order_id)) == 1
@@ -55,7 +57,7 @@ def test_the_same_failure_published_twice_is_one_alert_per_target(
 
 
 def test_a_storm_is_one_summary_not_a_post_per_order(
-    runtime: LocalRuntime, webhook: WebhookReceiver, hook: WebhookReceiver
+    runtime: LocalRuntime, webhook: LoopbackWebhook, hook: LoopbackWebhook
 ) -> None:
     storm = [f"ord_storm{uuid.uuid4().hex[:18]}" for _ in range(8)]
     runtime.sns.publish_batch(
@@ -78,7 +80,7 @@ def test_a_storm_is_one_summary_not_a_post_per_order(
     assert {a["orderId"] for a in grouped["alerts"]} == set(storm)
 
 
-def test_a_cloudwatch_alarm_on_the_alert_topic_reaches_slack(runtime: LocalRuntime, webhook: WebhookReceiver) -> None:
+def test_a_cloudwatch_alarm_on_the_alert_topic_reaches_slack(runtime: LocalRuntime, webhook: LoopbackWebhook) -> None:
     """On AWS the stack's alarms notify the alert topic; the AlertHandler posts them as alarms, not as orders."""
     alarm = {
         "AlarmName": "orderflow-OrderDlqNotEmptyAlarm-test",
@@ -94,6 +96,6 @@ def test_a_cloudwatch_alarm_on_the_alert_topic_reaches_slack(runtime: LocalRunti
     def posted() -> list[dict[str, Any]]:
         return mentions(webhook.received, "OrderDlqNotEmptyAlarm-test")
 
-    messages = eventually(posted, what="the alarm in Slack")
+    messages = poll_until(posted, what="the alarm in Slack")
     assert messages[0]["text"].startswith("ALARM: orderflow-OrderDlqNotEmptyAlarm-test")
     assert "Threshold Crossed" in json.dumps(messages[0]["blocks"])

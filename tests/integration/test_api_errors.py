@@ -9,9 +9,9 @@ import pytest
 
 from handlers.domain import scoped_idempotency_key
 from handlers.http import ANONYMOUS
-from tests.apievents import api_event
-from tests.integration.conftest import valid_order
+from tests.support.apievents import api_event
 from workflow.local.runtime import LocalRuntime
+from workflow.local.samples import sample_order
 
 
 def call(runtime: LocalRuntime, event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -22,11 +22,11 @@ def call(runtime: LocalRuntime, event: dict[str, Any]) -> tuple[int, dict[str, A
 @pytest.mark.parametrize(
     ("event", "status", "detail"),
     [
-        (api_event("POST", "/orders", valid_order()), 400, "Idempotency-Key header is required"),
+        (api_event("POST", "/orders", sample_order()), 400, "Idempotency-Key header is required"),
         (api_event("POST", "/orders", raw_body="{nope", headers={"idempotency-key": "k1"}), 400, "not valid JSON"),
         (
             api_event(
-                "POST", "/orders", valid_order(), headers={"idempotency-key": "k2", "content-type": "text/plain"}
+                "POST", "/orders", sample_order(), headers={"idempotency-key": "k2", "content-type": "text/plain"}
             ),
             415,
             "application/json",
@@ -50,7 +50,7 @@ def test_client_mistakes(runtime: LocalRuntime, event: dict[str, Any], status: i
 
 
 def test_wrong_shape_is_422_with_field_paths(runtime: LocalRuntime) -> None:
-    payload = valid_order(items=[{"sku": "A", "quantity": "2", "unitPrice": 3.5}], currency=7)
+    payload = sample_order(items=[{"sku": "A", "quantity": "2", "unitPrice": 3.5}], currency=7)
     status, body, _ = call(runtime, api_event("POST", "/orders", payload, headers={"idempotency-key": "k4"}))
     assert status == 422
     assert [e["path"] for e in body["errors"]] == ["currency", "items[0].quantity", "items[0].unitPrice"]

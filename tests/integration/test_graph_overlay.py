@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Submit, valid_order
+from tests.support.fixtures import Submit
 from workflow import graph as g
-from workflow import graph_command
+from workflow.cli import graph as graph_command
 from workflow.cli import main
 from workflow.local.runtime import LocalRuntime
+from workflow.local.samples import sample_order
 
 HAPPY_PATH = ["ValidateOrder", "CreateOrder", "OwnsOrder", "MarkQueued", "EnqueueOrder", "NotifyOrder", "Done"]
 FAILURE_PATH = ["ValidateOrder", "ValidateOrderFailed", "RecordFailure", "PublishFailure", "OrderFailed"]
@@ -44,7 +45,7 @@ def executed(runtime: LocalRuntime, submit: Submit, order: dict[str, Any]) -> tu
 
 
 def test_a_good_order_succeeds_along_the_main_path(runtime: LocalRuntime, submit: Submit, tmp_path: Path) -> None:
-    _, good = executed(runtime, submit, valid_order())
+    _, good = executed(runtime, submit, sample_order())
     assert good.subtitle.startswith("execution SUCCEEDED in ")
     seen = statuses(good)
     assert {name for name, status in seen.items() if status is g.Status.SUCCEEDED} == set(HAPPY_PATH)
@@ -57,7 +58,7 @@ def test_a_good_order_succeeds_along_the_main_path(runtime: LocalRuntime, submit
 
 
 def test_a_failing_order_is_caught_and_drawn(runtime: LocalRuntime, submit: Submit, tmp_path: Path) -> None:
-    _, bad = executed(runtime, submit, valid_order(currency="XYZ"))
+    _, bad = executed(runtime, submit, sample_order(currency="XYZ"))
     assert bad.subtitle.startswith("execution FAILED (OrderFailed) in ")
     validate = bad.named("ValidateOrder").run
     assert validate is not None
@@ -85,8 +86,8 @@ def test_a_failing_order_is_caught_and_drawn(runtime: LocalRuntime, submit: Subm
 
 
 def test_a_retried_step_shows_its_retries(runtime: LocalRuntime, submit: Submit) -> None:
-    runtime.faults.throttle("PutItem", times=2, table=runtime.table_name("orders"))  # CreateOrder's put
-    _, retried = executed(runtime, submit, valid_order())
+    runtime.dynamodb_faults.throttle("PutItem", times=2, table=runtime.table_name("orders"))  # CreateOrder's put
+    _, retried = executed(runtime, submit, sample_order())
     create = retried.named("CreateOrder").run
     assert create is not None
     assert (create.status, create.retries) == (g.Status.RETRIED, 2)
@@ -96,7 +97,7 @@ def test_a_retried_step_shows_its_retries(runtime: LocalRuntime, submit: Submit)
 
 @dataclass(frozen=True)
 class RuntimeTarget:
-    """What `workflow.targets.connect("local")` gives, served by the test's in-process runtime."""
+    """What `workflow.ops.targets.connect("local")` gives, served by the test's in-process runtime."""
 
     runtime: LocalRuntime
 
@@ -113,7 +114,7 @@ def test_cli_draws_an_order_by_its_id(
     runtime: LocalRuntime, submit: Submit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(graph_command, "connect", lambda args: RuntimeTarget(runtime))
-    order_id = submit(valid_order(currency="XYZ"))["json"]["orderId"]
+    order_id = submit(sample_order(currency="XYZ"))["json"]["orderId"]
     runtime.wait_for_execution(g.execution_arn(runtime.state_machine_arn, order_id))
     out = tmp_path / "order.md"
     assert main(["graph", "--order", order_id, "--out", str(out)]) == 0

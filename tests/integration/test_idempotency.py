@@ -18,10 +18,12 @@ import requests
 
 from handlers.domain import scoped_idempotency_key
 from handlers.http import ANONYMOUS
-from tests.apievents import api_event
-from tests.integration.conftest import Submit, eventually, valid_order
+from tests.support.apievents import api_event
+from tests.support.fixtures import Submit
 from workflow.local.api import LocalApi
 from workflow.local.runtime import LocalRuntime
+from workflow.local.samples import sample_order
+from workflow.local.waiting import poll_until
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def record_for(runtime: LocalRuntime, key: str, status: str | None = None) -> di
 
 
 def test_same_key_same_body_replays_the_first_response(runtime: LocalRuntime, api: LocalApi) -> None:
-    key, order = str(uuid.uuid4()), valid_order()
+    key, order = str(uuid.uuid4()), sample_order()
     first = post(api, key, order)
     again = post(api, key, order)
     assert first.status_code == again.status_code == 202
@@ -67,21 +69,21 @@ def test_same_key_same_body_replays_the_first_response(runtime: LocalRuntime, ap
 
 def test_same_key_other_body_is_422(api: LocalApi) -> None:
     key = str(uuid.uuid4())
-    assert post(api, key, valid_order()).status_code == 202
-    other = post(api, key, valid_order(customerId="someone-else"))
+    assert post(api, key, sample_order()).status_code == 202
+    other = post(api, key, sample_order(customerId="someone-else"))
     assert other.status_code == 422
     assert other.headers["content-type"] == "application/problem+json"
     assert "different request body" in other.json()["detail"]
 
 
 def test_same_key_while_the_first_is_in_flight_is_409_with_retry_after(runtime: LocalRuntime, api: LocalApi) -> None:
-    key, order = str(uuid.uuid4()), valid_order()
+    key, order = str(uuid.uuid4()), sample_order()
     # Hold the first request inside its idempotent section: its key reservation takes 1.5 s.
-    runtime.faults.delay("PutItem", 1.5, times=1, table=runtime.table_name("idempotency"))
+    runtime.dynamodb_faults.delay("PutItem", 1.5, times=1, table=runtime.table_name("idempotency"))
     first: dict[str, requests.Response] = {}
     thread = threading.Thread(target=lambda: first.setdefault("r", post(api, key, order)))
     thread.start()
-    eventually(lambda: record_for(runtime, key, status="INPROGRESS"), timeout=5, what="the first request in flight")
+    poll_until(lambda: record_for(runtime, key, status="INPROGRESS"), timeout=5, what="the first request in flight")
     second = post(api, key, order)
     thread.join(timeout=30)
     assert second.status_code == 409
@@ -97,7 +99,7 @@ def test_same_key_while_the_first_is_in_flight_is_409_with_retry_after(runtime: 
 def test_a_key_older_than_24_hours_is_a_new_order_even_before_ttl_deletes_it(
     runtime: LocalRuntime, api: LocalApi
 ) -> None:
-    key, order = str(uuid.uuid4()), valid_order()
+    key, order = str(uuid.uuid4()), sample_order()
     first = post(api, key, order).json()["orderId"]
     runtime.wait_for_order(first, ["FULFILLED"])
     # 24 hours pass: both records are past their expiry but still there (TTL deletes them days later, if ever).
@@ -128,10 +130,10 @@ def test_a_key_older_than_24_hours_is_a_new_order_even_before_ttl_deletes_it(
 def test_a_request_that_died_in_progress_neither_blocks_the_key_nor_doubles_the_order(
     runtime: LocalRuntime, api: LocalApi
 ) -> None:
-    key, order = str(uuid.uuid4()), valid_order()
+    key, order = str(uuid.uuid4()), sample_order()
     # The invocation dies after StartExecution, before Powertools records the response: the record stays
     # IN_PROGRESS (here: saving the response is throttled, so the client sees a 503).
-    runtime.faults.throttle("UpdateItem", times=1, table=runtime.table_name("requests"))
+    runtime.dynamodb_faults.throttle("UpdateItem", times=1, table=runtime.table_name("requests"))
     died = post(api, key, order)
     assert died.status_code == 503
     stuck = record_for(runtime, key, status="INPROGRESS")
@@ -157,7 +159,7 @@ def test_a_request_that_died_in_progress_neither_blocks_the_key_nor_doubles_the_
 def test_fifty_concurrent_posts_with_one_key_make_one_order_and_no_5xx(
     runtime: LocalRuntime, api: LocalApi, submit: Submit
 ) -> None:
-    key, order = str(uuid.uuid4()), valid_order()
+    key, order = str(uuid.uuid4()), sample_order()
     barrier = threading.Barrier(50)
 
     def one(_: int) -> requests.Response:
@@ -186,7 +188,7 @@ def test_fifty_concurrent_posts_with_one_key_make_one_order_and_no_5xx(
 
 def test_one_key_from_two_callers_is_two_orders(runtime: LocalRuntime) -> None:
     """Keys belong to their caller (IAM principal or JWT subject): nobody is replayed someone else's order."""
-    key, order = str(uuid.uuid4()), valid_order()
+    key, order = str(uuid.uuid4()), sample_order()
 
     def as_caller(arn: str) -> dict[str, Any]:
         response = runtime.invoke_api(api_event("POST", "/orders", order, {"idempotency-key": key}, caller_arn=arn))

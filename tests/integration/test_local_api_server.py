@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import valid_order
 from workflow.local.api import MAX_REQUEST_BYTES, LocalApi
 from workflow.local.runtime import LocalRuntime
+from workflow.local.samples import sample_order
 
 
 def echo(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,7 +165,7 @@ def test_the_real_system_through_the_stand_in(runtime: LocalRuntime) -> None:
     try:
         accepted = requests.post(
             f"{served.url}/orders/",  # a trailing slash names the same resource
-            json=valid_order(),
+            json=sample_order(),
             headers={"Idempotency-Key": str(uuid.uuid4())},
             timeout=10,
         )

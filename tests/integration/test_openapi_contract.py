@@ -12,9 +12,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from tests.apievents import api_event
-from tests.integration.conftest import valid_order
+from tests.support.apievents import api_event
 from workflow.local.runtime import LocalRuntime
+from workflow.local.samples import sample_order
 from workflow.openapi import document
 
 DOCUMENT = document()
@@ -60,13 +60,13 @@ def post(runtime: LocalRuntime, body: Any = None, raw: str | None = None, **head
 @pytest.mark.parametrize(
     ("body", "raw", "headers", "status"),
     [
-        (valid_order(), None, {}, 202),
-        (valid_order(), None, {"idempotency-key": ""}, 400),
+        (sample_order(), None, {}, 202),
+        (sample_order(), None, {"idempotency-key": ""}, 400),
         (None, "{nope", {}, 400),
         (None, "[" * 100 + "]" * 100, {}, 400),
         (None, '{"a": "' + "x" * 70_000 + '"}', {}, 413),
-        (valid_order(), None, {"content-type": "text/plain"}, 415),
-        (valid_order(currency="eur", items=[]), None, {}, 422),
+        (sample_order(), None, {"content-type": "text/plain"}, 415),
+        (sample_order(currency="eur", items=[]), None, {}, 422),
     ],
 )
 def test_post_answers_as_documented(
@@ -78,8 +78,8 @@ def test_post_answers_as_documented(
 
 
 def test_get_answers_as_documented(runtime: LocalRuntime) -> None:
-    fulfilled = json.loads(post(runtime, valid_order())["body"])["orderId"]
-    failed = json.loads(post(runtime, valid_order(currency="XYZ"))["body"])["orderId"]
+    fulfilled = json.loads(post(runtime, sample_order())["body"])["orderId"]
+    failed = json.loads(post(runtime, sample_order(currency="XYZ"))["body"])["orderId"]
     runtime.wait_for_order(fulfilled, ["FULFILLED"])
     runtime.wait_for_order(failed, ["FAILED"])
     for order_id, status in ((fulfilled, 200), (failed, 200), ("ord_" + "a" * 26, 404), ("nope", 404)):

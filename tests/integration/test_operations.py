@@ -8,13 +8,17 @@ import uuid
 
 import pytest
 
-from tests.integration.conftest import Submit, eventually, valid_order
-from tests.webhook import WebhookReceiver
+from tests.support.fixtures import Submit
 from workflow import cli
 from workflow.asl import compile_order_workflow
+from workflow.local.receiver import Answer, LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
-from workflow.operations import RedriveRefused, executions, peek, redrive, redrive_order
-from workflow.targets import Target, connect
+from workflow.local.samples import sample_order
+from workflow.local.waiting import poll_until
+from workflow.ops.dlq import peek, redrive_messages
+from workflow.ops.executions import executions
+from workflow.ops.rerun import RerunRefused, rerun_order
+from workflow.ops.targets import Target, connect
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +31,13 @@ def test_an_order_the_worker_gave_up_on_is_listed_redriven_and_fulfilled(
 ) -> None:
     # The worker cannot read the orders table for as many receives as the queue allows: the message is parked.
     receives = runtime.manifest.queue("orders").max_receive_count
-    runtime.faults.throttle("GetItem", times=receives, table=runtime.table_name("orders"))
-    order_id = submit(valid_order())["json"]["orderId"]
+    runtime.dynamodb_faults.throttle("GetItem", times=receives, table=runtime.table_name("orders"))
+    order_id = submit(sample_order())["json"]["orderId"]
 
     def parked() -> list[str]:
         return [p.message_id for p in peek(local, "orders") if p.order_id == order_id]
 
-    (message_id,) = eventually(parked, timeout=30, what="the order message in the order DLQ")
+    (message_id,) = poll_until(parked, timeout=30, what="the order message in the order DLQ")
     assert runtime.order(order_id)["status"] == "QUEUED"  # type: ignore[index]
 
     assert cli.main(["dlq", "list", "orders", "--endpoint-url", local.endpoint_url or ""]) == 0
@@ -44,7 +48,7 @@ def test_an_order_the_worker_gave_up_on_is_listed_redriven_and_fulfilled(
     assert f'"orderId": "{order_id}"' in capsys.readouterr().out
 
     # The cause is gone (the throttling was used up): redrive it, and the order completes.
-    result = redrive(local, "orders", [message_id])
+    result = redrive_messages(local, "orders", [message_id])
     assert result.moved == [message_id]
     assert not result.skipped
     runtime.wait_for_order(order_id, ["FULFILLED"])
@@ -52,16 +56,16 @@ def test_an_order_the_worker_gave_up_on_is_listed_redriven_and_fulfilled(
 
 
 def test_an_alert_slack_refused_is_listed_then_redriven_to_slack(
-    runtime: LocalRuntime, local: Target, submit: Submit, webhook: WebhookReceiver, capsys: pytest.CaptureFixture[str]
+    runtime: LocalRuntime, local: Target, submit: Submit, webhook: LoopbackWebhook, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Slack answers 500 to every attempt (SLACK_MAX_ATTEMPTS=2) of every receive the alert queue allows.
-    webhook.answer_next(*[(500, {})] * (runtime.manifest.queue("alerts").max_receive_count * 2))
-    order_id = submit(valid_order(currency="QQQ"))["json"]["orderId"]
+    webhook.answer_next(*[Answer(500)] * (runtime.manifest.queue("alerts").max_receive_count * 2))
+    order_id = submit(sample_order(currency="QQQ"))["json"]["orderId"]
 
     def parked() -> list[str]:
         return [p.message_id for p in peek(local, "alerts") if p.order_id == order_id]
 
-    (message_id,) = eventually(parked, timeout=30, what="the alert in the alert DLQ")
+    (message_id,) = poll_until(parked, timeout=30, what="the alert in the alert DLQ")
     (entry,) = [p for p in peek(local, "alerts") if p.message_id == message_id]
     assert entry.receive_count >= runtime.manifest.queue("alerts").max_receive_count
     assert json.loads(entry.body)["orderId"] == order_id
@@ -70,7 +74,7 @@ def test_an_alert_slack_refused_is_listed_then_redriven_to_slack(
     # Slack is back.
     assert cli.main(["dlq", "redrive", "alerts", message_id, "--endpoint-url", local.endpoint_url or ""]) == 0
     assert "sent back to the alerts queue" in capsys.readouterr().out
-    (posted,) = eventually(lambda: webhook.for_order(order_id), what="the redriven alert in Slack")
+    (posted,) = poll_until(lambda: webhook.for_order(order_id), what="the redriven alert in Slack")
     assert "QQQ" in json.dumps(posted)
     assert message_id not in {p.message_id for p in peek(local, "alerts")}
 
@@ -78,7 +82,7 @@ def test_an_alert_slack_refused_is_listed_then_redriven_to_slack(
 def test_failed_executions_are_listed_with_the_step_and_the_reason(
     runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    accepted = submit(valid_order(currency="XTS", items=[{"sku": "A", "quantity": 1, "unitPrice": "1.5"}]))
+    accepted = submit(sample_order(currency="XTS", items=[{"sku": "A", "quantity": 1, "unitPrice": "1.5"}]))
     runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))
     found = {e.order_id: e for e in executions(local, status="FAILED", limit=1000)}
     failed = found[accepted["json"]["orderId"]]
@@ -94,7 +98,7 @@ def test_failed_executions_are_listed_with_the_step_and_the_reason(
 
 
 def test_unknown_message_is_reported_not_invented(local: Target, capsys: pytest.CaptureFixture[str]) -> None:
-    result = redrive(local, "orders", ["00000000-0000-0000-0000-000000000000"])
+    result = redrive_messages(local, "orders", ["00000000-0000-0000-0000-000000000000"])
     assert result.moved == []
     assert result.skipped == ["00000000-0000-0000-0000-000000000000"]
     assert cli.main(["dlq", "show", "no-such-id", "--endpoint-url", local.endpoint_url or ""]) == 2
@@ -106,8 +110,8 @@ def test_a_failed_order_is_redriven_after_the_cause_is_fixed(
 ) -> None:
     # MarkQueued's table is throttled for longer than its Retry lasts: the order fails there, with an alert.
     attempts = 1 + max(r["MaxAttempts"] for r in compile_order_workflow()["States"]["MarkQueued"]["Retry"])
-    runtime.faults.throttle("UpdateItem", times=attempts, table=runtime.table_name("orders"))
-    accepted = submit(valid_order())["json"]
+    runtime.dynamodb_faults.throttle("UpdateItem", times=attempts, table=runtime.table_name("orders"))
+    accepted = submit(sample_order())["json"]
     order_id = accepted["orderId"]
     assert runtime.wait_for_execution(runtime.execution_arn(accepted["orderId"]))["status"] == "FAILED"
     failed = runtime.wait_for_order(order_id, ["FAILED"])
@@ -121,15 +125,15 @@ def test_a_failed_order_is_redriven_after_the_cause_is_fixed(
         "PENDING", "CREATED", "FAILED", "REDRIVING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED",
     ]  # fmt: skip
     assert fulfilled["executionArn"].endswith(f"{order_id}-redrive-1")
-    with pytest.raises(RedriveRefused, match="only a FAILED order"):
-        redrive_order(local, order_id)
+    with pytest.raises(RerunRefused, match="only a FAILED order is run again"):
+        rerun_order(local, order_id)
 
 
 def test_an_order_that_failed_validation_is_not_redriven(runtime: LocalRuntime, local: Target, submit: Submit) -> None:
-    accepted = submit(valid_order(currency="XQZ"))["json"]
+    accepted = submit(sample_order(currency="XQZ"))["json"]
     runtime.wait_for_order(accepted["orderId"], ["FAILED"])
-    with pytest.raises(RedriveRefused, match="submit a corrected order"):
-        redrive_order(local, accepted["orderId"])
+    with pytest.raises(RerunRefused, match="submit a corrected order"):
+        rerun_order(local, accepted["orderId"])
 
 
 def test_an_order_that_failed_before_it_was_written_is_redriven_whole(
@@ -141,15 +145,15 @@ def test_an_order_that_failed_before_it_was_written_is_redriven_whole(
         for r in compile_order_workflow()["States"]["CreateOrder"]["Retry"]
         if "OrderStoreUnavailable" in r["ErrorEquals"]
     )
-    runtime.faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=runtime.table_name("orders"))
-    accepted = submit(valid_order())["json"]
+    runtime.dynamodb_faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=runtime.table_name("orders"))
+    accepted = submit(sample_order())["json"]
     failed = runtime.wait_for_order(accepted["orderId"], ["FAILED"])
     assert failed["failure"]["state"] == "CreateOrder"
     assert "items" not in failed
 
-    redrive_order(local, accepted["orderId"])
+    rerun_order(local, accepted["orderId"])
     fulfilled = runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])
-    assert [i["sku"] for i in fulfilled["items"]] == ["BOOK", "PEN"]
+    assert [i["sku"] for i in fulfilled["items"]] == ["BOOK-1", "PEN-7"]
     assert [h["status"] for h in fulfilled["history"]][:4] == ["PENDING", "FAILED", "REDRIVING", "CREATED"]
 
 

@@ -9,10 +9,12 @@ from typing import Any
 
 import requests
 
-from tests.apievents import api_event
-from tests.integration.conftest import Submit, alerts_settled, eventually, valid_order
-from tests.webhook import WebhookReceiver
+from tests.support.apievents import api_event
+from tests.support.fixtures import Submit, alerts_settled
+from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
+from workflow.local.samples import sample_order
+from workflow.local.waiting import poll_until
 
 
 def history_states(runtime: LocalRuntime, execution_arn: str) -> list[str]:
@@ -27,7 +29,7 @@ def get_order(runtime: LocalRuntime, order_id: str) -> tuple[int, dict[str, Any]
 
 def test_valid_order_is_fulfilled_with_its_history(runtime: LocalRuntime, submit: Submit) -> None:
     correlation = f"corr-{uuid.uuid4()}"
-    accepted = submit(valid_order(), headers={"x-correlation-id": correlation})
+    accepted = submit(sample_order(), headers={"x-correlation-id": correlation})
     assert accepted["statusCode"] == 202
     body = accepted["json"]
     assert body["status"] == "PENDING"
@@ -59,9 +61,9 @@ def test_valid_order_is_fulfilled_with_its_history(runtime: LocalRuntime, submit
 
 
 def test_invalid_order_fails_with_one_slack_alert(
-    runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver
+    runtime: LocalRuntime, submit: Submit, webhook: LoopbackWebhook
 ) -> None:
-    accepted = submit(valid_order(currency="XYZ"))
+    accepted = submit(sample_order(currency="XYZ"))
     assert accepted["statusCode"] == 202  # well-formed; the business rule is the workflow's to check
     order_id = accepted["json"]["orderId"]
     execution = runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))
@@ -75,7 +77,7 @@ def test_invalid_order_fails_with_one_slack_alert(
         "OrderFailed",
     ]
 
-    (alert,) = eventually(lambda: webhook.for_order(order_id), what="the Slack alert")
+    (alert,) = poll_until(lambda: webhook.for_order(order_id), what="the Slack alert")
     alerts_settled(runtime)
     assert len(webhook.for_order(order_id)) == 1
     assert alert["blocks"][0]["text"]["text"] == "Order failed at ValidateOrder"
@@ -99,8 +101,8 @@ def test_invalid_order_fails_with_one_slack_alert(
 
 
 def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, submit: Submit) -> None:
-    runtime.faults.throttle("PutItem", times=2, table=runtime.table_name("orders"))
-    accepted = submit(valid_order())
+    runtime.dynamodb_faults.throttle("PutItem", times=2, table=runtime.table_name("orders"))
+    accepted = submit(sample_order())
     execution = runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))
     assert execution["status"] == "SUCCEEDED"
     events = runtime.sfn.get_execution_history(
@@ -115,9 +117,9 @@ def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, s
 
 def test_same_key_twice_is_one_order(runtime: LocalRuntime, submit: Submit) -> None:
     key = f"key-{uuid.uuid4()}"
-    first = submit(valid_order(), key=key)
+    first = submit(sample_order(), key=key)
     runtime.wait_for_execution(runtime.execution_arn(first["json"]["orderId"]))
-    second = submit(valid_order(), key=key)
+    second = submit(sample_order(), key=key)
     assert second["statusCode"] == 202
     assert second["json"] == first["json"]
     assert second["headers"]["idempotent-replayed"] == "true"
@@ -125,7 +127,7 @@ def test_same_key_twice_is_one_order(runtime: LocalRuntime, submit: Submit) -> N
     assert [e["name"] for e in executions["executions"]].count(first["json"]["orderId"]) == 1
     runtime.wait_for_order(first["json"]["orderId"], ["FULFILLED"])
 
-    different = submit(valid_order(currency="USD"), key=key)
+    different = submit(sample_order(currency="USD"), key=key)
     assert different["statusCode"] == 422
     assert "different request body" in different["json"]["detail"]
 
@@ -144,7 +146,7 @@ def test_poison_message_lands_in_the_dlq(runtime: LocalRuntime) -> None:
         )
         return [m for m in received.get("Messages", []) if marker in m["Body"]]
 
-    (parked,) = eventually(in_dlq, timeout=30, what="the poison message in the DLQ")
+    (parked,) = poll_until(in_dlq, timeout=30, what="the poison message in the DLQ")
     assert int(parked["Attributes"]["ApproximateReceiveCount"]) >= max_receives
     runtime.sqs.delete_message(QueueUrl=runtime.queue_urls["orders-dlq"], ReceiptHandle=parked["ReceiptHandle"])
 
@@ -154,7 +156,7 @@ def test_local_http_api_serves_the_flow(runtime: LocalRuntime) -> None:
     try:
         response = requests.post(
             f"{api.url}/orders",
-            json=valid_order(),
+            json=sample_order(),
             headers={"Idempotency-Key": str(uuid.uuid4())},
             timeout=10,
         )
@@ -171,10 +173,10 @@ def test_local_http_api_serves_the_flow(runtime: LocalRuntime) -> None:
 
 
 def test_a_second_execution_of_the_same_order_leaves_it_to_its_owner(
-    runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver
+    runtime: LocalRuntime, submit: Submit, webhook: LoopbackWebhook
 ) -> None:
     """Express is at-least-once and a duplicate start is possible: a second run must not fail or redo the order."""
-    accepted = submit(valid_order())["json"]
+    accepted = submit(sample_order())["json"]
     runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])
     first = runtime.sfn.describe_execution(executionArn=runtime.execution_arn(accepted["orderId"]))
     duplicate = runtime.sfn.start_execution(
@@ -196,8 +198,8 @@ def test_a_second_execution_of_the_same_order_leaves_it_to_its_owner(
 
 def test_a_throttled_native_dynamodb_step_is_retried(runtime: LocalRuntime, submit: Submit) -> None:
     """MarkQueued is Step Functions' own DynamoDB integration: its throttling is retried by the workflow."""
-    runtime.faults.throttle("UpdateItem", times=1, table=runtime.table_name("orders"))
-    accepted = submit(valid_order())["json"]
+    runtime.dynamodb_faults.throttle("UpdateItem", times=1, table=runtime.table_name("orders"))
+    accepted = submit(sample_order())["json"]
     assert runtime.wait_for_execution(runtime.execution_arn(accepted["orderId"]))["status"] == "SUCCEEDED"
     events = runtime.sfn.get_execution_history(
         executionArn=runtime.execution_arn(accepted["orderId"]), maxResults=1000

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from handlers.domain import CORRELATION_ID_PATTERN
-from tests.apievents import api_event
-from tests.integration.conftest import Submit, alerts_settled, eventually, valid_order
-from tests.webhook import WebhookReceiver
+from tests.support.apievents import api_event
+from tests.support.fixtures import Submit, alerts_settled
 from workflow.local.names import ACCOUNT
+from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
+from workflow.local.samples import sample_order
+from workflow.local.waiting import poll_until
 
 
 def call(runtime: LocalRuntime, event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -79,7 +81,7 @@ def test_hostile_json_is_a_400_not_a_500(runtime: LocalRuntime, text: str, reaso
 
 def test_a_charset_other_than_utf8_is_a_415(runtime: LocalRuntime) -> None:
     status, body, _ = post_raw(
-        runtime, json.dumps(valid_order()), headers={"content-type": "application/json; charset=iso-8859-1"}
+        runtime, json.dumps(sample_order()), headers={"content-type": "application/json; charset=iso-8859-1"}
     )
     assert status == 415
     assert "UTF-8" in body["detail"]
@@ -88,7 +90,7 @@ def test_a_charset_other_than_utf8_is_a_415(runtime: LocalRuntime) -> None:
 def test_seven_thousand_unknown_keys_get_a_short_answer(runtime: LocalRuntime) -> None:
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
     keys = [a + b + c for a in alphabet for b in alphabet for c in alphabet][:7_700]
-    payload = valid_order(**dict.fromkeys(keys, 0))
+    payload = sample_order(**dict.fromkeys(keys, 0))
     text = json.dumps(payload, separators=(",", ":"))
     assert len(text) < 64 * 1024
     response = runtime.invoke_api(
@@ -105,7 +107,7 @@ def test_seven_thousand_unknown_keys_get_a_short_answer(runtime: LocalRuntime) -
 
 def test_amounts_beyond_the_bound_are_refused_up_front(runtime: LocalRuntime, submit: Submit) -> None:
     for price, quantity in (("99999999999999999999999999.99", 3), ("1" * 40, 1), ("999999999999999", 2)):
-        refused = submit(valid_order(items=[{"sku": "A", "quantity": quantity, "unitPrice": price}]))
+        refused = submit(sample_order(items=[{"sku": "A", "quantity": quantity, "unitPrice": price}]))
         assert refused["statusCode"] == 422, price
         assert refused["json"]["errors"][0]["path"].startswith("items[0]")
 
@@ -123,7 +125,7 @@ def test_every_amount_is_answered_in_the_currency_s_minor_units(
     runtime: LocalRuntime, submit: Submit, currency: str, prices: list[str], wire_prices: list[str], total: str
 ) -> None:
     items = [{"sku": "A", "quantity": 2, "unitPrice": prices[0]}, {"sku": "B", "quantity": 1, "unitPrice": prices[1]}]
-    accepted = submit(valid_order(currency=currency, items=items))
+    accepted = submit(sample_order(currency=currency, items=items))
     assert accepted["statusCode"] == 202
     order_id = accepted["json"]["orderId"]
     runtime.wait_for_order(order_id, ["FULFILLED"])
@@ -134,11 +136,11 @@ def test_every_amount_is_answered_in_the_currency_s_minor_units(
     assert order["total"] == total
 
 
-def test_the_alert_carries_the_exact_total(runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver) -> None:
+def test_the_alert_carries_the_exact_total(runtime: LocalRuntime, submit: Submit, webhook: LoopbackWebhook) -> None:
     # Two lines with one SKU: a business rule, so the order fails in ValidateOrder and is alerted.
     items = [{"sku": "A", "quantity": 2, "unitPrice": "1.005"}, {"sku": "A", "quantity": 1, "unitPrice": "0.5"}]
-    order_id = submit(valid_order(currency="BHD", items=items))["json"]["orderId"]
-    (alert,) = eventually(lambda: webhook.for_order(order_id), what="the Slack alert")
+    order_id = submit(sample_order(currency="BHD", items=items))["json"]["orderId"]
+    (alert,) = poll_until(lambda: webhook.for_order(order_id), what="the Slack alert")
     fields = [f["text"] for f in alert["blocks"][1]["fields"]]
     assert "*Total*\n`2.510 BHD`" in fields
 
@@ -147,10 +149,10 @@ def test_the_alert_carries_the_exact_total(runtime: LocalRuntime, submit: Submit
 
 
 def test_a_correlation_id_is_taken_only_in_its_plain_form(runtime: LocalRuntime, submit: Submit) -> None:
-    kept = submit(valid_order(), headers={"x-correlation-id": "trace-42.a_b"})
+    kept = submit(sample_order(), headers={"x-correlation-id": "trace-42.a_b"})
     assert kept["headers"]["x-correlation-id"] == "trace-42.a_b"
     for hostile in ("x" * 60_000, "*URGENT* <https://evil.example/login|Re-authenticate>"):
-        replaced = submit(valid_order(), headers={"x-correlation-id": hostile})
+        replaced = submit(sample_order(), headers={"x-correlation-id": hostile})
         assert replaced["statusCode"] == 202
         used = replaced["headers"]["x-correlation-id"]
         assert used != hostile
@@ -160,11 +162,11 @@ def test_a_correlation_id_is_taken_only_in_its_plain_form(runtime: LocalRuntime,
 
 
 def test_slack_markup_in_a_correlation_id_never_reaches_the_alert(
-    runtime: LocalRuntime, submit: Submit, webhook: WebhookReceiver
+    runtime: LocalRuntime, submit: Submit, webhook: LoopbackWebhook
 ) -> None:
     forged = "*URGENT* <https://evil.example/login|Re-authenticate>"
-    order_id = submit(valid_order(currency="XYZ"), headers={"x-correlation-id": forged})["json"]["orderId"]
-    (alert,) = eventually(lambda: webhook.for_order(order_id), what="the Slack alert")
+    order_id = submit(sample_order(currency="XYZ"), headers={"x-correlation-id": forged})["json"]["orderId"]
+    (alert,) = poll_until(lambda: webhook.for_order(order_id), what="the Slack alert")
     alerts_settled(runtime)
     text = json.dumps(alert)
     assert "evil.example" not in text
@@ -180,7 +182,7 @@ def jwt(sub: str, iss: str = "https://idp.example") -> dict[str, str]:
 
 def test_another_caller_cannot_read_an_order(runtime: LocalRuntime) -> None:
     created = runtime.invoke_api(
-        api_event("POST", "/orders", valid_order(), {"idempotency-key": str(uuid.uuid4())}, claims=jwt("alice"))
+        api_event("POST", "/orders", sample_order(), {"idempotency-key": str(uuid.uuid4())}, claims=jwt("alice"))
     )
     order_id = json.loads(created["body"])["orderId"]
     runtime.wait_for_order(order_id, ["FULFILLED"])
@@ -193,7 +195,7 @@ def test_another_caller_cannot_read_an_order(runtime: LocalRuntime) -> None:
 
 
 def test_an_assumed_role_retrying_under_a_new_session_is_replayed(runtime: LocalRuntime) -> None:
-    key, order = str(uuid.uuid4()), valid_order()
+    key, order = str(uuid.uuid4()), sample_order()
 
     def session(name: str) -> dict[str, Any]:
         arn = f"arn:aws:sts::111122223333:assumed-role/ci-deployer/{name}"
@@ -211,7 +213,7 @@ def test_keys_that_join_alike_are_still_two_orders(runtime: LocalRuntime) -> Non
 
     def as_(sub: str, key: str) -> str:
         response = runtime.invoke_api(
-            api_event("POST", "/orders", valid_order(), {"idempotency-key": key}, claims=jwt(sub))
+            api_event("POST", "/orders", sample_order(), {"idempotency-key": key}, claims=jwt(sub))
         )
         assert response["statusCode"] == 202
         return str(json.loads(response["body"])["orderId"])
@@ -221,14 +223,14 @@ def test_keys_that_join_alike_are_still_two_orders(runtime: LocalRuntime) -> Non
 
 
 def test_public_answers_carry_no_account_id(runtime: LocalRuntime, submit: Submit) -> None:
-    accepted = submit(valid_order())
+    accepted = submit(sample_order())
     assert ACCOUNT not in accepted["body"]
     assert "executionArn" not in accepted["json"]
     order_id = accepted["json"]["orderId"]
     runtime.wait_for_order(order_id, ["FULFILLED"])
     response = runtime.invoke_api(api_event("GET", f"/orders/{order_id}"))
     assert ACCOUNT not in response["body"]
-    failed = submit(valid_order(currency="XYZ"))["json"]["orderId"]
+    failed = submit(sample_order(currency="XYZ"))["json"]["orderId"]
     runtime.wait_for_order(failed, ["FAILED"])
     response = runtime.invoke_api(api_event("GET", f"/orders/{failed}"))
     assert ACCOUNT not in response["body"]
@@ -259,7 +261,7 @@ def test_unrouted_requests_are_problem_bodies(
 
 
 def test_a_trailing_slash_names_the_same_resource(runtime: LocalRuntime) -> None:
-    event = api_event("POST", "/orders/", valid_order(), {"idempotency-key": str(uuid.uuid4())})
+    event = api_event("POST", "/orders/", sample_order(), {"idempotency-key": str(uuid.uuid4())})
     assert runtime.invoke_api(event)["statusCode"] == 202
 
 
@@ -268,7 +270,7 @@ def test_a_trailing_slash_names_the_same_resource(runtime: LocalRuntime) -> None
 
 def test_no_failure_path_state_sees_the_customer_s_data(runtime: LocalRuntime, submit: Submit) -> None:
     """Express logs ERROR with execution data: FailStateEntered and every failure-route state must carry no PII."""
-    order = valid_order(
+    order = sample_order(
         currency="XYZ",
         email="pii-canary@example.com",
         shippingAddress={"line1": "PII Canary Street 1", "city": "Berlin", "postalCode": "10115", "country": "DE"},

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.conftest import Submit, valid_order
+from tests.support.fixtures import Submit
 from workflow import cli
 from workflow.asl import compile_order_workflow
 from workflow.local.names import LocalNames
 from workflow.local.runtime import LocalRuntime
-from workflow.publish import apply_update, plan_update
-from workflow.targets import Target, TargetError, connect
+from workflow.local.samples import sample_order
+from workflow.ops.targets import Target, TargetError, connect
+from workflow.ops.update import apply_update, plan_update
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_update_publishes_a_version_moves_live_and_new_orders_take_it(
     assert published["States"]["Audited"] == {"Type": "Pass", "Next": "Done"}
     assert not plan_update(local, with_audit_step()).changed
 
-    accepted = submit(valid_order())
+    accepted = submit(sample_order())
     assert accepted["statusCode"] == 202
     assert runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))["status"] == "SUCCEEDED"
     events = runtime.sfn.get_execution_history(executionArn=runtime.execution_arn(accepted["json"]["orderId"]))[
@@ -119,7 +120,7 @@ def test_aws_target_reads_the_stack_outputs(
 
 def test_a_missing_alias_is_created_even_when_the_definition_is_current(runtime: LocalRuntime, local: Target) -> None:
     sfn = local.client("stepfunctions")
-    alias_arn = f"{runtime.state_machine_arn}:{runtime.manifest.live_alias}"
+    alias_arn = runtime.names.alias_arn(runtime.manifest.live_alias)
     sfn.delete_state_machine_alias(stateMachineAliasArn=alias_arn)
     plan = plan_update(local)
     assert plan.alias_arn is None

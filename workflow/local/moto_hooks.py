@@ -136,7 +136,9 @@ class DynamoDBFaults:
         return None
 
 
-def serialize_dynamodb(faults: DynamoDBFaults) -> None:
+def serialize_dynamodb_with_faults(faults: DynamoDBFaults) -> None:
+    """Every DynamoDB call runs one at a time (as real DynamoDB's per-item conditional writes are atomic, and moto's
+    are not across threads), after `faults` had its say: an injected error, or latency before the call."""
     check_moto_compatible()
     lock = threading.RLock()
 

@@ -68,6 +68,9 @@ class LocalNames:
     def state_machine_arn(self) -> str:
         return f"arn:aws:states:{self.region}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
 
+    def alias_arn(self, alias: str) -> str:
+        return f"{self.state_machine_arn()}:{alias}"
+
     def resolve(self, ref: Ref) -> str:
         """Every reference but operator settings (those come from the runtime's configuration)."""
         match ref:
@@ -85,8 +88,11 @@ class LocalNames:
                 return self.secret_id(secret)
             case StateMachineArn(alias=None):
                 return self.state_machine_arn()
-            case StateMachineArn(alias=alias):
-                return f"{self.state_machine_arn()}:{alias}"
+            case StateMachineArn(alias=str()):
+                # Where executions start through the alias. moto cannot start an execution through an alias, so
+                # locally that is the state machine itself, whose definition is the one the alias's newest version
+                # holds (`orderflow workflow update` moves both). The alias itself exists: `alias_arn` names it.
+                return self.state_machine_arn()
             case Partition():
                 return "aws"
             case Setting(name):

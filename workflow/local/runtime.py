@@ -9,13 +9,10 @@ ASL in moto's Step Functions interpreter and our handlers in-process.
 from __future__ import annotations
 
 import errno
-import io
 import json
 import logging
 import os
 import threading
-import time
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,22 +22,17 @@ from botocore.config import Config
 from moto import mock_aws
 
 from handlers.orders_store import OrdersStore
-from workflow import asl, graph, openapi
+from workflow import asl, openapi
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
-from workflow.local.names import STACK, STATE_MACHINE, LocalNames
+from workflow.local.names import LocalNames
 from workflow.local.poller import QueuePoller
-from workflow.manifest import (
-    MANIFEST,
-    HttpRoutes,
-    Manifest,
-    QueueTrigger,
-    Ref,
-    Setting,
-    StateMachineArn,
-)
+from workflow.local.provisioning import Provisioner
+from workflow.local.waiting import WaitTimeout, poll_until
+from workflow.manifest import MANIFEST, HttpRoutes, Manifest, Ref, Setting
+from workflow.ops.history import execution_arn
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -50,10 +42,7 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
-
-
-class WaitTimeout(TimeoutError):
-    pass
+__all__ = ["TERMINAL", "LocalRuntime", "RuntimeConfig", "WaitTimeout"]
 
 
 @dataclass(frozen=True)
@@ -64,8 +53,8 @@ class RuntimeConfig:
     # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.
     settings: Mapping[str, str] = field(default_factory=dict)
     poll_wait_seconds: int = 1
-    # Faults to inject for this run (workflow.local.faults), drawn from `seed`.
-    faults: FaultPlan | None = None
+    # Faults to inject at random for this run, at the plan's rates (workflow.local.faults), drawn from `seed`.
+    fault_plan: FaultPlan | None = None
     seed: int = 0
     # Print each failed invocation as one JSON line, as the Lambda runtime logs it (off for the chaos report).
     log_invocation_errors: bool = True
@@ -82,9 +71,11 @@ class LocalRuntime:
         self.queue_urls: dict[str, str] = {}
         self.topic_arns: dict[str, str] = {}
         self.names = LocalNames(self.config.region, manifest)
-        self.injector = FaultInjector(self.config.faults, self.config.seed)
-        self.faults = moto_hooks.DynamoDBFaults(
-            injector=self.injector, conditional_table=self.names.table_name("orders")
+        # Rolls the fault plan's rates (every function, queue poller and service hook asks it).
+        self.random_faults = FaultInjector(self.config.fault_plan, self.config.seed)
+        # DynamoDB faults a test or notebook asks for (`throttle("PutItem", times=2)`), and the plan's rate-based ones.
+        self.dynamodb_faults = moto_hooks.DynamoDBFaults(
+            injector=self.random_faults, conditional_table=self.names.table_name("orders")
         )
         self.state_machine_arn = self.names.state_machine_arn()
         self.aws_endpoint: str | None = None
@@ -102,13 +93,8 @@ class LocalRuntime:
         return self.names.queue_arn(name)
 
     def resolve(self, ref: Ref) -> str | None:
-        match ref:
-            case Setting(name):
-                return self.config.settings.get(name) or os.environ.get(name) or None
-            case StateMachineArn(alias=str()):
-                # moto cannot start an execution through an alias: callers start the state machine itself, whose
-                # definition is the one the alias's newest version holds (`orderflow workflow update` keeps both).
-                return self.names.state_machine_arn()
+        if isinstance(ref, Setting):
+            return self.config.settings.get(ref.name) or os.environ.get(ref.name) or None
         return self.names.resolve(ref)
 
     def resolve_setting(self, name: str) -> str | None:
@@ -129,9 +115,9 @@ class LocalRuntime:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        moto_hooks.serialize_dynamodb(self.faults)
-        if self.injector.plan.sqs_send_failure or self.injector.plan.sns_publish_failure:
-            moto_hooks.inject_messaging_faults(self.injector)
+        moto_hooks.serialize_dynamodb_with_faults(self.dynamodb_faults)
+        if self.random_faults.plan.sqs_send_failure or self.random_faults.plan.sns_publish_failure:
+            moto_hooks.inject_messaging_faults(self.random_faults)
         moto_hooks.scale_retry_intervals(self.config.time_scale)
         self.dynamodb: DynamoDBClient = self.client("dynamodb")
         self.sqs: SQSClient = self.client("sqs")
@@ -142,13 +128,25 @@ class LocalRuntime:
         self.lambdas = InProcessLambdas(
             {f.name: f for f in self.manifest.functions},
             {f.name: self.function_arn(f.name) for f in self.manifest.functions},
-            self.injector,
+            self.random_faults,
             log_errors=self.config.log_invocation_errors,
         )
         moto_hooks.install_lambda_dispatcher(self.lambdas.dispatch)
         self._export_environment()
-        self._provision()
-        self.injector.armed = True
+        provisioned = Provisioner(
+            client=self.client,
+            names=self.names,
+            manifest=self.manifest,
+            resolve=self.resolve,
+            function_environment=self.function_environment,
+            random_faults=self.random_faults,
+            region=self.config.region,
+            time_scale=self.config.time_scale,
+            poll_wait_seconds=self.config.poll_wait_seconds,
+        ).provision(self.compiled_definition())
+        self.queue_urls, self.topic_arns = provisioned.queue_urls, provisioned.topic_arns
+        self._pollers = provisioned.pollers
+        self.random_faults.armed = True
         return self
 
     def stop(self) -> None:
@@ -193,106 +191,6 @@ class LocalRuntime:
             if value:
                 os.environ[key] = value
 
-    def _provision(self) -> None:
-        iam = self.client("iam")
-        role = iam.create_role(
-            RoleName=f"{STACK}-local",
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-        )["Role"]["Arn"]
-        for table in self.manifest.tables:
-            name = self.table_name(table.name)
-            self.dynamodb.create_table(
-                TableName=name,
-                AttributeDefinitions=[{"AttributeName": table.partition_key, "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": table.partition_key, "KeyType": "HASH"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-            if table.ttl_attribute:
-                self.dynamodb.update_time_to_live(
-                    TableName=name,
-                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
-                )
-        # Dead-letter queues first: a redrive policy names an existing queue.
-        for queue in sorted(self.manifest.queues, key=lambda q: q.dead_letter_queue is not None):
-            attributes: dict[Any, str] = {
-                "VisibilityTimeout": str(max(1, round(queue.visibility_timeout * self.config.time_scale))),
-                "MessageRetentionPeriod": str(queue.retention_seconds),
-            }
-            if queue.dead_letter_queue:
-                attributes["RedrivePolicy"] = json.dumps(
-                    {
-                        "deadLetterTargetArn": self.queue_arn(queue.dead_letter_queue),
-                        "maxReceiveCount": queue.max_receive_count,
-                    }
-                )
-            url = self.sqs.create_queue(QueueName=self.names.queue_name(queue.name), Attributes=attributes)["QueueUrl"]
-            self.queue_urls[queue.name] = url
-        for topic in self.manifest.topics:
-            self.topic_arns[topic.name] = self.sns.create_topic(Name=self.names.topic_name(topic.name))["TopicArn"]
-        secrets = self.client("secretsmanager")
-        for secret in self.manifest.secrets:
-            secrets.create_secret(
-                Name=self.names.secret_name(secret.name),
-                Description=secret.description,
-                # Secrets Manager wants a value; anything but a URL means "not configured" to the AlertHandler.
-                SecretString=self.resolve(Setting(secret.local_value_from)) or "not-configured",
-            )
-        code = _placeholder_zip()
-        for function in self.manifest.functions:
-            self.lambda_client.create_function(
-                FunctionName=function.name,
-                Runtime="python3.13",
-                Role=role,
-                Handler=function.handler,
-                Code={"ZipFile": code},
-                Timeout=function.timeout,
-                MemorySize=function.memory,
-                Architectures=["arm64"],
-                Environment={"Variables": self.function_environment(function.name)},
-            )
-        for queue in self.manifest.queues:
-            if queue.subscribes_to:
-                self.sns.subscribe(
-                    TopicArn=self.topic_arns[queue.subscribes_to],
-                    Protocol="sqs",
-                    Endpoint=self.names.queue_arn(queue.name),
-                    Attributes={"RawMessageDelivery": "true"},
-                )
-        created = self.sfn.create_state_machine(
-            name=STATE_MACHINE,
-            definition=self.compiled_definition(),
-            roleArn=role,
-            type="STANDARD",
-            publish=True,
-            versionDescription="as provisioned",
-        )
-        self.sfn.create_state_machine_alias(
-            name=self.manifest.live_alias,
-            routingConfiguration=[{"stateMachineVersionArn": created["stateMachineVersionArn"], "weight": 100}],
-        )
-        for function in self.manifest.functions:
-            if isinstance(function.trigger, QueueTrigger):
-                poller = QueuePoller(
-                    self.sqs,
-                    self.lambda_client,
-                    self.queue_urls[function.trigger.queue],
-                    self.queue_arn(function.trigger.queue),
-                    function.name,
-                    function.trigger.batch_size,
-                    self.config.region,
-                    wait_seconds=self.config.poll_wait_seconds,
-                    # Scaled, but not below half a second: a window shorter than the fan-out of one publish would
-                    # split what AWS gathers into one batch.
-                    batch_window=(
-                        max(0.5, function.trigger.batch_window * self.config.time_scale)
-                        if function.trigger.batch_window
-                        else 0.0
-                    ),
-                    faults=self.injector,
-                )
-                poller.start()
-                self._pollers.append(poller)
-
     def compiled_definition(self, definition: Mapping[str, Any] | None = None) -> str:
         values = {}
         for name, ref in self.manifest.substitutions.items():
@@ -305,17 +203,21 @@ class LocalRuntime:
     # Observing
 
     def wait_for_execution(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
-        """Poll with backoff (tight polling from many threads starves moto's interpreter) until terminal."""
-        deadline = time.monotonic() + timeout
-        delay = 0.005
-        while True:
-            described = self.sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] in TERMINAL:
-                return dict(described)
-            if time.monotonic() >= deadline:
-                raise WaitTimeout(f"{execution_arn} still {described['status']} after {timeout}s")
-            time.sleep(delay)
-            delay = min(delay * 1.5, 0.1)
+        """The execution once it is terminal."""
+        seen: dict[str, Any] = {}
+
+        def terminal() -> dict[str, Any] | None:
+            seen.update(self.sfn.describe_execution(executionArn=execution_arn))
+            return dict(seen) if seen["status"] in TERMINAL else None
+
+        return poll_until(
+            terminal,
+            timeout=timeout,
+            what=f"{execution_arn} terminal",
+            first=0.005,
+            longest=0.1,
+            describe=lambda: f"still {seen.get('status')}",
+        )
 
     def messages_in(self, queue: str) -> int:
         """Messages a queue holds, visible or in flight (0: everything sent to it so far was handled)."""
@@ -327,25 +229,28 @@ class LocalRuntime:
 
     def execution_arn(self, order_id: str) -> str:
         """The execution the API started for an order (named after it; public answers do not carry its ARN)."""
-        return graph.execution_arn(self.state_machine_arn, order_id)
+        return execution_arn(self.state_machine_arn, order_id)
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         """The order as the handlers' own store reads it (consistent read)."""
         return self.orders.get(order_id)
 
     def wait_for_order(self, order_id: str, statuses: Iterable[str], timeout: float = 30.0) -> dict[str, Any]:
+        """The order once it has one of `statuses`."""
         wanted = set(statuses)
-        deadline = time.monotonic() + timeout
-        delay = 0.01
-        while True:
-            order = self.order(order_id)
-            if order is not None and order.get("status") in wanted:
-                return order
-            if time.monotonic() >= deadline:
-                seen = order.get("status") if order else "absent"
-                raise WaitTimeout(f"order {order_id} is {seen}, not {sorted(wanted)}, after {timeout}s")
-            time.sleep(delay)
-            delay = min(delay * 1.5, 0.1)
+        seen: list[dict[str, Any] | None] = [None]
+
+        def arrived() -> dict[str, Any] | None:
+            seen[0] = self.order(order_id)
+            return seen[0] if seen[0] is not None and seen[0].get("status") in wanted else None
+
+        return poll_until(
+            arrived,
+            timeout=timeout,
+            what=f"order {order_id} {sorted(wanted)}",
+            longest=0.1,
+            describe=lambda: f"it is {seen[0].get('status') if seen[0] else 'absent'}",
+        )
 
     def serve_aws(self, host: str = "127.0.0.1", port: int = 4566) -> str:
         """Serve the AWS APIs of this running system (moto's server app, same state) so that CLI commands in other
@@ -398,11 +303,3 @@ class LocalRuntime:
                 "body": json.dumps({"title": "Internal Server Error", "status": 500, "detail": "see the logs"}),
             }
         return dict(payload)
-
-
-def _placeholder_zip() -> bytes:
-    """moto wants a code package; the code that runs is our installed `handlers` package, in-process."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "orderflow handlers run in-process in the local runtime\n")
-    return buffer.getvalue()

@@ -1,7 +1,7 @@
 """Scripted workflow updates: publish the compiled definition to a running state machine as a new version and move
 its alias (`live`) to it. A dry run shows the ASL diff against what the alias runs now and changes nothing.
 
-The same code serves the local system and AWS (workflow.targets); placeholders are filled from the target's
+The same code serves the local system and AWS (workflow.ops.targets); placeholders are filled from the target's
 outputs, so nothing is hard-coded.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from workflow import asl
 from workflow.manifest import MANIFEST, Manifest
-from workflow.targets import Target, TargetError
+from workflow.ops.targets import Target, TargetError
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workflow import graph as g
-
-if TYPE_CHECKING:
-    from workflow.targets import Target
+from workflow.cli.common import Commands, connect, target_arguments
 
 
-def add_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    target_arguments: Callable[[argparse.ArgumentParser], None],
-) -> None:
-    """`target_arguments` adds the options every command that reads a running system takes (cli.py's)."""
+def register(commands: Commands) -> None:
     command = commands.add_parser(
         "graph",
         help="draw the state graph (SVG, PNG, Mermaid), an execution on it, or a definition diff",
@@ -51,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         if args.diff and (args.execution or args.order):
             raise g.GraphError("--diff compares definitions; it does not take --execution or --order")
         path = g.render(build(args), args.out)
-    except (ValueError, RuntimeError, OSError) as e:  # GraphError, GraphvizNotFound, TargetError, a bad file
+    except (ValueError, RuntimeError, OSError) as e:  # GraphError, HistoryError, GraphvizNotFound, TargetError, I/O
         print(f"orderflow graph: {e}", file=sys.stderr)
         return 2
     print(path)
@@ -65,23 +58,18 @@ def build(args: argparse.Namespace) -> g.Graph:
     if args.execution or args.order:
         from botocore.exceptions import ClientError
 
+        from workflow.ops import history
+
         target = connect(args)
         sfn = target.client("stepfunctions")
-        arn = args.execution or g.execution_arn(target.output("StateMachineArn"), args.order)
+        arn = args.execution or history.execution_arn(target.output("StateMachineArn"), args.order)
         try:
-            events = g.execution_history(sfn, arn)
-            ran = definition or g.execution_definition(sfn, arn)
+            events = history.execution_history(sfn, arn)
+            ran = definition or history.execution_definition(sfn, arn)
         except ClientError as e:
             raise g.GraphError(f"cannot read {arn}: {e.response['Error'].get('Message', e)}") from None
         return g.overlay(g.state_graph(ran), events, title=f"Execution {arn.rsplit(':', 1)[-1]}")
     return g.state_graph(definition or _compiled())
-
-
-def connect(args: argparse.Namespace) -> Target:
-    """The local system or the deployed stack; its TargetError says what to do when neither answers."""
-    from workflow.targets import connect as connect_target  # boto3 is imported only when an execution is read
-
-    return connect_target(args.target, stack=args.stack, region=args.region, endpoint_url=args.endpoint_url)
 
 
 def _compiled() -> dict[str, Any]:

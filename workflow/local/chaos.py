@@ -27,16 +27,20 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from workflow.local.faults import FaultInjector, FaultPlan, FunctionFaults
+from workflow.local.receiver import Answer, LoopbackWebhook
+from workflow.local.waiting import poll_until
 from workflow.manifest import MANIFEST
+
+if TYPE_CHECKING:
+    from workflow.local.runtime import LocalRuntime
 
 DEFAULT_PLAN = FaultPlan(
     functions={
@@ -64,52 +68,20 @@ IN_FLIGHT_PATIENCE_SECONDS = 3 * MANIFEST.function("StartWorkflow").timeout
 SLACK_TIMEOUT_SECONDS = 2.0
 
 
-class FlakyReceiver:
-    """A Slack (or webhook) stand-in on loopback answering per the plan: 500s, 429s with Retry-After, and answers
-    slower than the client waits (a timeout; not recorded, as Slack did not take it). Records what it accepted."""
+def flaky_answers(plan: FaultPlan, injector: FaultInjector) -> Callable[[], Answer]:
+    """How a Slack (or webhook) stand-in answers under the plan: 500s, 429s with Retry-After, and answers slower
+    than the client waits (a timeout: not recorded, as Slack did not take it)."""
 
-    def __init__(self, plan: FaultPlan, injector: FaultInjector) -> None:
-        self.accepted: list[dict[str, Any]] = []
-        lock = threading.Lock()
-        slack = self
+    def answer() -> Answer:
+        if injector.roll(plan.slack_timeout, "slack.timeout"):
+            return Answer(504, delay=SLACK_TIMEOUT_SECONDS * 2)
+        if injector.roll(plan.slack_500, "slack.500"):
+            return Answer(500)
+        if injector.roll(plan.slack_429, "slack.429"):
+            return Answer(429, {"Retry-After": "0"})
+        return Answer()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if injector.roll(plan.slack_timeout, "slack.timeout"):
-                    time.sleep(SLACK_TIMEOUT_SECONDS * 2)
-                    self._answer(504)
-                elif injector.roll(plan.slack_500, "slack.500"):
-                    self._answer(500)
-                elif injector.roll(plan.slack_429, "slack.429"):
-                    self._answer(429, {"Retry-After": "0"})
-                else:
-                    with lock:
-                        slack.accepted.append(json.loads(body))
-                    self._answer(200)
-
-            def _answer(self, status: int, headers: dict[str, str] | None = None) -> None:
-                try:
-                    self.send_response(status)
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", "2")
-                    self.end_headers()
-                    self.wfile.write(b"ok")
-                except OSError:
-                    pass  # the client gave up waiting
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/chaos"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    return answer
 
 
 @dataclass
@@ -284,8 +256,8 @@ def run_chaos(
     rng = random.Random(seed)
     injector_for_slack = FaultInjector(plan, seed + 1)
     injector_for_slack.armed = True
-    slack = FlakyReceiver(plan, injector_for_slack)
-    hook = FlakyReceiver(plan, injector_for_slack)
+    slack = LoopbackWebhook(flaky_answers(plan, injector_for_slack), path="/services/chaos")
+    hook = LoopbackWebhook(flaky_answers(plan, injector_for_slack), path="/services/chaos")
     config = RuntimeConfig(
         time_scale=time_scale,
         settings={
@@ -295,7 +267,7 @@ def run_chaos(
             "SLACK_MAX_ATTEMPTS": "3",
             "ALERT_HTTP_TIMEOUT_SECONDS": str(SLACK_TIMEOUT_SECONDS),
         },
-        faults=plan,
+        fault_plan=plan,
         seed=seed,
         log_invocation_errors=False,
     )
@@ -320,9 +292,10 @@ def run_chaos(
             outcomes += list(pool.map(lambda s: _post(api.url, s), later))
         progress("waiting for the system to settle")
         _quiesce(runtime, quiescence_timeout)
-        runtime.injector.armed = False  # the report reads the system as it is, without faults
-        report = _report(runtime, orders, seed, outcomes, hook, time.monotonic() - started)
-        report.faults_injected = dict(Counter(runtime.injector.injected) + Counter(injector_for_slack.injected))
+        runtime.random_faults.armed = False  # the report reads the system as it is, without faults
+        observed = observe(runtime, hook)
+        report = check_invariants(orders, seed, outcomes, observed, time.monotonic() - started)
+        report.faults_injected = dict(Counter(runtime.random_faults.injected) + Counter(injector_for_slack.injected))
         return report
     finally:
         runtime.stop()
@@ -330,64 +303,83 @@ def run_chaos(
         hook.close()
 
 
-def _quiesce(runtime: Any, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    delay = 0.1
-    while True:
+def _quiesce(runtime: LocalRuntime, timeout: float) -> None:
+    """Until no execution runs and the order and alert queues hold nothing."""
+    seen: dict[str, int] = {}
+
+    def quiet() -> bool:
         running = runtime.sfn.list_executions(
             stateMachineArn=runtime.state_machine_arn, statusFilter="RUNNING", maxResults=1
         )["executions"]
-        queued = runtime.messages_in("orders") + runtime.messages_in("alerts")
-        if not running and not queued:
-            return
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"not quiet after {timeout}s: {len(running)} running, {queued} queued")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 1.0)
+        seen["running"], seen["queued"] = len(running), runtime.messages_in("orders") + runtime.messages_in("alerts")
+        return not seen["running"] and not seen["queued"]
+
+    poll_until(
+        quiet,
+        timeout=timeout,
+        what="a quiet system",
+        first=0.1,
+        longest=1.0,
+        describe=lambda: f"{seen.get('running')} running, {seen.get('queued')} queued",
+    )
 
 
-def _scan(runtime: Any, table: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Observation:
+    """What the system holds once it is quiet: the orders, what each DLQ parked, and what the alert target took."""
+
+    stored: Mapping[str, Mapping[str, Any]]  # orderId -> the order as stored
+    parked: Mapping[str, Sequence[Mapping[str, Any]]]  # DLQ (by its queue's name) -> the parked messages' bodies
+    alerts_taken: Sequence[Mapping[str, Any]]  # the generic webhook's accepted messages (storm summaries too)
+    traces: Mapping[str, str] = field(default_factory=dict)  # orderId -> what its execution did (non-terminal ones)
+
+
+def observe(runtime: LocalRuntime, hook: LoopbackWebhook) -> Observation:
     from handlers.orders_store import from_item
+    from workflow.ops.dlq import DEAD_LETTER_QUEUES, peek
+    from workflow.ops.targets import connect
 
     items: list[dict[str, Any]] = []
-    arguments: dict[str, Any] = {"TableName": runtime.table_name(table), "ConsistentRead": True}
+    arguments: dict[str, Any] = {"TableName": runtime.table_name("orders"), "ConsistentRead": True}
     while True:
         page = runtime.dynamodb.scan(**arguments)
         items += [from_item(item) for item in page.get("Items", [])]
         if "LastEvaluatedKey" not in page:
-            return items
+            break
         arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _parked(runtime: Any, queue: str) -> list[dict[str, Any]]:
-    from workflow.operations import peek
-    from workflow.targets import connect
-
+    stored = {str(o["orderId"]): o for o in items}
     target = connect("local", endpoint_url=runtime.aws_endpoint or runtime.serve_aws(port=0))
-    return [json.loads(p.body) for p in peek(target, queue, limit=100_000)]
+    parked = {queue: [json.loads(p.body) for p in peek(target, queue, limit=100_000)] for queue in DEAD_LETTER_QUEUES}
+    parked_ids = {str(body.get("orderId")) for bodies in parked.values() for body in bodies}
+    unfinished = [i for i, o in stored.items() if o.get("status") not in TERMINAL_STATUSES and i not in parked_ids]
+    return Observation(
+        stored=stored,
+        parked=parked,
+        alerts_taken=hook.messages(),
+        traces={order_id: _trace(runtime, order_id) for order_id in unfinished[:10]},
+    )
 
 
-def _trace(runtime: Any, order_id: str) -> str:
+TERMINAL_STATUSES = frozenset({"FULFILLED", "FAILED"})
+
+
+def _trace(runtime: LocalRuntime, order_id: str) -> str:
     """What the order's execution did: its status and the states it entered, failures included."""
-    arn = runtime.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{order_id}"
+    from workflow.ops.history import execution_history, steps
+
+    arn = runtime.execution_arn(order_id)
     try:
         described = runtime.sfn.describe_execution(executionArn=arn)
-        events = runtime.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        events = execution_history(runtime.sfn, arn)
     except Exception as e:  # a report must not fail on its diagnostics
         return f"unavailable ({e})"
-    steps = []
-    for event in events:
-        if "stateEnteredEventDetails" in event:
-            steps.append(event["stateEnteredEventDetails"]["name"])
-        elif event["type"].endswith("Failed"):
-            details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("FailedEventDetails")), {})
-            steps.append(f"[{details.get('error', event['type'])}]")
-    return f"{described['status']} via {' > '.join(steps)}"
+    return f"{described['status']} via {' > '.join(steps(events))}"
 
 
-def _report(
-    runtime: Any, orders: int, seed: int, outcomes: list[Outcome], hook: FlakyReceiver, seconds: float
+def check_invariants(
+    orders: int, seed: int, outcomes: Sequence[Outcome], observed: Observation, seconds: float
 ) -> ChaosReport:
+    """The report: what the clients were told held against what the system holds. Pure."""
     violations: list[str] = []
     by_key: dict[str, set[str]] = defaultdict(set)
     for outcome in outcomes:
@@ -396,31 +388,31 @@ def _report(
     accepted_ids = {order_id for ids in by_key.values() for order_id in ids}
     answered_twice = {key for key, ids in by_key.items() if len(ids) > 1}
 
-    stored = {o["orderId"]: o for o in _scan(runtime, "orders")}
+    stored = observed.stored
     per_key = Counter(str(o["idempotencyKey"]) for o in stored.values() if o.get("idempotencyKey"))
     doubled = {key for key, count in per_key.items() if count > 1}
-    parked_orders = {str(m.get("orderId")) for m in _parked(runtime, "orders")}
-    parked_alerts = _parked(runtime, "alerts")
+    parked_orders = {str(m.get("orderId")) for m in observed.parked.get("orders", [])}
+    parked_alerts = observed.parked.get("alerts", [])
 
-    terminal = {
-        order_id
-        for order_id in accepted_ids
-        if (stored.get(order_id) or {}).get("status") in {"FULFILLED", "FAILED"} or order_id in parked_orders
-    }
+    def finished(order_id: str) -> bool:
+        return (stored.get(order_id) or {}).get("status") in TERMINAL_STATUSES or order_id in parked_orders
+
+    terminal = {order_id for order_id in accepted_ids if finished(order_id)}
     lost = accepted_ids - terminal
     for order_id in sorted(lost)[:10]:
         status = (stored.get(order_id) or {}).get("status", "absent")
-        violations.append(f"order {order_id} is {status}, not terminal; its execution: {_trace(runtime, order_id)}")
+        trace = observed.traces.get(order_id, "not traced")
+        violations.append(f"order {order_id} is {status}, not terminal; its execution: {trace}")
     for key in sorted(answered_twice | doubled)[:10]:
         violations.append(f"key {key} named more than one order")
     unacknowledged = set(stored) - accepted_ids
     for order_id in sorted(unacknowledged)[:10]:
-        if stored[order_id].get("status") not in {"FULFILLED", "FAILED"} and order_id not in parked_orders:
+        if not finished(order_id):
             violations.append(f"order {order_id} (never acknowledged to its client) is not terminal")
 
     failed = {order_id for order_id, o in stored.items() if o.get("status") == "FAILED"}
     mentions: Counter[str] = Counter()
-    for message in hook.accepted:
+    for message in observed.alerts_taken:
         for alert in message.get("alerts", [message]):  # a storm summary lists every alert it stands for
             if alert.get("type") == "ORDER_FAILED":
                 mentions[str(alert.get("orderId"))] += 1
@@ -453,7 +445,7 @@ def _report(
         duplicates=len(answered_twice | doubled),
         failed=len(failed),
         alerts=len(alerted),
-        dlq=len(parked_orders) + len(parked_alerts),
+        dlq=sum(len(bodies) for bodies in observed.parked.values()),
         seconds=round(seconds, 1),
         fulfilled=sum(1 for o in stored.values() if o.get("status") == "FULFILLED"),
         parked_orders=len(parked_orders),

@@ -1,0 +1,69 @@
+"""The integration tier's fixtures: one local runtime per test session (per xdist worker), with a loopback webhook
+standing in for Slack and one for the generic webhook target."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.apievents import api_event
+from workflow.local.receiver import LoopbackWebhook
+from workflow.local.runtime import LocalRuntime, RuntimeConfig
+from workflow.local.waiting import poll_until
+
+# Production waits x 0.002: a 1 s retry interval becomes 2 ms, the alert queue's 1080 s visibility timeout 2 s.
+TIME_SCALE = 0.002
+
+Submit = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def webhook() -> Iterator[LoopbackWebhook]:
+    """The Slack alert target."""
+    with LoopbackWebhook() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def hook() -> Iterator[LoopbackWebhook]:
+    """The generic 'webhook' alert target, beside Slack."""
+    with LoopbackWebhook(path="/hooks/orderflow") as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def runtime(webhook: LoopbackWebhook, hook: LoopbackWebhook) -> Iterator[LocalRuntime]:
+    config = RuntimeConfig(
+        time_scale=TIME_SCALE,
+        settings={
+            "SLACK_WEBHOOK_URL": webhook.url,
+            "SLACK_MAX_ATTEMPTS": "2",
+            "ALERT_WEBHOOK_URL": hook.url,
+            "ALERT_TARGETS": "slack,webhook",
+        },
+        poll_wait_seconds=1,
+    )
+    with LocalRuntime(config) as started:
+        yield started
+
+
+@pytest.fixture
+def submit(runtime: LocalRuntime) -> Submit:
+    """POST /orders through the API's handler, as API Gateway invokes it; the answer with its body parsed."""
+
+    def _submit(order: Any, key: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        all_headers = {"idempotency-key": key or str(uuid.uuid4()), **(headers or {})}
+        response = runtime.invoke_api(api_event("POST", "/orders", order, all_headers))
+        response["json"] = json.loads(response["body"])
+        return response
+
+    return _submit
+
+
+def alerts_settled(runtime: LocalRuntime, timeout: float = 20.0) -> None:
+    """Until the alert queue holds nothing, visible or in flight: every alert published so far was handled."""
+    poll_until(lambda: runtime.messages_in("alerts") == 0, timeout=timeout, what="an empty alert queue")

@@ -1,0 +1,56 @@
+"""`orderflow executions` and `orderflow rerun` (also spelled `redrive`): what the executions did, and a FAILED
+order run again."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from workflow.cli.common import Commands, connect, target_arguments
+
+
+def register(commands: Commands) -> None:
+    runs = commands.add_parser("executions", help="the newest executions, with why failed ones failed")
+    runs.add_argument("--status", choices=("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"), type=str.upper)
+    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--json", action="store_true")
+    target_arguments(runs)
+    runs.set_defaults(run=_executions)
+
+    rerun = commands.add_parser(
+        "rerun",
+        aliases=["redrive"],
+        help="run a FAILED order again after its cause is fixed (a new execution takes the order over; "
+        "`redrive` is the old name)",
+    )
+    rerun.add_argument("order_id")
+    target_arguments(rerun)
+    rerun.set_defaults(run=_rerun)
+
+
+def _executions(args: argparse.Namespace) -> int:
+    from workflow.ops.executions import executions
+
+    target = connect(args)
+    found = executions(target, args.status, args.limit)
+    if args.json:
+        print(json.dumps([e.to_dict() for e in found], indent=2))
+        return 0
+    if not found:
+        print(f"{target.where}: no {args.status.upper() + ' ' if args.status else ''}executions")
+        return 0
+    print(f"{'ORDER':30} {'STATUS':9} {'STARTED':25} {'STOPPED':25} FAILURE")
+    for e in found:
+        failure = f"{e.error} - {e.cause}" if e.error else ""
+        print(f"{e.order_id:30} {e.status:9} {e.started:25} {e.stopped:25} {failure}")
+    return 0
+
+
+def _rerun(args: argparse.Namespace) -> int:
+    from workflow.ops.rerun import rerun_order
+
+    target = connect(args)
+    arn = rerun_order(target, args.order_id)
+    print(f"order {args.order_id} is REDRIVING: execution {arn}")
+    print(f"follow it: orderflow status {args.order_id}   or: orderflow graph --execution {arn} --out run.svg")
+    return 0

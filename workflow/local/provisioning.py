@@ -1,0 +1,174 @@
+"""Creating the local system's resources in moto, from the manifest, as the CDK stack does on AWS: tables (with
+TTL), queues (dead-letter queues first, redrive policies, scaled visibility), topics and their queue subscriptions,
+secrets, functions, the state machine with its published version and live alias, and a poller per queue trigger.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflow.local.faults import FaultInjector
+from workflow.local.names import STACK, STATE_MACHINE, LocalNames
+from workflow.local.poller import QueuePoller
+from workflow.manifest import Manifest, QueueTrigger, Setting
+
+# Recorded on the local function records; our installed `handlers` package runs in-process whatever it says.
+LOCAL_RUNTIME_VERSION = "python3.13"
+
+
+@dataclass
+class Provisioned:
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    topic_arns: dict[str, str] = field(default_factory=dict)
+    pollers: list[QueuePoller] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Provisioner:
+    client: Callable[[str], Any]  # a boto3 client of the running mock, by service name
+    names: LocalNames
+    manifest: Manifest
+    resolve: Callable[[Setting], str | None]
+    function_environment: Callable[[str], dict[str, str]]
+    random_faults: FaultInjector
+    region: str
+    time_scale: float
+    poll_wait_seconds: int
+
+    def provision(self, definition: str) -> Provisioned:
+        done = Provisioned()
+        role = self.client("iam").create_role(
+            RoleName=f"{STACK}-local",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        self._tables()
+        self._queues(done)
+        self._topics(done)
+        self._secrets()
+        self._functions(role)
+        self._state_machine(role, definition)
+        self._pollers(done)
+        return done
+
+    def _tables(self) -> None:
+        dynamodb = self.client("dynamodb")
+        for table in self.manifest.tables:
+            name = self.names.table_name(table.name)
+            dynamodb.create_table(
+                TableName=name,
+                AttributeDefinitions=[{"AttributeName": table.partition_key, "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": table.partition_key, "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            if table.ttl_attribute:
+                dynamodb.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                )
+
+    def _queues(self, done: Provisioned) -> None:
+        sqs = self.client("sqs")
+        # Dead-letter queues first: a redrive policy names an existing queue.
+        for queue in sorted(self.manifest.queues, key=lambda q: q.dead_letter_queue is not None):
+            attributes: dict[str, str] = {
+                "VisibilityTimeout": str(max(1, round(queue.visibility_timeout * self.time_scale))),
+                "MessageRetentionPeriod": str(queue.retention_seconds),
+            }
+            if queue.dead_letter_queue:
+                attributes["RedrivePolicy"] = json.dumps(
+                    {
+                        "deadLetterTargetArn": self.names.queue_arn(queue.dead_letter_queue),
+                        "maxReceiveCount": queue.max_receive_count,
+                    }
+                )
+            created = sqs.create_queue(QueueName=self.names.queue_name(queue.name), Attributes=attributes)
+            done.queue_urls[queue.name] = created["QueueUrl"]
+
+    def _topics(self, done: Provisioned) -> None:
+        sns = self.client("sns")
+        for topic in self.manifest.topics:
+            done.topic_arns[topic.name] = sns.create_topic(Name=self.names.topic_name(topic.name))["TopicArn"]
+        for queue in self.manifest.queues:
+            if queue.subscribes_to:
+                sns.subscribe(
+                    TopicArn=done.topic_arns[queue.subscribes_to],
+                    Protocol="sqs",
+                    Endpoint=self.names.queue_arn(queue.name),
+                    Attributes={"RawMessageDelivery": "true"},
+                )
+
+    def _secrets(self) -> None:
+        secrets = self.client("secretsmanager")
+        for secret in self.manifest.secrets:
+            secrets.create_secret(
+                Name=self.names.secret_name(secret.name),
+                Description=secret.description,
+                # Secrets Manager wants a value; anything but a URL means "not configured" to the AlertHandler.
+                SecretString=self.resolve(Setting(secret.local_value_from)) or "not-configured",
+            )
+
+    def _functions(self, role: str) -> None:
+        lambda_client = self.client("lambda")
+        code = _placeholder_zip()
+        for function in self.manifest.functions:
+            lambda_client.create_function(
+                FunctionName=function.name,
+                Runtime=LOCAL_RUNTIME_VERSION,
+                Role=role,
+                Handler=function.handler,
+                Code={"ZipFile": code},
+                Timeout=function.timeout,
+                MemorySize=function.memory,
+                Architectures=["arm64"],
+                Environment={"Variables": self.function_environment(function.name)},
+            )
+
+    def _state_machine(self, role: str, definition: str) -> None:
+        sfn = self.client("stepfunctions")
+        created = sfn.create_state_machine(
+            name=STATE_MACHINE,
+            definition=definition,
+            roleArn=role,
+            type="STANDARD",
+            publish=True,
+            versionDescription="as provisioned",
+        )
+        sfn.create_state_machine_alias(
+            name=self.manifest.live_alias,
+            routingConfiguration=[{"stateMachineVersionArn": created["stateMachineVersionArn"], "weight": 100}],
+        )
+
+    def _pollers(self, done: Provisioned) -> None:
+        for function in self.manifest.functions:
+            if not isinstance(function.trigger, QueueTrigger):
+                continue
+            trigger = function.trigger
+            poller = QueuePoller(
+                self.client("sqs"),
+                self.client("lambda"),
+                done.queue_urls[trigger.queue],
+                self.names.queue_arn(trigger.queue),
+                function.name,
+                trigger.batch_size,
+                self.region,
+                wait_seconds=self.poll_wait_seconds,
+                # Scaled, but not below half a second: a window shorter than the fan-out of one publish would
+                # split what AWS gathers into one batch.
+                batch_window=max(0.5, trigger.batch_window * self.time_scale) if trigger.batch_window else 0.0,
+                faults=self.random_faults,
+            )
+            poller.start()
+            done.pollers.append(poller)
+
+
+def _placeholder_zip() -> bytes:
+    """moto wants a code package; the code that runs is our installed `handlers` package, in-process."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "orderflow handlers run in-process in the local runtime\n")
+    return buffer.getvalue()
