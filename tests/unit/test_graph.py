@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -393,3 +395,14 @@ def test_cli_draws_the_workflow_and_a_diff(
 def test_execution_arn_follows_the_order_id() -> None:
     machine = "arn:aws:states:eu-west-1:1:stateMachine:orderflow-orders"
     assert g.execution_arn(machine, "ord_1") == "arn:aws:states:eu-west-1:1:execution:orderflow-orders:ord_1"
+
+
+def test_the_graph_package_loads_no_aws_library_and_not_the_local_runtime() -> None:
+    """workflow.graph is pure (its docstring says what it may import): the local runtime uses it, not the reverse."""
+    loaded = (
+        "import sys, workflow.graph; "
+        "print(sorted(m for m in sys.modules if m.partition('.')[0] in {'boto3', 'botocore', 'moto'} "
+        "or m.startswith('workflow.local')))"
+    )
+    done = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "[]"

@@ -13,6 +13,9 @@ as h11 frames them:
   closes after `idle_timeout` seconds;
 - a foreign Origin or a Host that is not loopback (workflow.local.guard): 403, before anything is invoked;
 - a function that fails or answers something that is not a Lambda proxy response: 502, logged in one line.
+
+This module routes and translates (request -> payload-2.0 event, proxy response -> answer); reading and writing
+HTTP/1.1 on a connection, with its deadlines and size limits, is workflow.local.http_framing's.
 """
 
 from __future__ import annotations
@@ -29,25 +32,18 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import h11
 
-from handlers import http
 from handlers.http import DEFAULT_ROUTE
 from workflow.local import guard
+from workflow.local.http_framing import MAX_TARGET_BYTES, Answer, Client, Gone, Headers, problem
 
 # API Gateway's own payload limit is 10 MB; the function enforces the orders' 64 KiB itself.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
-MAX_TARGET_BYTES = 8192
-MAX_HEAD_BYTES = 16 * 1024
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-# After an error answer the client may still be sending: reading (and dropping) what it sends for a moment before
-# closing keeps the kernel from resetting the connection before the client has read the answer.
-LINGER_SECONDS = 1.0
-_RECEIVE_BYTES = 64 * 1024
 # Connection-level headers belong to this hop; the stand-in frames its own answers. Access-Control-* never leaves
 # this machine (nothing here answers cross-origin browser requests), whoever set it.
 _HOP_BY_HOP = frozenset(
@@ -56,24 +52,8 @@ _HOP_BY_HOP = frozenset(
 
 Invoke = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 Document = Callable[[], bytes]
-Headers = list[tuple[str, str]]
 
 _log = logging.getLogger(__name__)
-
-
-class _Answer(Exception):
-    """An answer the stand-in gives itself, raised from wherever the request turned out to be unanswerable."""
-
-    def __init__(self, status: int, detail: str, headers: Headers | None = None, close: bool = True) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.headers = headers or []
-        self.close = close
-
-
-class _Gone(Exception):
-    """The client closed the connection or stayed idle: nothing to answer."""
 
 
 @dataclass(frozen=True)
@@ -116,20 +96,6 @@ class _Route:
         if len(segments) != len(self.segments):
             return None
         return literals * 2 + (self.method != "ANY"), parameters
-
-
-def problem(status: int, detail: str, extra_headers: Headers | None = None) -> tuple[int, Headers, bytes]:
-    """The handler's own problem body (handlers.http), framed for this server."""
-    body = http.dumps(http.problem(status, _phrase(status), detail).body).encode()
-    headers = [("content-type", "application/problem+json"), ("content-length", str(len(body)))]
-    return status, headers + (extra_headers or []), body
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
 
 
 class LocalApi:
@@ -237,7 +203,7 @@ class LocalApi:
                 thread.start()
 
     def _serve_connection(self, connection: socket.socket, peer: Any) -> None:
-        client = _Client(connection, self._read_timeout, self._idle_timeout)
+        client = Client(connection, self._read_timeout, self._idle_timeout)
         try:
             connection.setblocking(True)
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -246,12 +212,12 @@ class LocalApi:
                     request = client.next_request()
                     status, headers, body = self._answer(client, request, peer)
                     client.respond(status, headers, body)
-                except _Answer as answer:
+                except Answer as answer:
                     status, headers, body = problem(answer.status, answer.detail, answer.headers)
                     client.respond(status, headers, body, close=answer.close)
                 if not client.next_cycle():
                     break
-        except (_Gone, OSError):
+        except (Gone, OSError):
             pass
         except Exception as e:  # a defect in the stand-in: the client still gets an answer, the server stays up
             _log.error("local API: failed on a request: %s", _one_line(e))
@@ -265,11 +231,11 @@ class LocalApi:
 
     # Requests
 
-    def _answer(self, client: _Client, request: h11.Request, peer: Any) -> tuple[int, Headers, bytes]:
+    def _answer(self, client: Client, request: h11.Request, peer: Any) -> tuple[int, Headers, bytes]:
         method = request.method.decode("ascii")
         target = request.target.decode("ascii")  # h11 admits visible ASCII only
         if len(request.target) > MAX_TARGET_BYTES:
-            raise _Answer(414, f"the request target is longer than {MAX_TARGET_BYTES} bytes")
+            raise Answer(414, f"the request target is longer than {MAX_TARGET_BYTES} bytes")
         fields: dict[str, list[str]] = {}
         for name, value in request.headers:
             fields.setdefault(name.decode("ascii"), []).append(value.decode("latin-1"))
@@ -285,15 +251,15 @@ class LocalApi:
                 host = None
         reason = guard.refusal(host, headers.get("origin"))
         if reason is not None:
-            raise _Answer(403, reason)
+            raise Answer(403, reason)
 
         if "transfer-encoding" in headers and "content-length" in headers:
             # RFC 9112 6.1 lets a server refuse this; passing it on is how requests are smuggled past a proxy.
-            raise _Answer(400, "a request may not carry both Content-Length and Transfer-Encoding")
+            raise Answer(400, "a request may not carry both Content-Length and Transfer-Encoding")
         if method in BODY_METHODS and "transfer-encoding" not in headers and "content-length" not in headers:
-            raise _Answer(411, f"{method} needs a Content-Length or Transfer-Encoding: chunked")
+            raise Answer(411, f"{method} needs a Content-Length or Transfer-Encoding: chunked")
         if int(headers.get("content-length") or 0) > MAX_REQUEST_BYTES:
-            raise _Answer(413, f"the request body is larger than {MAX_REQUEST_BYTES} bytes")
+            raise Answer(413, f"the request body is larger than {MAX_REQUEST_BYTES} bytes")
         body = client.read_body(MAX_REQUEST_BYTES)
 
         document = self._documents.get(path)
@@ -301,7 +267,7 @@ class LocalApi:
             return self._document(path, document, method)
         matched = self.match(method, path)
         if matched is None:
-            raise _Answer(404, f"no route matches {method[:20]} {path[:200]}", close=False)
+            raise Answer(404, f"no route matches {method[:20]} {path[:200]}", close=False)
         route, parameters = matched
         try:
             text, is_base64 = body.decode("utf-8"), False
@@ -329,22 +295,22 @@ class LocalApi:
         except Exception as e:
             # API Gateway answers a broken integration with a 502 as well.
             _log.error("local API: %s %s: the function failed: %s", method, path[:200], _one_line(e))
-            raise _Answer(502, "the function failed", close=False) from None
+            raise Answer(502, "the function failed", close=False) from None
         try:
             return _proxy_response(response)
         except (ValueError, TypeError, binascii.Error, h11.LocalProtocolError) as e:
             _log.error("local API: %s %s: the function's response is malformed: %s", method, path[:200], _one_line(e))
-            raise _Answer(502, "the function's response is malformed", close=False) from None
+            raise Answer(502, "the function's response is malformed", close=False) from None
 
     def _document(self, path: str, document: Document, method: str) -> tuple[int, Headers, bytes]:
         # HEAD goes wherever GET does (RFC 9110 9.3.2).
         if method not in ("GET", "HEAD"):
-            raise _Answer(405, f"{path} is read-only; use GET", headers=[("allow", "GET, HEAD")], close=False)
+            raise Answer(405, f"{path} is read-only; use GET", headers=[("allow", "GET, HEAD")], close=False)
         try:
             data = document()
         except Exception as e:
             _log.error("local API: building %s failed: %s", path, _one_line(e))
-            raise _Answer(500, f"{path} could not be built; it was logged", close=False) from None
+            raise Answer(500, f"{path} could not be built; it was logged", close=False) from None
         return 200, [("content-type", "application/json"), ("content-length", str(len(data)))], data
 
 
@@ -385,136 +351,3 @@ def _proxy_response(response: Mapping[str, Any]) -> tuple[int, Headers, bytes]:
 
 def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".replace("\r", " ").replace("\n", " ")[:500]
-
-
-class _Client:
-    """One connection's h11 state and socket, with the read deadlines."""
-
-    def __init__(self, sock: socket.socket, read_timeout: float, idle_timeout: float) -> None:
-        self.sock = sock
-        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
-        self.read_timeout = read_timeout
-        self.idle_timeout = idle_timeout
-        self.deadline: float | None = None
-        self.head = bytearray()
-        self.answering_head = False
-
-    def next_request(self) -> h11.Request:
-        # Bytes a client pipelined behind its previous request are the start of this one.
-        self.answering_head = False
-        self.head = bytearray(self.conn.trailing_data[0])
-        self.deadline = time.monotonic() + self.read_timeout if self.head else None
-        while True:
-            try:
-                event = self.conn.next_event()
-            except h11.RemoteProtocolError as e:
-                raise self._head_error(e) from None
-            if event is h11.NEED_DATA:
-                # Never more than one byte over the limit in memory: h11 only checks it between reads.
-                self._receive(MAX_HEAD_BYTES + 1 - len(self.head), idle=not self.head)
-                continue
-            if isinstance(event, h11.Request):
-                self.answering_head = event.method == b"HEAD"
-                if len(self.head) - len(self.conn.trailing_data[0]) > MAX_HEAD_BYTES:
-                    raise self._too_large()
-                return event
-            raise _Gone()  # ConnectionClosed, or a state that allows no request
-
-    def read_body(self, limit: int) -> bytes:
-        if self.conn.they_are_waiting_for_100_continue:
-            self.send(self.conn.send(h11.InformationalResponse(status_code=100, headers=[])))
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            try:
-                event = self.conn.next_event()
-            except h11.RemoteProtocolError as e:
-                raise _Answer(e.error_status_hint, f"malformed request body: {e}") from None
-            if event is h11.NEED_DATA:
-                self._receive(_RECEIVE_BYTES, idle=False)
-            elif isinstance(event, h11.Data):
-                size += len(event.data)
-                if size > limit:
-                    raise _Answer(413, f"the request body is larger than {limit} bytes")
-                chunks.append(bytes(event.data))
-            elif isinstance(event, h11.EndOfMessage):
-                return b"".join(chunks)
-            else:
-                raise _Gone()
-
-    def _receive(self, size: int, idle: bool) -> None:
-        if idle:
-            timeout = self.idle_timeout
-        else:
-            if self.deadline is None:
-                self.deadline = time.monotonic() + self.read_timeout
-            timeout = self.deadline - time.monotonic()
-            if timeout <= 0:
-                raise self._timed_out()
-        self.sock.settimeout(timeout)
-        try:
-            data = self.sock.recv(max(1, size))
-        except TimeoutError:
-            if idle:
-                raise _Gone() from None
-            raise self._timed_out() from None
-        if data and self.deadline is None:
-            self.deadline = time.monotonic() + self.read_timeout
-        if self.conn.their_state is h11.IDLE:
-            self.head += data
-        self.conn.receive_data(data)
-
-    def _timed_out(self) -> _Answer:
-        return _Answer(408, f"the request was not complete within {self.read_timeout:g} s")
-
-    def _too_large(self) -> _Answer:
-        line = bytes(self.head).lstrip(b"\r\n").split(b"\n", 1)
-        parts = line[0].split(b" ")
-        if len(line) == 1 or (len(parts) > 1 and len(parts[1]) > MAX_TARGET_BYTES):
-            return _Answer(414, f"the request target is longer than {MAX_TARGET_BYTES} bytes")
-        return _Answer(431, f"the header section is larger than {MAX_HEAD_BYTES} bytes")
-
-    def _head_error(self, error: h11.RemoteProtocolError) -> _Answer:
-        if error.error_status_hint == 431:
-            return self._too_large()
-        if not self.head.strip():
-            raise _Gone()  # closed before sending anything worth an answer
-        return _Answer(error.error_status_hint, f"malformed request: {error}")
-
-    def respond(self, status: int, headers: Headers, body: bytes, close: bool = False) -> None:
-        if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
-            raise _Gone()
-        if close or self.conn.their_state is not h11.DONE:
-            # Whatever the client still sends of this request is not read: this connection carries no other.
-            headers = [*headers, ("connection", "close")]
-        data = self.conn.send(h11.Response(status_code=status, headers=headers, reason=_phrase(status)))
-        # h11 frames an answer to HEAD as empty (its headers are those GET would get) and refuses a body for it.
-        if body and not self.answering_head:
-            data += self.conn.send(h11.Data(data=body)) or b""
-        data += self.conn.send(h11.EndOfMessage()) or b""
-        self.send(data or b"")
-
-    def send(self, data: bytes | None) -> None:
-        if data:
-            # A client that does not read its answer does not hold the thread for good either.
-            self.sock.settimeout(max(self.read_timeout, 1.0))
-            self.sock.sendall(data)
-
-    def next_cycle(self) -> bool:
-        if self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE:
-            self.conn.start_next_cycle()
-            return True
-        return False
-
-    def close(self) -> None:
-        try:
-            self.sock.shutdown(socket.SHUT_WR)
-            deadline = time.monotonic() + LINGER_SECONDS
-            while (left := deadline - time.monotonic()) > 0:
-                self.sock.settimeout(left)
-                if not self.sock.recv(_RECEIVE_BYTES):
-                    break
-        except OSError:
-            pass
-        finally:
-            self.sock.close()
