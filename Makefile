@@ -95,7 +95,7 @@ graph: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info cdk.out build
 
-# 500 orders under injected faults (see workflow/chaos.py): prints the figures and fails if an invariant breaks.
+# 500 orders under injected faults (see workflow/local/chaos.py): prints the figures and fails if an invariant breaks.
 chaos: $(STAMP)
 	$(BIN)/orderflow chaos --orders 500 --seed 1 --concurrency 8 --json
 

@@ -32,8 +32,9 @@ def test_a_bounded_chaos_run_loses_and_doubles_nothing(tmp_path: Path) -> None:
         timeout=240,
         check=False,
     )
-    report = json.loads(result.stdout.strip().splitlines()[-1])  # the contract: the last line is the JSON report
+    # Exit code first: a run that crashed has no report to parse, and its stderr says why.
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])  # the contract: the last line is the JSON report
     assert report["violations"] == []
     assert report["lost"] == 0
     assert report["duplicates"] == 0

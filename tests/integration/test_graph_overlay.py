@@ -18,6 +18,7 @@ from workflow.cli import graph as graph_command
 from workflow.cli import main
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
+from workflow.ops.history import execution_definition, execution_history
 
 HAPPY_PATH = ["ValidateOrder", "CreateOrder", "OwnsOrder", "MarkQueued", "EnqueueOrder", "NotifyOrder", "Done"]
 FAILURE_PATH = ["ValidateOrder", "ValidateOrderFailed", "RecordFailure", "PublishFailure", "OrderFailed"]
@@ -40,8 +41,8 @@ def path_edges(path: list[str]) -> set[tuple[str, str, g.EdgeKind]]:
 def executed(runtime: LocalRuntime, submit: Submit, order: dict[str, Any]) -> tuple[str, g.Graph]:
     arn = runtime.execution_arn(submit(order)["json"]["orderId"])
     runtime.wait_for_execution(arn)
-    ran = g.state_graph(g.execution_definition(runtime.sfn, arn))
-    return arn, g.overlay(ran, g.execution_history(runtime.sfn, arn), title=f"Execution {arn.rsplit(':', 1)[-1]}")
+    ran = g.state_graph(execution_definition(runtime.sfn, arn))
+    return arn, g.overlay(ran, execution_history(runtime.sfn, arn), title=f"Execution {arn.rsplit(':', 1)[-1]}")
 
 
 def test_a_good_order_succeeds_along_the_main_path(runtime: LocalRuntime, submit: Submit, tmp_path: Path) -> None:
@@ -115,7 +116,7 @@ def test_cli_draws_an_order_by_its_id(
 ) -> None:
     monkeypatch.setattr(graph_command, "connect", lambda args: RuntimeTarget(runtime))
     order_id = submit(sample_order(currency="XYZ"))["json"]["orderId"]
-    runtime.wait_for_execution(g.execution_arn(runtime.state_machine_arn, order_id))
+    runtime.wait_for_execution(runtime.execution_arn(order_id))
     out = tmp_path / "order.md"
     assert main(["graph", "--order", order_id, "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ POSTs with one key make one order."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -47,11 +48,13 @@ def request_records(runtime: LocalRuntime) -> list[dict[str, Any]]:
 
 
 def record_for(runtime: LocalRuntime, key: str, status: str | None = None) -> dict[str, Any] | None:
-    """Powertools' record of a key (its id is a hash of the key, so find it by the response it stores)."""
+    """Powertools' record of a key, by its id: `<function>#<md5 of the JSON of the idempotency key>` (Powertools'
+    default hash; the key it hashes is the caller-scoped one). An in-flight record stores no response, so the id is
+    the only thing that names its key."""
+    scoped = scoped_idempotency_key(ANONYMOUS, key)
+    digest = hashlib.md5(json.dumps(scoped, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
     for item in request_records(runtime):
-        if status is not None and item["status"]["S"] != status:
-            continue
-        if key in json.dumps(item) or status == "INPROGRESS":
+        if item["id"]["S"].endswith(f"#{digest}") and (status is None or item["status"]["S"] == status):
             return item
     return None
 

@@ -392,9 +392,14 @@ def test_cli_draws_the_workflow_and_a_diff(
     assert "use one of .svg" in capsys.readouterr().err
 
 
-def test_execution_arn_follows_the_order_id() -> None:
+def test_execution_arn_follows_the_order_id_whichever_way_the_execution_was_started() -> None:
+    from workflow.ops.history import HistoryError, execution_arn
+
     machine = "arn:aws:states:eu-west-1:1:stateMachine:orderflow-orders"
-    assert g.execution_arn(machine, "ord_1") == "arn:aws:states:eu-west-1:1:execution:orderflow-orders:ord_1"
+    for started_through in (machine, f"{machine}:live", f"{machine}:7"):
+        assert execution_arn(started_through, "ord_1") == "arn:aws:states:eu-west-1:1:execution:orderflow-orders:ord_1"
+    with pytest.raises(HistoryError):
+        execution_arn("arn:aws:sqs:eu-west-1:1:orders", "ord_1")
 
 
 def test_the_graph_package_loads_no_aws_library_and_not_the_local_runtime() -> None:

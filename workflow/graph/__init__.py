@@ -22,13 +22,10 @@ What lives where (each module imports only those above it):
     dot        to_dot; run_dot, to_svg, to_png through Graphviz's `dot` program; GraphvizNotFound, GraphvizError
     mermaid    to_mermaid, to_markdown
     files      render, check_output: by the file name's suffix
-    sfn        execution_history, execution_definition: through a Step Functions client the caller passes in;
-               execution_arn
 
 This package is pure: the standard library and its own modules, nothing else at run time. It must not import
-boto3, botocore, moto or workflow.local (the local runtime uses this package, not the other way round); a Step
-Functions client comes in as an argument, typed for mypy only. The one thing it runs is Graphviz's `dot`, for
-.svg and .png, and only when asked to.
+boto3, botocore, moto, workflow.local or workflow.ops: reading an execution's events is workflow.ops.history's, and
+this package takes them as data. The one thing it runs is Graphviz's `dot`, for .svg and .png, and only when asked.
 """
 
 from workflow.graph.build import state_graph
@@ -67,7 +64,6 @@ from workflow.graph.model import (
     Run,
     Status,
 )
-from workflow.graph.sfn import execution_arn, execution_definition, execution_history
 
 __all__ = [
     "DOT_TIMEOUT_SECONDS",
@@ -97,9 +93,6 @@ __all__ = [
     "check_output",
     "diff",
     "edge_look",
-    "execution_arn",
-    "execution_definition",
-    "execution_history",
     "legend",
     "main_path",
     "node_lines",

@@ -89,7 +89,7 @@ class QueuePoller:
         return list(received.get("Messages", []))
 
     def _deliver(self, messages: list[Any]) -> None:
-        event = {"Records": [self._record(m) for m in messages]}
+        event = {"Records": [sqs_record(m, self._queue_arn, self._region) for m in messages]}
         response = self._lambda.invoke(FunctionName=self._function, Payload=json.dumps(event).encode())
         if self._faults.roll(self._faults.plan.worker_crash_after_write, f"{self._function}.crashed_before_delete"):
             return  # the function did its work, then "crashed": nothing is deleted, every message comes back
@@ -106,25 +106,27 @@ class QueuePoller:
         for start in range(0, len(done), 10):
             self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=done[start : start + 10])
 
-    def _record(self, message: Any) -> dict[str, Any]:
-        attributes = {
-            name: {
-                "stringValue": value.get("StringValue"),
-                "binaryValue": value.get("BinaryValue"),
-                "stringListValues": [],
-                "binaryListValues": [],
-                "dataType": value.get("DataType", "String"),
-            }
-            for name, value in message.get("MessageAttributes", {}).items()
+
+def sqs_record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
+    """A received SQS message as Lambda's SQS event source hands it to the function (one record of `Records`)."""
+    attributes = {
+        name: {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": value.get("BinaryValue"),
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value.get("DataType", "String"),
         }
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": attributes,
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self._queue_arn,
-            "awsRegion": self._region,
-        }
+        for name, value in message.get("MessageAttributes", {}).items()
+    }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": attributes,
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }

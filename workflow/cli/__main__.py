@@ -1,0 +1,7 @@
+"""`python -m workflow.cli`: the same as the `orderflow` console script."""
+
+import sys
+
+from workflow.cli import main
+
+sys.exit(main())
