@@ -12,18 +12,14 @@ def register(commands: Commands) -> None:
     chaos = commands.add_parser(
         "chaos",
         help="run orders through a local system under injected faults and check nothing is lost or doubled",
-        description="Starts its own local system (not `orderflow up`), submits N orders with 20%% duplicates (half of "
-        "them concurrent) and 10%% malformed ones under a fault plan, waits for quiescence and checks the invariants. "
+        description="Starts its own local system (not `orderflow up`), submits N orders with 20% duplicates (half of "
+        "them concurrent) and 10% malformed ones under a fault plan, waits for quiescence and checks the invariants. "
         "Exit code 1 when one fails.",
     )
     chaos.add_argument("--orders", type=int, default=100)
-    chaos.add_argument("--seed", type=int, default=1)
     chaos.add_argument("--concurrency", type=int, default=8)
-    chaos.add_argument(
-        "--time-scale", type=float, default=0.01, help="multiplies retry intervals and queue timeouts (default 0.01)"
-    )
     chaos.add_argument("--faults", help="a JSON fault plan (workflow/local/faults.py); default: a moderate mix")
-    chaos.add_argument("--json", action="store_true", help="end with one JSON line: the report")
+    _harness_arguments(chaos)
     chaos.set_defaults(run=_chaos)
 
     fuzz = commands.add_parser(
@@ -34,15 +30,20 @@ def register(commands: Commands) -> None:
         "document. Exit code 1 on any 5xx, any answer that breaks the document, or a run cut short.",
     )
     fuzz.add_argument("--cases", type=int, default=1000)
-    fuzz.add_argument("--seed", type=int, default=1)
-    fuzz.add_argument(
-        "--time-scale", type=float, default=0.01, help="multiplies retry intervals and queue timeouts (default 0.01)"
-    )
     fuzz.add_argument("--document", help="an OpenAPI document (JSON file); default: workflow.openapi.document()")
     fuzz.add_argument("--request-timeout", type=float, default=10.0, help="seconds per request (default 10)")
     fuzz.add_argument("--deadline", type=float, default=900.0, help="seconds for the whole run (default 900)")
-    fuzz.add_argument("--json", action="store_true", help="end with one JSON line: the report")
+    _harness_arguments(fuzz)
     fuzz.set_defaults(run=_fuzz)
+
+
+def _harness_arguments(command: argparse.ArgumentParser) -> None:
+    """What both harnesses take: the seed of their draws, the time scale of their own local system, --json."""
+    command.add_argument("--seed", type=int, default=1)
+    command.add_argument(
+        "--time-scale", type=float, default=0.01, help="multiplies retry intervals and queue timeouts (default 0.01)"
+    )
+    command.add_argument("--json", action="store_true", help="end with one JSON line: the report")
 
 
 def _chaos(args: argparse.Namespace) -> int:

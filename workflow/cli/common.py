@@ -4,7 +4,9 @@ printing a harness's report."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+import json
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from workflow.ops.targets import Target
@@ -68,3 +70,23 @@ def print_report(report: Report, as_json: bool) -> int:
     if as_json:
         print(report.to_json())
     return 0 if report.ok else 1
+
+
+class Listed(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+L = TypeVar("L", bound=Listed)
+
+
+def print_listing(items: Sequence[L], as_json: bool, *, empty: str, header: str, row: Callable[[L], str]) -> int:
+    """A listing as a table (or `empty` when there is nothing), or with --json as one JSON array."""
+    if as_json:
+        print(json.dumps([item.to_dict() for item in items], indent=2))
+    elif not items:
+        print(empty)
+    else:
+        print(header)
+        for item in items:
+            print(row(item))
+    return 0

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from workflow.cli.common import Commands, connect, target_arguments
+from workflow.cli.common import Commands, connect, print_listing, target_arguments
 
 
 def register(commands: Commands) -> None:
@@ -50,18 +50,15 @@ def _dlq_list(args: argparse.Namespace) -> int:
 
     target = connect(args)
     parked = [p for queue in _queues(args) for p in peek(target, queue, args.limit)]
-    if args.json:
-        print(json.dumps([p.to_dict() for p in parked], indent=2))
-        return 0
-    if not parked:
-        print(f"{target.where}: the dead-letter queues are empty")
-        return 0
-    print(f"{'QUEUE':7} {'MESSAGE ID':36} {'SENT':25} {'RECV':>4}  {'ORDER':30} REASON")
-    for p in parked:
-        print(
+    return print_listing(
+        parked,
+        args.json,
+        empty=f"{target.where}: the dead-letter queues are empty",
+        header=f"{'QUEUE':7} {'MESSAGE ID':36} {'SENT':25} {'RECV':>4}  {'ORDER':30} REASON",
+        row=lambda p: (
             f"{p.queue:7} {p.message_id:36} {p.sent_at[:25]:25} {p.receive_count:>4}  {p.order_id or '-':30} {p.reason}"
-        )
-    return 0
+        ),
+    )
 
 
 def _dlq_show(args: argparse.Namespace) -> int:

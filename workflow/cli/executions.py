@@ -4,9 +4,8 @@ order run again."""
 from __future__ import annotations
 
 import argparse
-import json
 
-from workflow.cli.common import Commands, connect, target_arguments
+from workflow.cli.common import Commands, connect, print_listing, target_arguments
 
 
 def register(commands: Commands) -> None:
@@ -32,18 +31,15 @@ def _executions(args: argparse.Namespace) -> int:
     from workflow.ops.executions import executions
 
     target = connect(args)
-    found = executions(target, args.status, args.limit)
-    if args.json:
-        print(json.dumps([e.to_dict() for e in found], indent=2))
-        return 0
-    if not found:
-        print(f"{target.where}: no {args.status.upper() + ' ' if args.status else ''}executions")
-        return 0
-    print(f"{'ORDER':30} {'STATUS':9} {'STARTED':25} {'STOPPED':25} FAILURE")
-    for e in found:
-        failure = f"{e.error} - {e.cause}" if e.error else ""
-        print(f"{e.order_id:30} {e.status:9} {e.started:25} {e.stopped:25} {failure}")
-    return 0
+    return print_listing(
+        executions(target, args.status, args.limit),
+        args.json,
+        empty=f"{target.where}: no {args.status.upper() + ' ' if args.status else ''}executions",
+        header=f"{'ORDER':30} {'STATUS':9} {'STARTED':25} {'STOPPED':25} FAILURE",
+        row=lambda e: (
+            f"{e.order_id:30} {e.status:9} {e.started:25} {e.stopped:25} {f'{e.error} - {e.cause}' if e.error else ''}"
+        ),
+    )
 
 
 def _rerun(args: argparse.Namespace) -> int:
