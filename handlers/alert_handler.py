@@ -17,42 +17,40 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
-from handlers import clock, observability, settings
+from handlers import clock, env, observability
 from handlers.alert_log import AlertLog
 from handlers.alert_targets import AlertTarget, configured_targets
 from handlers.alerts import Notification, parse_notification
 
 SECRET_MAX_AGE_SECONDS = 300
 _SECRETS = {
-    "slack": settings.SLACK_WEBHOOK_SECRET_ARN,
-    "webhook": settings.ALERT_WEBHOOK_SECRET_ARN,
+    "slack": env.SLACK_WEBHOOK_SECRET_ARN,
+    "webhook": env.ALERT_WEBHOOK_SECRET_ARN,
 }
 
 alert_log = AlertLog(
     # Unlike the workflow's steps, nothing retries the alert log's calls for us: the SDK does, a few times.
     boto3.client("dynamodb", config=Config(retries={"mode": "standard", "total_max_attempts": 5})),
-    settings.require(settings.ALERT_LOG_TABLE),
+    env.require(env.ALERT_LOG_TABLE),
     # Longer than an alert can wait in the alert queue (4 days) and its DLQ (14 days): a redrive is no duplicate.
-    window=timedelta(seconds=int(settings.optional(settings.ALERT_DEDUP_SECONDS) or 20 * 24 * 3600)),
+    window=timedelta(seconds=int(env.optional(env.ALERT_DEDUP_SECONDS) or 20 * 24 * 3600)),
 )
-storm_threshold = int(settings.optional(settings.ALERT_STORM_THRESHOLD) or 3)
-max_attempts = int(settings.optional(settings.SLACK_MAX_ATTEMPTS) or 3)
-link_template = settings.optional(settings.CONSOLE_URL)
-http_timeout = float(settings.optional(settings.ALERT_HTTP_TIMEOUT_SECONDS) or 10)
+storm_threshold = int(env.optional(env.ALERT_STORM_THRESHOLD) or 3)
+max_attempts = int(env.optional(env.SLACK_MAX_ATTEMPTS) or 3)
+link_template = env.optional(env.CONSOLE_URL)
+http_timeout = float(env.optional(env.ALERT_HTTP_TIMEOUT_SECONDS) or 10)
 
 
 def _secret(target: str) -> str | None:
     variable = _SECRETS.get(target)
-    arn = settings.optional(variable) if variable else None
+    arn = env.optional(variable) if variable else None
     if arn is None:
         return None
     return str(parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)).strip()
 
 
 def targets() -> list[AlertTarget]:
-    return configured_targets(
-        settings.optional(settings.ALERT_TARGETS), _secret, max_attempts, link_template, http_timeout
-    )
+    return configured_targets(env.optional(env.ALERT_TARGETS), _secret, max_attempts, link_template, http_timeout)
 
 
 # A post can take a minute (3 tries of up to 10 s, Retry-After waits between them): none starts with less left.

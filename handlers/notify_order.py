@@ -12,12 +12,12 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from handlers import clock, observability, settings
+from handlers import clock, env, observability
 from handlers.domain import parse_order
 from handlers.errors import NotificationUnavailable
 
 sns = boto3.client("sns")
-topic_arn = settings.require(settings.ORDER_EVENTS_TOPIC_ARN)
+topic_arn = env.require(env.ORDER_EVENTS_TOPIC_ARN)
 
 _TRANSIENT = frozenset(
     {"Throttled", "Throttling", "ThrottledException", "InternalError", "ServiceUnavailable", "KMSThrottling"}

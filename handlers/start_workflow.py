@@ -7,17 +7,15 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-from handlers import observability, settings, wiring
+from handlers import env, observability, wiring
 from handlers.http import BadRequest, Request
 from handlers.orders_api import OrdersApi
 
 api = OrdersApi(
     sfn=boto3.client("stepfunctions", config=wiring.CLIENT_CONFIG),
     store=wiring.orders_store(),
-    state_machine_arn=settings.require(settings.STATE_MACHINE_ARN),
-    requests=DynamoDBPersistenceLayer(
-        table_name=settings.require(settings.REQUESTS_TABLE), boto3_client=wiring.dynamodb()
-    ),
+    state_machine_arn=env.require(env.STATE_MACHINE_ARN),
+    requests=DynamoDBPersistenceLayer(table_name=env.require(env.REQUESTS_TABLE), boto3_client=wiring.dynamodb()),
     key_ttl_seconds=wiring.idempotency_ttl_seconds(),
 )
 

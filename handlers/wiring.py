@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from handlers import settings
+from handlers import env
 from handlers.orders_store import OrdersStore
 
 if TYPE_CHECKING:
@@ -27,13 +27,13 @@ def dynamodb() -> DynamoDBClient:
 
 
 def idempotency_ttl_seconds() -> int:
-    return int(settings.optional(settings.IDEMPOTENCY_TTL_SECONDS) or 24 * 3600)
+    return int(env.optional(env.IDEMPOTENCY_TTL_SECONDS) or 24 * 3600)
 
 
 def orders_store() -> OrdersStore:
     return OrdersStore(
         dynamodb(),
-        orders_table=settings.require(settings.ORDERS_TABLE),
-        idempotency_table=settings.require(settings.IDEMPOTENCY_TABLE),
+        orders_table=env.require(env.ORDERS_TABLE),
+        idempotency_table=env.require(env.IDEMPOTENCY_TABLE),
         lock_ttl=timedelta(seconds=idempotency_ttl_seconds()),
     )
