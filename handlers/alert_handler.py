@@ -20,7 +20,7 @@ from botocore.config import Config
 from handlers import clock, env, observability
 from handlers.alert_log import AlertLog
 from handlers.alert_targets import AlertTarget, configured_targets
-from handlers.alerts import Notification, parse_notification
+from handlers.domain.alerts import Notification, parse_notification
 
 SECRET_MAX_AGE_SECONDS = 300
 _SECRETS = {

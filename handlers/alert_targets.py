@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from handlers import observability
-from handlers.alerts import (
+from handlers.domain.alerts import (
     AlarmNotice,
     Alert,
     Notification,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import clock, observability, wiring
-from handlers.domain import parse_order
+from handlers.domain.order import parse_order
 from handlers.orders_store import NewOrder
 
 store = wiring.orders_store()

@@ -13,8 +13,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from handlers import clock, env, observability
-from handlers.domain import parse_order
-from handlers.errors import NotificationUnavailable
+from handlers.domain.errors import NotificationUnavailable
+from handlers.domain.order import parse_order
 
 sns = boto3.client("sns")
 topic_arn = env.require(env.ORDER_EVENTS_TOPIC_ARN)

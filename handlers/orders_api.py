@@ -41,9 +41,11 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from botocore.exceptions import ClientError
 
 from handlers import observability
-from handlers.alerts import readable_cause
 from handlers.clock import iso, now
-from handlers.domain import (
+from handlers.domain.alerts import readable_cause
+from handlers.domain.errors import IdempotencyConflictError, OrderStoreUnavailable, OrderValidationError, TransientError
+from handlers.domain.money import Money
+from handlers.domain.order import (
     OrderStatus,
     is_order_id,
     new_order_id,
@@ -53,9 +55,7 @@ from handlers.domain import (
     valid_correlation_id,
     validate_idempotency_key,
 )
-from handlers.errors import IdempotencyConflictError, OrderStoreUnavailable, OrderValidationError, TransientError
 from handlers.http import ROUTES, BadRequest, Request, Response, problem
-from handlers.money import Money
 from handlers.orders_store import OrdersStore
 
 if TYPE_CHECKING:

@@ -19,13 +19,13 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from handlers.clock import iso
-from handlers.domain import Order, OrderStatus
-from handlers.errors import (
+from handlers.domain.errors import (
     IdempotencyConflictError,
     InvalidTransitionError,
     OrderNotFoundError,
     OrderStoreUnavailable,
 )
+from handlers.domain.order import Order, OrderStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import clock, observability, wiring
-from handlers.domain import OrderStatus
-from handlers.errors import OrderNotFoundError
+from handlers.domain.errors import OrderNotFoundError
+from handlers.domain.order import OrderStatus
 
 store = wiring.orders_store()
 

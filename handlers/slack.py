@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.errors import AlertDeliveryError
+from handlers.domain.errors import AlertDeliveryError
 
 # With 3 tries of up to 10 s each, a post stays within the AlertHandler's one-minute budget per post.
 MAX_RETRY_AFTER = 10.0

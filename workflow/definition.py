@@ -14,8 +14,8 @@ from typing import Any
 
 from stepfunctions.steps import Chain, Choice, ChoiceRule, Fail, Pass, Succeed
 
-from handlers import errors
-from handlers.domain import OrderStatus
+from handlers.domain import errors
+from handlers.domain.order import OrderStatus
 from workflow.dsl import Catch, DynamoDBUpdateItem, LambdaInvoke, Retry, SnsPublish, SqsSendMessage
 
 # Errors of the Lambda service itself (not of our code): always worth retrying.

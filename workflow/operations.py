@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.alerts import readable_cause
+from handlers.domain.alerts import readable_cause
 from workflow.targets import Target, TargetError
 
 # DLQ -> (its output, the output of the queue it drains back into)
@@ -235,8 +235,8 @@ def redrive_order(target: Target, order_id: str) -> str:
     (Step Functions' own RedriveExecution would resume at the failed state, which for this workflow is the final
     Fail state after the failure was recorded and alerted.)
     """
-    from handlers.domain import OrderStatus
-    from handlers.errors import InvalidTransitionError
+    from handlers.domain.errors import InvalidTransitionError
+    from handlers.domain.order import OrderStatus
     from handlers.orders_store import OrdersStore
 
     store = OrdersStore(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from handlers.domain import scoped_idempotency_key
+from handlers.domain.order import scoped_idempotency_key
 from handlers.http import ANONYMOUS
 from tests.apievents import api_event
 from tests.integration.conftest import valid_order

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from handlers.domain import CORRELATION_ID_PATTERN
+from handlers.domain.order import CORRELATION_ID_PATTERN
 from tests.apievents import api_event
 from tests.integration.conftest import Submit, alerts_settled, eventually, valid_order
 from tests.webhook import WebhookReceiver

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from handlers.alerts import Alert, execution_link, parse_notification, readable_cause, slack_message
+from handlers.domain.alerts import Alert, execution_link, parse_notification, readable_cause, slack_message
 from handlers.http import BadRequest, Request
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from stepfunctions.steps import Chain, Pass, Succeed
 
-from handlers import errors
+from handlers.domain import errors
 from workflow import asl
 from workflow.cli import main
 from workflow.local import moto_hooks
