@@ -18,8 +18,8 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
 from handlers import clock, env, observability
-from handlers.alert_log import AlertLog
-from handlers.alert_targets import AlertTarget, configured_targets
+from handlers.adapters.alert_log import AlertLog
+from handlers.adapters.alert_targets import AlertTarget, configured_targets
 from handlers.domain.alerts import Notification, parse_notification
 
 SECRET_MAX_AGE_SECONDS = 300

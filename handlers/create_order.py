@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import clock, observability, wiring
+from handlers.adapters.orders_store import NewOrder
 from handlers.domain.order import parse_order
-from handlers.orders_store import NewOrder
 
 store = wiring.orders_store()
 

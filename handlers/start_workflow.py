@@ -8,7 +8,7 @@ import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from handlers import env, observability, wiring
-from handlers.http import BadRequest, Request
+from handlers.adapters.http import BadRequest, Request
 from handlers.orders_api import OrdersApi
 
 api = OrdersApi(

@@ -12,7 +12,7 @@ import boto3
 from botocore.config import Config
 
 from handlers import env
-from handlers.orders_store import OrdersStore
+from handlers.adapters.orders_store import OrdersStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

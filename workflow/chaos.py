@@ -347,7 +347,7 @@ def _quiesce(runtime: Any, timeout: float) -> None:
 
 
 def _scan(runtime: Any, table: str) -> list[dict[str, Any]]:
-    from handlers.orders_store import from_item
+    from handlers.adapters.orders_store import from_item
 
     items: list[dict[str, Any]] = []
     arguments: dict[str, Any] = {"TableName": runtime.table_name(table), "ConsistentRead": True}

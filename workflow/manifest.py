@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from handlers import env
-from handlers.http import DEFAULT_ROUTE, ROUTES
+from handlers.adapters.http import DEFAULT_ROUTE, ROUTES
 
 
 # References, resolved per target.

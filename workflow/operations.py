@@ -235,9 +235,9 @@ def redrive_order(target: Target, order_id: str) -> str:
     (Step Functions' own RedriveExecution would resume at the failed state, which for this workflow is the final
     Fail state after the failure was recorded and alerted.)
     """
+    from handlers.adapters.orders_store import OrdersStore
     from handlers.domain.errors import InvalidTransitionError
     from handlers.domain.order import OrderStatus
-    from handlers.orders_store import OrdersStore
 
     store = OrdersStore(
         target.client("dynamodb"), target.output("OrdersTableName"), target.output("IdempotencyTableName")

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from handlers.adapters.http import ANONYMOUS
 from handlers.domain.order import scoped_idempotency_key
-from handlers.http import ANONYMOUS
 from tests.apievents import api_event
 from tests.integration.conftest import valid_order
 from workflow.local.runtime import LocalRuntime

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import requests
 
+from handlers.adapters.http import ANONYMOUS
 from handlers.domain.order import scoped_idempotency_key
-from handlers.http import ANONYMOUS
 from tests.apievents import api_event
 from tests.integration.conftest import Submit, eventually, valid_order
 from workflow.local.api import LocalApi

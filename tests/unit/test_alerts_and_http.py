@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from handlers.adapters.http import BadRequest, Request
 from handlers.domain.alerts import Alert, execution_link, parse_notification, readable_cause, slack_message
-from handlers.http import BadRequest, Request
 
 
 def test_alert_reads_the_lambda_error_document() -> None:

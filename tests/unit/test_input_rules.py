@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from handlers.adapters.http import ANONYMOUS, MAX_ERRORS, BadRequest, Request, caller_of, problem
 from handlers.domain.errors import OrderValidationError
 from handlers.domain.json_input import MAX_DEPTH, JsonInputError, loads
 from handlers.domain.order import (
@@ -16,7 +17,6 @@ from handlers.domain.order import (
     valid_correlation_id,
     validate_idempotency_key,
 )
-from handlers.http import ANONYMOUS, MAX_ERRORS, BadRequest, Request, caller_of, problem
 
 
 def order(**overrides: Any) -> dict[str, Any]:

@@ -35,8 +35,8 @@ from urllib.parse import unquote, urlsplit
 
 import h11
 
-from handlers import http
-from handlers.http import DEFAULT_ROUTE
+from handlers.adapters import http
+from handlers.adapters.http import DEFAULT_ROUTE
 from workflow.local import guard
 
 # API Gateway's own payload limit is 10 MB; the function enforces the orders' 64 KiB itself.

@@ -144,7 +144,7 @@ class OrdersStore:
             "total": new.order.total.amount,
             "email": new.order.email,
             "shippingAddress": new.order.shipping_address.to_dict() if new.order.shipping_address else None,
-            # Who created it (handlers.http.caller_of): only that caller may read it.
+            # Who created it (handlers.adapters.http.caller_of): only that caller may read it.
             "owner": new.owner,
             "idempotencyKey": new.idempotency_key,
             "requestHash": new.request_hash,
