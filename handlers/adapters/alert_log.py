@@ -23,7 +23,9 @@ CLAIMED = "CLAIMED"
 DELIVERED = "DELIVERED"
 
 
-class AlertLog:
+class DynamoDBAlertLog:
+    """The alert delivery's AlertLog (handlers.services.alert_delivery), in a DynamoDB table."""
+
     def __init__(
         self,
         client: DynamoDBClient,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from handlers import observability
 from handlers.adapters.json_webhook import JsonWebhook
@@ -24,14 +23,7 @@ from handlers.domain.alerts import (
     slack_message,
     storm_slack_message,
 )
-
-
-class AlertTarget(Protocol):
-    name: str
-
-    def post(self, notification: Notification) -> None: ...
-
-    def post_summary(self, notifications: list[Notification]) -> None: ...
+from handlers.services.alert_delivery import AlertTarget
 
 
 class LogTarget:
