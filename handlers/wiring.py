@@ -18,6 +18,7 @@ from handlers.adapters.orders_store import OrdersStore
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from handlers.adapters.order_events import OrderEvents
     from handlers.services.alert_delivery import AlertDelivery, AlertTarget
     from handlers.services.orders_api import OrdersApi
 
@@ -62,6 +63,12 @@ def orders_api() -> OrdersApi:
         requests=DynamoDBPersistenceLayer(table_name=env.require(env.REQUESTS_TABLE), boto3_client=dynamodb()),
         key_ttl_seconds=idempotency_ttl_seconds(),
     )
+
+
+def order_events() -> OrderEvents:
+    from handlers.adapters.order_events import OrderEvents
+
+    return OrderEvents(boto3.client("sns", config=CLIENT_CONFIG), env.require(env.ORDER_EVENTS_TOPIC_ARN))
 
 
 def alert_target_url(target: str) -> str | None:
