@@ -53,7 +53,7 @@ def test_every_transient_error_a_lambda_raises_is_retried() -> None:
         for name in transient
         if issubclass(getattr(errors, name), errors.TransientError) and name != "TransientError"
     }
-    # AlertHandler is not a workflow task: its failures are redelivered by SNS/Lambda, not retried by Retry.
+    # AlertHandler is not a workflow task: SQS redelivers its failed alerts (the alert queue, then its DLQ), not Retry.
     transient.discard(errors.AlertDeliveryError.__name__)
     states = asl.compile_order_workflow()["States"]
     for name in ("ValidateOrder", "CreateOrder", "NotifyOrder"):
