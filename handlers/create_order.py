@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import clock, observability, wiring
-from handlers.domain import parse_order
-from handlers.orders_store import NewOrder
+from handlers.adapters.orders_store import NewOrder
+from handlers.domain.order import parse_order
 
 store = wiring.orders_store()
 

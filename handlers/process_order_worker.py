@@ -1,7 +1,6 @@
-"""ProcessOrderWorker: consumes the order queue, moving each order QUEUED -> PROCESSING -> FULFILLED.
+"""ProcessOrderWorker: consumes the order queue; each message's order is fulfilled (handlers.services.fulfilment).
 
 Reports partial batch failures, so one bad message is retried (and finally parked in the DLQ) alone.
-Redelivery is harmless: an order already FULFILLED is acknowledged without another write.
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import clock, observability, wiring
-from handlers.domain import OrderStatus
-from handlers.errors import OrderNotFoundError
+from handlers.services.fulfilment import fulfil
 
 store = wiring.orders_store()
 
@@ -33,26 +31,11 @@ class OrderMessage:
         return cls(order_id=str(data["orderId"]), correlation_id=str(data.get("correlationId", "")))
 
 
-def fulfil(message: OrderMessage) -> str:
-    order = store.get(message.order_id)
-    if order is None:
-        raise OrderNotFoundError(f"order {message.order_id} does not exist")
-    status = OrderStatus(order["status"])
-    if status in (OrderStatus.FULFILLED, OrderStatus.FAILED):
-        observability.logger.warning("order already final; message acknowledged", extra={"status": status})
-        return status.value
-    if status is not OrderStatus.PROCESSING:
-        store.transition(message.order_id, [OrderStatus.QUEUED], OrderStatus.PROCESSING, clock.now())
-    done = store.transition(message.order_id, [OrderStatus.PROCESSING], OrderStatus.FULFILLED, clock.now())
-    observability.logger.info("order fulfilled")
-    return str(done["status"])
-
-
 def record_handler(record: SQSRecord) -> str:
     observability.append(message_id=record.message_id, receive_count=record.attributes.approximate_receive_count)
     message = OrderMessage.from_body(record.body)
     observability.append(order_id=message.order_id, correlation_id=message.correlation_id)
-    return fulfil(message)
+    return fulfil(store, message.order_id, clock.now)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -1,25 +1,14 @@
-"""StartWorkflow: the HTTP API's function. POST /orders starts the order's execution; GET reads an order."""
+"""StartWorkflow: the HTTP API's function. POST /orders starts the order's execution; GET reads an order
+(handlers.services.orders_api)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import boto3
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from handlers import observability, wiring
+from handlers.adapters.http import BadRequest, Request
 
-from handlers import observability, settings, wiring
-from handlers.http import BadRequest, Request
-from handlers.orders_api import OrdersApi
-
-api = OrdersApi(
-    sfn=boto3.client("stepfunctions", config=wiring.CLIENT_CONFIG),
-    store=wiring.orders_store(),
-    state_machine_arn=settings.require(settings.STATE_MACHINE_ARN),
-    requests=DynamoDBPersistenceLayer(
-        table_name=settings.require(settings.REQUESTS_TABLE), boto3_client=wiring.dynamodb()
-    ),
-    key_ttl_seconds=wiring.idempotency_ttl_seconds(),
-)
+api = wiring.orders_api()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -68,7 +68,7 @@ from aws_cdk import (
 from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 from constructs import Construct
 
-from handlers.http import DEFAULT_ROUTE
+from handlers.adapters.http import DEFAULT_ROUTE
 from infra import permissions
 from workflow import asl
 from workflow.manifest import (

@@ -5,7 +5,7 @@
     (NotifyOrderFailed skips RecordFailure: the order is already with the worker.)
 
 Retries (with backoff and full jitter) and error routing live here, not in the Lambdas. Error names in Retry are
-the domain exception class names from `handlers.errors` (the Lambda runtime reports them as `errorType`).
+the domain exception class names from `handlers.domain.errors` (the Lambda runtime reports them as `errorType`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from stepfunctions.steps import Chain, Choice, ChoiceRule, Fail, Pass, Succeed
 
-from handlers import errors
-from handlers.domain import OrderStatus
+from handlers.domain import errors
+from handlers.domain.order import OrderStatus
 from workflow.dsl import Catch, DynamoDBUpdateItem, LambdaInvoke, Retry, SnsPublish, SqsSendMessage
 
 # Errors of the Lambda service itself (not of our code): always worth retrying.

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from handlers import settings
-from handlers.http import DEFAULT_ROUTE, ROUTES
+from handlers import env
+from handlers.adapters.http import DEFAULT_ROUTE, ROUTES
 
 
 # References, resolved per target.
@@ -172,8 +172,8 @@ def _one(items: tuple[_Named, ...], name: str, kind: str) -> _Named:
 
 
 _STORE_ENV: dict[str, Ref] = {
-    settings.ORDERS_TABLE: TableName("orders"),
-    settings.IDEMPOTENCY_TABLE: TableName("idempotency"),
+    env.ORDERS_TABLE: TableName("orders"),
+    env.IDEMPOTENCY_TABLE: TableName("idempotency"),
 }
 
 WORKER_TIMEOUT = 30
@@ -218,8 +218,8 @@ MANIFEST = Manifest(
             "handlers.start_workflow.handler",
             environment={
                 **_STORE_ENV,
-                settings.REQUESTS_TABLE: TableName("requests"),
-                settings.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS),
+                env.REQUESTS_TABLE: TableName("requests"),
+                env.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS),
             },
             trigger=HttpRoutes((*ROUTES, DEFAULT_ROUTE)),
         ),
@@ -228,7 +228,7 @@ MANIFEST = Manifest(
         Function(
             "NotifyOrder",
             "handlers.notify_order.handler",
-            environment={settings.ORDER_EVENTS_TOPIC_ARN: TopicArn("order-events")},
+            environment={env.ORDER_EVENTS_TOPIC_ARN: TopicArn("order-events")},
         ),
         Function(
             "ProcessOrderWorker",
@@ -242,15 +242,15 @@ MANIFEST = Manifest(
             "handlers.alert_handler.handler",
             timeout=ALERT_TIMEOUT,
             environment={
-                settings.ALERT_LOG_TABLE: TableName("alert-log"),
-                settings.SLACK_WEBHOOK_SECRET_ARN: SecretArn("slack-webhook"),
-                settings.ALERT_WEBHOOK_SECRET_ARN: SecretArn("alert-webhook"),
-                settings.ALERT_TARGETS: Setting(settings.ALERT_TARGETS),
-                settings.ALERT_STORM_THRESHOLD: Setting(settings.ALERT_STORM_THRESHOLD),
-                settings.ALERT_DEDUP_SECONDS: Setting(settings.ALERT_DEDUP_SECONDS),
-                settings.ALERT_HTTP_TIMEOUT_SECONDS: Setting(settings.ALERT_HTTP_TIMEOUT_SECONDS),
-                settings.SLACK_MAX_ATTEMPTS: Setting(settings.SLACK_MAX_ATTEMPTS),
-                settings.CONSOLE_URL: Setting(settings.CONSOLE_URL),
+                env.ALERT_LOG_TABLE: TableName("alert-log"),
+                env.SLACK_WEBHOOK_SECRET_ARN: SecretArn("slack-webhook"),
+                env.ALERT_WEBHOOK_SECRET_ARN: SecretArn("alert-webhook"),
+                env.ALERT_TARGETS: Setting(env.ALERT_TARGETS),
+                env.ALERT_STORM_THRESHOLD: Setting(env.ALERT_STORM_THRESHOLD),
+                env.ALERT_DEDUP_SECONDS: Setting(env.ALERT_DEDUP_SECONDS),
+                env.ALERT_HTTP_TIMEOUT_SECONDS: Setting(env.ALERT_HTTP_TIMEOUT_SECONDS),
+                env.SLACK_MAX_ATTEMPTS: Setting(env.SLACK_MAX_ATTEMPTS),
+                env.CONSOLE_URL: Setting(env.CONSOLE_URL),
             },
             trigger=QueueTrigger("alerts", batch_size=100, batch_window=20, max_concurrency=2),
         ),
@@ -259,12 +259,12 @@ MANIFEST = Manifest(
         Secret(
             "slack-webhook",
             description="orderflow: the Slack incoming-webhook URL alerts are posted to (https://hooks.slack.com/...)",
-            local_value_from=settings.SLACK_WEBHOOK_URL,
+            local_value_from=env.SLACK_WEBHOOK_URL,
         ),
         Secret(
             "alert-webhook",
             description="orderflow: a generic webhook URL every alert is POSTed to as JSON (the 'webhook' target)",
-            local_value_from=settings.ALERT_WEBHOOK_URL,
+            local_value_from=env.ALERT_WEBHOOK_URL,
         ),
     ),
     substitutions={

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from handlers import domain
-from handlers.http import MAX_BODY_BYTES, MAX_ERRORS
-from handlers.json_input import MAX_DEPTH, MAX_NUMBER_LENGTH
-from handlers.money import AMOUNT_PATTERN, MAX_AMOUNT, MAX_DECIMALS
+from handlers.adapters.http import MAX_BODY_BYTES, MAX_ERRORS
+from handlers.domain import order as domain
+from handlers.domain.json_input import MAX_DEPTH, MAX_NUMBER_LENGTH
+from handlers.domain.money import AMOUNT_PATTERN, MAX_AMOUNT, MAX_DECIMALS
 
 VERSION = "1.0.0"
 PROBLEM = "application/problem+json"

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from handlers.domain import scoped_idempotency_key
-from handlers.http import ANONYMOUS
+from handlers.adapters.http import ANONYMOUS
+from handlers.domain.order import scoped_idempotency_key
 from tests.support.apievents import api_event
 from tests.support.fixtures import Submit
 from workflow.local.api import LocalApi

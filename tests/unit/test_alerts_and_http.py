@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from handlers.alerts import Alert, execution_link, parse_notification, readable_cause, slack_message
-from handlers.http import BadRequest, Request
+from handlers.adapters.http import BadRequest, Request
+from handlers.domain.alerts import Alert, execution_link, parse_notification, readable_cause, slack_message
 
 
 def test_alert_reads_the_lambda_error_document() -> None:
@@ -36,7 +36,7 @@ def test_bad_base64_body_is_a_400() -> None:
 def test_execution_arn_of_an_order_started_through_the_live_alias() -> None:
     from typing import Any, cast
 
-    from handlers.orders_api import OrdersApi
+    from handlers.services.orders_api import OrdersApi
 
     machine = "arn:aws:states:eu-west-1:111122223333:stateMachine:orderflow-orders"
     expected = "arn:aws:states:eu-west-1:111122223333:execution:orderflow-orders:ord_1"

@@ -7,16 +7,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.currencies import MINOR_UNITS
-from handlers.domain import (
+from handlers.domain.currencies import MINOR_UNITS
+from handlers.domain.errors import OrderValidationError
+from handlers.domain.money import parse_amount
+from handlers.domain.order import (
     check_business_rules,
     new_order_id,
     parse_order,
     request_hash,
     validate_idempotency_key,
 )
-from handlers.errors import OrderValidationError
-from handlers.money import parse_amount
 
 
 def order(**overrides: Any) -> dict[str, Any]:

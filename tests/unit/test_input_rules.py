@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from handlers.domain import (
+from handlers.adapters.http import ANONYMOUS, MAX_ERRORS, BadRequest, Request, caller_of, problem
+from handlers.domain.errors import OrderValidationError
+from handlers.domain.json_input import MAX_DEPTH, JsonInputError, loads
+from handlers.domain.order import (
     MAX_EMAIL_LENGTH,
     parse_order,
     scoped_idempotency_key,
     valid_correlation_id,
     validate_idempotency_key,
 )
-from handlers.errors import OrderValidationError
-from handlers.http import ANONYMOUS, MAX_ERRORS, BadRequest, Request, caller_of, problem
-from handlers.json_input import MAX_DEPTH, JsonInputError, loads
 
 
 def order(**overrides: Any) -> dict[str, Any]:

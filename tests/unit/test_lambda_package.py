@@ -1,5 +1,6 @@
 """The Lambda package is `handlers/` alone: it may import only the standard library, what the Lambda Python
-runtime ships (boto3/botocore) and Powertools (its public layer). Anything else would fail at cold start on AWS."""
+runtime ships (boto3/botocore) and Powertools (its public layer). Anything else would fail at cold start on AWS.
+Inside it, the layers keep to what their package docstrings allow, and the entry points stay thin."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 PROVIDED = {"boto3", "botocore", "aws_lambda_powertools", "handlers"}
+SUBPACKAGES = ("domain", "services", "adapters")
+ENTRY_POINTS = (
+    "start_workflow",
+    "validate_order",
+    "create_order",
+    "notify_order",
+    "process_order_worker",
+    "alert_handler",
+)
 
 
 def imported_modules(tree: ast.Module) -> set[str]:
@@ -24,16 +36,72 @@ def imported_modules(tree: ast.Module) -> set[str]:
     return found
 
 
+def imported_names(source: Path) -> set[str]:
+    """Every dotted module a source imports at run time, with `from a import b` as both `a` and `a.b`."""
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            node.body = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def sources() -> list[Path]:
+    return sorted(HANDLERS.rglob("*.py"))
+
+
 def test_handlers_import_only_what_lambda_provides() -> None:
-    sources = sorted(HANDLERS.glob("*.py"))
-    assert len(sources) > 10
-    for source in sources:
+    assert len(sources()) > 20
+    for source in sources():
         modules = imported_modules(ast.parse(source.read_text(encoding="utf-8")))
         foreign = {m for m in modules if m not in PROVIDED and m not in sys.stdlib_module_names and m != "__future__"}
         assert not foreign, f"{source.name} imports {sorted(foreign)}, which the Lambda package does not contain"
 
 
 def test_handlers_never_import_the_workflow_or_infra() -> None:
-    for source in HANDLERS.glob("*.py"):
+    for source in sources():
         modules = imported_modules(ast.parse(source.read_text(encoding="utf-8")))
         assert not modules & {"workflow", "infra", "moto", "requests"}, source.name
+
+
+def test_every_subpackage_is_a_package_that_says_what_lives_there() -> None:
+    # The Lambda package is a copy of handlers/ (infra.stack.stage_lambda_code): an __init__.py makes each folder
+    # importable there, and its docstring is the folder's rules.
+    for folder in ("", *SUBPACKAGES):
+        init = HANDLERS / folder / "__init__.py"
+        assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), init
+    assert {p.parent.name for p in sources()} == {"handlers", *SUBPACKAGES}
+
+
+# What the orders API still takes from the adapters: the API Gateway request/response model and the orders store's
+# type. The rest of the services see ports only.
+SERVICE_EXCEPTIONS = {"orders_api.py": ("handlers.adapters.http", "handlers.adapters.orders_store")}
+
+
+@pytest.mark.parametrize(
+    ("layer", "forbidden"),
+    [
+        # Pure: nothing with I/O, nothing from the other layers.
+        ("domain", ("boto3", "botocore", "aws_lambda_powertools", "urllib.request", "handlers.")),
+        ("services", ("boto3", "handlers.env", "handlers.wiring", "handlers.adapters")),
+        ("adapters", ("handlers.env", "handlers.wiring", *(f"handlers.{name}" for name in ENTRY_POINTS))),
+    ],
+)
+def test_each_layer_imports_only_what_it_may(layer: str, forbidden: tuple[str, ...]) -> None:
+    for source in (HANDLERS / layer).glob("*.py"):
+        allowed = ("handlers.domain", *SERVICE_EXCEPTIONS.get(source.name, ()))
+        wrong = sorted(n for n in imported_names(source) if n.startswith(forbidden) and not n.startswith(allowed))
+        assert not wrong, f"handlers/{layer}/{source.name} imports {wrong}"
+
+
+def test_entry_points_are_thin_and_no_module_is_long() -> None:
+    for name in ENTRY_POINTS:
+        lines = len((HANDLERS / f"{name}.py").read_text(encoding="utf-8").splitlines())
+        assert lines <= 60, f"handlers/{name}.py has {lines} lines: its logic belongs in a service or the domain"
+    for source in sources():
+        assert len(source.read_text(encoding="utf-8").splitlines()) <= 500, source

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.currencies import MINOR_UNITS
-from handlers.domain import check_business_rules, parse_order
-from handlers.errors import OrderValidationError
-from handlers.money import MAX_AMOUNT, AmountError, Money, in_minor_units, parse_amount
+from handlers.domain.currencies import MINOR_UNITS
+from handlers.domain.errors import OrderValidationError
+from handlers.domain.money import MAX_AMOUNT, AmountError, Money, in_minor_units, parse_amount
+from handlers.domain.order import check_business_rules, parse_order
 
 CURRENCIES = sorted(MINOR_UNITS)
 

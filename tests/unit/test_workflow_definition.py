@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from stepfunctions.steps import Chain, Pass, Succeed
 
-from handlers import errors
+from handlers.domain import errors
 from workflow import asl
 from workflow.cli import main
 from workflow.local import moto_hooks
@@ -53,7 +53,7 @@ def test_every_transient_error_a_lambda_raises_is_retried() -> None:
         for name in transient
         if issubclass(getattr(errors, name), errors.TransientError) and name != "TransientError"
     }
-    # AlertHandler is not a workflow task: SQS redelivers what it fails on (then parks it in the alert DLQ); no Retry.
+    # AlertHandler is not a workflow task: SQS redelivers its failed alerts (the alert queue, then its DLQ), not Retry.
     transient.discard(errors.AlertDeliveryError.__name__)
     states = asl.compile_order_workflow()["States"]
     for name in ("ValidateOrder", "CreateOrder", "NotifyOrder"):

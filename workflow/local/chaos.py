@@ -335,7 +335,7 @@ class Observation:
 
 
 def observe(runtime: LocalRuntime, hook: LoopbackWebhook) -> Observation:
-    from handlers.orders_store import from_item
+    from handlers.adapters.orders_store import from_item
     from workflow.ops.dlq import DEAD_LETTER_QUEUES, peek
     from workflow.ops.targets import connect
 

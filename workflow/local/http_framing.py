@@ -13,7 +13,7 @@ from http import HTTPStatus
 
 import h11
 
-from handlers import http
+from handlers.adapters import http
 
 MAX_TARGET_BYTES = 8192
 MAX_HEAD_BYTES = 16 * 1024
@@ -40,7 +40,7 @@ class Gone(Exception):
 
 
 def problem(status: int, detail: str, extra_headers: Headers | None = None) -> tuple[int, Headers, bytes]:
-    """The handler's own problem body (handlers.http), framed for this server."""
+    """The handler's own problem body (handlers.adapters.http), framed for this server."""
     body = http.dumps(http.problem(status, _phrase(status), detail).body).encode()
     headers = [("content-type", "application/problem+json"), ("content-length", str(len(body)))]
     return status, headers + (extra_headers or []), body

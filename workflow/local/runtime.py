@@ -21,7 +21,7 @@ import boto3
 from botocore.config import Config
 from moto import mock_aws
 
-from handlers.orders_store import OrdersStore
+from handlers.adapters.orders_store import OrdersStore
 from workflow import asl, openapi
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.alerts import readable_cause
+from handlers.domain.alerts import readable_cause
 from workflow.ops.history import execution_history, recorded_failure
 from workflow.ops.targets import Target
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.domain import OrderStatus
-from handlers.errors import InvalidTransitionError
-from handlers.orders_store import OrdersStore
+from handlers.adapters.orders_store import OrdersStore
+from handlers.domain.errors import InvalidTransitionError
+from handlers.domain.order import OrderStatus
 from workflow.ops.targets import Target, TargetError
 
 

@@ -25,7 +25,7 @@ from decimal import (
     localcontext,
 )
 
-from handlers.currencies import MINOR_UNITS
+from handlers.domain.currencies import MINOR_UNITS
 
 # The most decimal places any ISO 4217 currency has (CLF, UYW: 4).
 MAX_DECIMALS = max(MINOR_UNITS.values())

@@ -1,9 +1,9 @@
 """The order domain: typed models, input rules and business rules. Pure: no I/O, no AWS.
 
-Money is exact (handlers.money): on the wire an amount is a decimal *string* ("12.50"); a JSON number is refused so
-that no float ever touches a price. Text is checked as text: codes are full-string ASCII matches, identifiers hold no
-control, format (zero-width) or separator characters, and every field has a length limit (the MAX_* constants and
-*_PATTERNs below, which the OpenAPI document is built from and the README's input rules quote).
+Money is exact (handlers.domain.money): on the wire an amount is a decimal *string* ("12.50"); a JSON number is
+refused so that no float ever touches a price. Text is checked as text: codes are full-string ASCII matches,
+identifiers hold no control, format (zero-width) or separator characters, and every field has a length limit (the
+MAX_* constants and *_PATTERNs below, which the OpenAPI document is built from and the README's input rules quote).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from handlers.currencies import MINOR_UNITS
-from handlers.errors import OrderValidationError
-from handlers.money import MAX_AMOUNT, AmountError, Money, decimals, in_minor_units, parse_amount
+from handlers.domain.currencies import MINOR_UNITS
+from handlers.domain.errors import OrderValidationError
+from handlers.domain.money import MAX_AMOUNT, AmountError, Money, decimals, in_minor_units, parse_amount
 
 MAX_ITEMS = 100
 MAX_QUANTITY = 1000

@@ -1,4 +1,6 @@
-"""Posting to a Slack incoming webhook, with bounded retries that honour Retry-After.
+"""Posting JSON to a webhook (a Slack incoming webhook, or any alert bridge), with bounded retries that honour
+Retry-After. Its errors name the target it serves ("Slack refused ...", "webhook refused ..."), so an operator reading
+the alert DLQ or the log knows which one failed.
 
 Standard library only (urllib): the Lambda package is our `handlers/` alone, with boto3 from the runtime and
 Powertools from its public layer; nothing else needs bundling.
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.errors import AlertDeliveryError
+from handlers.domain.errors import AlertDeliveryError
 
 # With 3 tries of up to 10 s each, a post stays within the AlertHandler's one-minute budget per post.
 MAX_RETRY_AFTER = 10.0
@@ -45,23 +47,28 @@ def urllib_transport(url: str, body: bytes, timeout: float = TIMEOUT) -> Answer:
             return Answer(e.code, dict(e.headers.items()), e.read(512).decode(errors="replace"))
 
 
-class SlackWebhook:
+class JsonWebhook:
+    """One webhook URL. `name` is how errors call the receiver (e.g. "Slack", "webhook")."""
+
     def __init__(
         self,
         url: str,
+        *,
+        name: str,
         max_attempts: int = 3,
         transport: Transport = urllib_transport,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = TIMEOUT,
     ) -> None:
         self._url = url
+        self.name = name
         self._timeout = timeout
         self._transport = transport
         self._max_attempts = max(1, max_attempts)
         self._sleep = sleep
 
     def post(self, message: dict[str, Any]) -> int:
-        """Post the message; returns the attempts it took. Raises AlertDeliveryError when Slack never took it."""
+        """Post the message; returns the attempts it took. Raises AlertDeliveryError when the webhook never took it."""
         body = json.dumps(message).encode("utf-8")
         last = ""
         for attempt in range(1, self._max_attempts + 1):
@@ -77,12 +84,12 @@ class SlackWebhook:
                 if answer.status == 429 or answer.status >= 500:
                     delay = _retry_after(_header(answer.headers, "Retry-After"), default=float(2 ** (attempt - 1)))
                 else:
-                    # 4xx other than 429: the webhook or the payload is wrong; retrying now cannot help, and
-                    # failing the invocation keeps the alert (redelivery, then the alert DLQ).
-                    raise AlertDeliveryError(f"Slack refused the alert: {last} {answer.body[:200]}")
+                    # 4xx other than 429: the webhook or the payload is wrong; retrying now cannot help. The alert is
+                    # kept: its SQS message fails, the alert queue redelivers it, then parks it in the alert DLQ.
+                    raise AlertDeliveryError(f"{self.name} refused the alert: {last} {answer.body[:200]}")
             if attempt < self._max_attempts:
                 self._sleep(delay)
-        raise AlertDeliveryError(f"Slack did not accept the alert after {self._max_attempts} attempts ({last})")
+        raise AlertDeliveryError(f"{self.name} did not accept the alert after {self._max_attempts} attempts ({last})")
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

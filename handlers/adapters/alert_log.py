@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from handlers.errors import AlertDeliveryError
+from handlers.domain.errors import AlertDeliveryError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -23,7 +23,9 @@ CLAIMED = "CLAIMED"
 DELIVERED = "DELIVERED"
 
 
-class AlertLog:
+class DynamoDBAlertLog:
+    """The alert delivery's AlertLog (handlers.services.alert_delivery), in a DynamoDB table."""
+
     def __init__(
         self,
         client: DynamoDBClient,

@@ -1,6 +1,6 @@
 """ISO 4217 active currency codes and their minor units (decimal places).
 
-Data, not logic: the business rule in `handlers.domain` asks whether a code exists and how many decimals its
+Data, not logic: the business rule in `handlers.domain.order` asks whether a code exists and how many decimals its
 amounts may carry.
 """
 

@@ -19,13 +19,13 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from handlers.clock import iso
-from handlers.domain import Order, OrderStatus
-from handlers.errors import (
+from handlers.domain.errors import (
     IdempotencyConflictError,
     InvalidTransitionError,
     OrderNotFoundError,
     OrderStoreUnavailable,
 )
+from handlers.domain.order import Order, OrderStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -144,7 +144,7 @@ class OrdersStore:
             "total": new.order.total.amount,
             "email": new.order.email,
             "shippingAddress": new.order.shipping_address.to_dict() if new.order.shipping_address else None,
-            # Who created it (handlers.http.caller_of): only that caller may read it.
+            # Who created it (handlers.adapters.http.caller_of): only that caller may read it.
             "owner": new.owner,
             "idempotencyKey": new.idempotency_key,
             "requestHash": new.request_hash,

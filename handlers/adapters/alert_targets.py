@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from handlers import observability
-from handlers.alerts import (
+from handlers.adapters.json_webhook import JsonWebhook
+from handlers.domain.alerts import (
     AlarmNotice,
     Alert,
     Notification,
@@ -23,15 +23,7 @@ from handlers.alerts import (
     slack_message,
     storm_slack_message,
 )
-from handlers.slack import SlackWebhook
-
-
-class AlertTarget(Protocol):
-    name: str
-
-    def post(self, notification: Notification) -> None: ...
-
-    def post_summary(self, notifications: list[Notification]) -> None: ...
+from handlers.services.alert_delivery import AlertTarget
 
 
 class LogTarget:
@@ -55,7 +47,7 @@ class LogTarget:
 
 @dataclass
 class SlackTarget:
-    webhook: SlackWebhook
+    webhook: JsonWebhook
     link_template: str | None
     name: str = "slack"
 
@@ -77,7 +69,7 @@ class SlackTarget:
 
 @dataclass
 class WebhookTarget:
-    webhook: SlackWebhook  # any JSON webhook: the same bounded retries, honouring Retry-After
+    webhook: JsonWebhook
     name: str = "webhook"
 
     def post(self, notification: Notification) -> None:
@@ -87,6 +79,10 @@ class WebhookTarget:
         self.webhook.post(
             {"type": "ALERT_STORM", "count": len(notifications), "alerts": [n.to_dict() for n in notifications]}
         )
+
+
+# How a target's errors name its receiver ("Slack refused the alert: HTTP 404 ...").
+_RECEIVERS = {"slack": "Slack", "webhook": "webhook"}
 
 
 def configured_targets(
@@ -99,15 +95,13 @@ def configured_targets(
     """The log target, plus each named target whose secret holds a URL (others are reported and skipped)."""
     targets: list[AlertTarget] = [LogTarget()]
     for name in [n.strip().lower() for n in (names or "slack").split(",") if n.strip()]:
+        if name not in _RECEIVERS:
+            observability.logger.warning(f"unknown alert target {name}: use {', '.join(_RECEIVERS)}")
+            continue
         url = secret(name)
         if not url or not url.startswith(("https://", "http://")):
             observability.logger.warning(f"alert target {name} is not configured: its secret holds no http(s) URL")
             continue
-        webhook = SlackWebhook(url, max_attempts=max_attempts, timeout=timeout)
-        if name == "slack":
-            targets.append(SlackTarget(webhook, link_template))
-        elif name == "webhook":
-            targets.append(WebhookTarget(webhook))
-        else:
-            observability.logger.warning(f"unknown alert target {name}: use slack, webhook")
+        webhook = JsonWebhook(url, name=_RECEIVERS[name], max_attempts=max_attempts, timeout=timeout)
+        targets.append(SlackTarget(webhook, link_template) if name == "slack" else WebhookTarget(webhook))
     return targets

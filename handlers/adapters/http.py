@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from handlers import json_input
+from handlers.domain import json_input
 
 MAX_BODY_BYTES = 64 * 1024
 # The orders API's routes (the manifest's, the OpenAPI document's). API Gateway also sends `$default` - any request

@@ -25,7 +25,8 @@ class NotificationUnavailable(TransientError):
 
 
 class AlertDeliveryError(TransientError):
-    """An alert target (Slack) kept failing; the invocation fails so that the alert is delivered again."""
+    """An alert target (Slack, a webhook) or the alert log kept failing: the alert's SQS message is reported failed,
+    so the alert queue delivers it again (then parks it in the alert DLQ)."""
 
 
 class PermanentError(OrderflowError):

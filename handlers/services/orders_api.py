@@ -4,9 +4,9 @@ Every answer is JSON, every error an RFC 9457 problem body (docs/openapi.json is
 module to it). The API Gateway routes are ROUTES plus `$default`: whatever matches no route still reaches this
 function, which answers 405 with Allow for a known path and 404 for anything else, as the local API does.
 
-Orders belong to their caller (handlers.http.caller_of): GET answers 404 for another caller's order, exactly as for
-an order that does not exist. Public answers carry no AWS account id: operators find the execution by order id
-(`orderflow executions`, `orderflow graph --order`).
+Orders belong to their caller (handlers.adapters.http.caller_of): GET answers 404 for another caller's order,
+exactly as for an order that does not exist. Public answers carry no AWS account id: operators find the execution
+by order id (`orderflow executions`, `orderflow graph --order`).
 
 The Idempotency-Key contract (Stripe; the IETF Idempotency-Key draft), in two layers:
 
@@ -41,9 +41,13 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from botocore.exceptions import ClientError
 
 from handlers import observability
-from handlers.alerts import readable_cause
+from handlers.adapters.http import ROUTES, BadRequest, Request, Response, problem
+from handlers.adapters.orders_store import OrdersStore
 from handlers.clock import iso, now
-from handlers.domain import (
+from handlers.domain.alerts import readable_cause
+from handlers.domain.errors import IdempotencyConflictError, OrderStoreUnavailable, OrderValidationError, TransientError
+from handlers.domain.money import Money
+from handlers.domain.order import (
     OrderStatus,
     is_order_id,
     new_order_id,
@@ -53,10 +57,6 @@ from handlers.domain import (
     valid_correlation_id,
     validate_idempotency_key,
 )
-from handlers.errors import IdempotencyConflictError, OrderStoreUnavailable, OrderValidationError, TransientError
-from handlers.http import ROUTES, BadRequest, Request, Response, problem
-from handlers.money import Money
-from handlers.orders_store import OrdersStore
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient

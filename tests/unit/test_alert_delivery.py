@@ -1,0 +1,275 @@
+"""The AlertHandler's delivery policy (handlers.services.alert_delivery), with fakes for its ports: an in-memory
+alert log, targets that record what they were sent, and a clock that also stands for the invocation's deadline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from handlers.domain.alerts import Alert, Notification
+from handlers.domain.errors import AlertDeliveryError
+from handlers.services.alert_delivery import AlertDelivery, AlertTarget
+
+BUDGET_MS = 60_000
+
+
+class FakeClock:
+    """Time, and how much of the current invocation is left of it."""
+
+    def __init__(self, left: timedelta = timedelta(minutes=3)) -> None:
+        self.moment = datetime(2026, 1, 1, tzinfo=UTC)
+        self.deadline = self.moment + left
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def remaining_ms(self) -> int:
+        return int((self.deadline - self.moment) / timedelta(milliseconds=1))
+
+    def advance(self, by: timedelta) -> None:
+        self.moment += by
+
+    def new_invocation(self, left: timedelta) -> None:
+        self.deadline = self.moment + left
+
+
+class FakeAlertLog:
+    """The alert log's contract without DynamoDB: one claim per (fingerprint, target); a held claim or a delivery
+    means a duplicate; releasing frees a claim, never a delivery."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], str] = {}
+        self.unavailable = False
+        self.marking_fails = False
+
+    def claim(self, fingerprint: str, target: str, now: datetime) -> bool:
+        if self.unavailable:
+            raise AlertDeliveryError("the alert log is unavailable")
+        if (target, fingerprint) in self.entries:
+            return False
+        self.entries[target, fingerprint] = "CLAIMED"
+        return True
+
+    def delivered(self, fingerprints: Iterable[str], target: str, now: datetime) -> None:
+        if self.marking_fails:
+            raise AlertDeliveryError("the alert log is unavailable")
+        for fingerprint in fingerprints:
+            self.entries[target, fingerprint] = "DELIVERED"
+
+    def release(self, fingerprints: Iterable[str], target: str) -> None:
+        for fingerprint in fingerprints:
+            if self.entries.get((target, fingerprint)) == "CLAIMED":
+                del self.entries[target, fingerprint]
+
+    def with_status(self, status: str, target: str) -> set[str]:
+        return {fingerprint for (t, fingerprint), s in self.entries.items() if t == target and s == status}
+
+
+@dataclass
+class FakeTarget:
+    """Records every alert it took and how much time was left when each post started; a post takes `takes`."""
+
+    name: str
+    clock: FakeClock
+    takes: timedelta = timedelta(seconds=1)
+    refuses: set[str] = field(default_factory=set)  # order ids whose post fails
+    posted: list[Notification] = field(default_factory=list)
+    summaries: list[list[Notification]] = field(default_factory=list)
+    started_with_ms: list[int] = field(default_factory=list)
+
+    def post(self, notification: Notification) -> None:
+        self._start()
+        if isinstance(notification, Alert) and notification.order_id in self.refuses:
+            raise AlertDeliveryError(f"{self.name} refused the alert: HTTP 500")
+        self.posted.append(notification)
+
+    def post_summary(self, notifications: list[Notification]) -> None:
+        self._start()
+        self.summaries.append(notifications)
+
+    def _start(self) -> None:
+        self.started_with_ms.append(self.clock.remaining_ms())
+        self.clock.advance(self.takes)
+
+    @property
+    def orders(self) -> list[str]:
+        return [n.order_id for n in self.posted if isinstance(n, Alert)]
+
+
+def alert(order_id: str) -> Alert:
+    return Alert(
+        order_id=order_id,
+        failed_state="ValidateOrder",
+        error="OrderValidationError",
+        cause="items[0].unitPrice: must have at most 4 decimal places",
+        execution_arn=f"arn:aws:states:eu-west-1:111122223333:execution:orderflow-orders:{order_id}",
+        correlation_id="c-1",
+        at="2026-01-01T00:00:00.000Z",
+    )
+
+
+def batch_of(*order_ids: str) -> list[tuple[str, Notification]]:
+    return [(f"m-{order_id}", alert(order_id)) for order_id in order_ids]
+
+
+def delivery(log: FakeAlertLog, clock: FakeClock, *targets: AlertTarget, storm_threshold: int = 3) -> AlertDelivery:
+    return AlertDelivery(
+        log, lambda: list(targets), clock.now, storm_threshold=storm_threshold, post_budget_ms=BUDGET_MS
+    )
+
+
+# De-duplication
+
+
+def test_an_alert_reaches_each_target_once_however_often_it_arrives() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack, hook = FakeTarget("slack", clock), FakeTarget("webhook", clock)
+    alerts = delivery(log, clock, slack, hook)
+
+    assert alerts.deliver(batch_of("ord_1"), clock.remaining_ms) == set()
+    # Published again (a retried publish, a redrive) under new message ids, and twice within one batch.
+    again = [("m-again", alert("ord_1")), ("m-2", alert("ord_2")), ("m-2-twice", alert("ord_2"))]
+    assert alerts.deliver(again, clock.remaining_ms) == set()  # duplicates are acknowledged, not retried
+
+    assert slack.orders == hook.orders == ["ord_1", "ord_2"]
+    assert log.with_status("DELIVERED", "slack") == {alert("ord_1").fingerprint, alert("ord_2").fingerprint}
+
+
+def test_an_alert_another_invocation_is_delivering_is_left_to_it() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack = FakeTarget("slack", clock)
+    log.claim(alert("ord_1").fingerprint, "slack", clock.now())  # the other invocation's claim
+
+    assert delivery(log, clock, slack).deliver(batch_of("ord_1"), clock.remaining_ms) == set()
+    assert slack.posted == []
+
+
+# Storms
+
+
+def test_more_new_alerts_than_the_threshold_arrive_as_one_summary_per_target() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack, hook = FakeTarget("slack", clock), FakeTarget("webhook", clock)
+    batch = batch_of("ord_1", "ord_2", "ord_3", "ord_4")
+
+    assert delivery(log, clock, slack, hook, storm_threshold=3).deliver(batch, clock.remaining_ms) == set()
+
+    for target in (slack, hook):
+        assert target.posted == []
+        assert target.summaries == [[n for _, n in batch]]
+        assert log.with_status("DELIVERED", target.name) == {n.fingerprint for _, n in batch}
+
+
+def test_up_to_the_threshold_each_alert_is_posted_on_its_own() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack = FakeTarget("slack", clock)
+
+    assert delivery(log, clock, slack).deliver(batch_of("ord_1", "ord_2", "ord_3"), clock.remaining_ms) == set()
+    assert slack.orders == ["ord_1", "ord_2", "ord_3"]
+    assert slack.summaries == []
+
+
+def test_only_new_alerts_count_towards_a_storm() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack = FakeTarget("slack", clock)
+    alerts = delivery(log, clock, slack)
+    alerts.deliver(batch_of("ord_1", "ord_2"), clock.remaining_ms)
+
+    # Four in the batch, two of them delivered before: two new alerts, no storm.
+    assert alerts.deliver(batch_of("ord_1", "ord_2", "ord_3", "ord_4"), clock.remaining_ms) == set()
+    assert slack.orders == ["ord_1", "ord_2", "ord_3", "ord_4"]
+    assert slack.summaries == []
+
+
+# The time budget
+
+
+def test_no_post_starts_with_less_than_the_budget_left_and_the_rest_are_redelivered() -> None:
+    log, clock = FakeAlertLog(), FakeClock(left=timedelta(seconds=150))
+    slack = FakeTarget("slack", clock, takes=timedelta(seconds=50))
+    alerts = delivery(log, clock, slack)
+    batch = batch_of("ord_1", "ord_2", "ord_3")
+
+    assert alerts.deliver(batch, clock.remaining_ms) == {"m-ord_3"}  # 50 s left: too little to start a post
+    assert slack.started_with_ms == [150_000, 100_000]
+    assert all(left >= BUDGET_MS for left in slack.started_with_ms)
+
+    # SQS redelivers the failed message to a new invocation: only the alert not yet delivered is posted.
+    clock.new_invocation(timedelta(seconds=180))
+    assert alerts.deliver(batch[2:], clock.remaining_ms) == set()
+    assert slack.orders == ["ord_1", "ord_2", "ord_3"]
+
+
+def test_a_storm_summary_is_not_started_without_the_budget() -> None:
+    log, clock = FakeAlertLog(), FakeClock(left=timedelta(seconds=30))
+    slack = FakeTarget("slack", clock)
+    batch = batch_of("ord_1", "ord_2", "ord_3", "ord_4")
+
+    assert delivery(log, clock, slack).deliver(batch, clock.remaining_ms) == {message_id for message_id, _ in batch}
+    assert slack.summaries == []
+    assert log.entries == {}  # every claim released: the redelivery is not taken for a duplicate
+
+
+# Partial batch failures
+
+
+def test_a_failing_target_fails_only_what_it_did_not_deliver_and_the_redelivery_doubles_nothing() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack = FakeTarget("slack", clock, refuses={"ord_2"})
+    hook = FakeTarget("webhook", clock)
+    alerts = delivery(log, clock, slack, hook)
+    batch = batch_of("ord_1", "ord_2", "ord_3")
+
+    assert alerts.deliver(batch, clock.remaining_ms) == {"m-ord_2", "m-ord_3"}
+    assert slack.orders == ["ord_1"]
+    assert hook.orders == ["ord_1", "ord_2", "ord_3"]
+
+    slack.refuses.clear()
+    assert alerts.deliver(batch[1:], clock.remaining_ms) == set()
+    assert slack.orders == ["ord_1", "ord_2", "ord_3"]
+    assert hook.orders == ["ord_1", "ord_2", "ord_3"]  # the webhook had them: dropped as duplicates
+
+
+def test_when_the_alert_log_is_down_nothing_is_posted_and_everything_is_retried() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack = FakeTarget("slack", clock)
+    log.unavailable = True
+
+    assert delivery(log, clock, slack).deliver(batch_of("ord_1", "ord_2"), clock.remaining_ms) == {
+        "m-ord_1",
+        "m-ord_2",
+    }
+    assert slack.posted == []
+
+
+def test_a_post_the_log_could_not_mark_delivered_still_counts_as_delivered() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack = FakeTarget("slack", clock)
+    log.marking_fails = True
+    alerts = delivery(log, clock, slack)
+
+    assert alerts.deliver(batch_of("ord_1"), clock.remaining_ms) == set()
+    log.marking_fails = False
+    assert alerts.deliver(batch_of("ord_1"), clock.remaining_ms) == set()  # the claim stayed: a duplicate
+    assert slack.orders == ["ord_1"]
+
+
+def test_an_empty_batch_does_not_look_up_the_targets() -> None:
+    clock = FakeClock()
+
+    def targets() -> list[AlertTarget]:
+        raise AssertionError("targets read for an empty batch (their secrets cost a call)")
+
+    assert AlertDelivery(FakeAlertLog(), targets, clock.now).deliver([], clock.remaining_ms) == set()
+
+
+@pytest.mark.parametrize("module", ["handlers.services.alert_delivery", "handlers.domain.alerts"])
+def test_the_service_and_the_domain_import_without_any_environment(module: str) -> None:
+    bare = {name: value for name, value in os.environ.items() if name in {"PATH", "HOME", "PYTHONPATH"}}
+    subprocess.run([sys.executable, "-c", f"import {module}"], env=bare, check=True, timeout=60)
