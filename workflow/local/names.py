@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflow.manifest import (
+    DEFAULT_REGION,
     MANIFEST,
+    STACK_NAME,
     FunctionArn,
     Manifest,
     Partition,
@@ -24,8 +26,8 @@ from workflow.manifest import (
 )
 
 ACCOUNT = "123456789012"
-REGION = "us-east-1"
-STACK = "orderflow"
+REGION = DEFAULT_REGION
+STACK = STACK_NAME
 STATE_MACHINE = f"{STACK}-orders"
 # Where `orderflow up` serves the AWS APIs (moto's server, sharing the running system's state).
 DEFAULT_AWS_ENDPOINT = "http://127.0.0.1:4566"

@@ -34,6 +34,7 @@ from workflow.local.names import STACK, STATE_MACHINE, LocalNames
 from workflow.local.poller import QueuePoller
 from workflow.manifest import (
     MANIFEST,
+    PYTHON_RUNTIME,
     HttpRoutes,
     Manifest,
     QueueTrigger,
@@ -241,7 +242,7 @@ class LocalRuntime:
         for function in self.manifest.functions:
             self.lambda_client.create_function(
                 FunctionName=function.name,
-                Runtime="python3.13",
+                Runtime=PYTHON_RUNTIME,
                 Role=role,
                 Handler=function.handler,
                 Code={"ZipFile": code},
