@@ -12,16 +12,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# `python infra/app.py` runs this file as a script: make the repository's packages importable.
+# `python infra/app.py` runs this file as a script: Python puts infra/ itself on the path, where infra/constructs/
+# would shadow the `constructs` library CDK imports. The repository's root takes its place: `infra.constructs` and
+# the other packages are imported from there.
+if str(Path(__file__).resolve().parent) in sys.path:
+    sys.path.remove(str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from infra.context import StackSettings
 from infra.nag import acknowledge
-from infra.stack import OrderflowStack, StackSettings
-
-STACK_NAME = "orderflow"
+from infra.stack import OrderflowStack
+from workflow.manifest import STACK_NAME
 
 # Feature flags this app was written against (what `cdk init` would put in cdk.json), fixed here so that a plain
 # `python infra/app.py` synthesizes the same template as the CDK CLI.
@@ -46,11 +50,14 @@ def new_app(outdir: str | None = None, context: dict[str, Any] | None = None, *,
     return app
 
 
-def add_stack(app: cdk.App, name: str = STACK_NAME, settings: StackSettings | None = None) -> OrderflowStack:
+def add_stack(
+    app: cdk.App, name: str = STACK_NAME, settings: StackSettings | None = None, lambda_code_dir: Path | None = None
+) -> OrderflowStack:
     stack = OrderflowStack(
         app,
         name,
         settings=settings or StackSettings.from_context(app.node),
+        lambda_code_dir=lambda_code_dir,
         description="orderflow: event-driven order processing (API Gateway, Step Functions, Lambda, SQS, SNS)",
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
     )

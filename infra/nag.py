@@ -41,17 +41,17 @@ def acknowledge(stack: OrderflowStack) -> None:
         "StartWorkflow describes its own executions (replays and GET /orders/{id}); execution names are order ids, "
         "known only at run time, so the resource is every execution of this one state machine",
     )
-    if stack.settings.workflow_type == "EXPRESS" and stack.settings.express_log_level != "ALL":
+    if stack.settings.express and stack.settings.express_log_level != "ALL":
         _ack(
             stack.state_machine,
             "AwsSolutions-SF1",
             f"Express workflows log at {stack.settings.express_log_level} by default: at ALL, log ingestion can cost "
             "more than the executions; failures are still logged with their data (context expressLogLevel=ALL)",
         )
-    for secret in stack.secrets.values():
+    for name, secret in stack.secrets.items():
         _ack(
             secret,
             "AwsSolutions-SMG4",
-            "a Slack incoming-webhook URL is issued by Slack and cannot be rotated by a Lambda; the operator "
-            "replaces the value (infra/README.md) and the AlertHandler picks it up within 5 minutes",
+            f"{stack.manifest.secret(name).description}: a URL its service issues, which a Lambda cannot rotate; "
+            "the operator replaces the value (infra/README.md) and the AlertHandler picks it up within 5 minutes",
         )

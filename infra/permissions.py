@@ -1,57 +1,108 @@
-"""What each function and the state machine may do, and on which resource: the least-privilege table infra/ builds
-IAM statements from. Resources are named as in the manifest; actions are exactly the calls the code makes.
+"""Least privilege as data: the IAM grants infra/ builds statements from, derived, never listed by hand.
 
-Lambda's own logging and X-Ray permissions are added by the stack per function (its log group; X-Ray has no
-resource-level permissions). Triggers (SQS event source, SNS subscription, API integration) grant themselves.
+A function may do what its manifest entry's `access` says (workflow/manifest.py); the state machine may do what the
+Tasks of its compiled ASL do. Resources are named as in the manifest; actions are exactly the calls the code makes.
+
+Lambda's own logging and X-Ray permissions are added per function (its log group; X-Ray has no resource-level
+permissions). Triggers (SQS event source, SNS subscription, API integration) grant themselves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from workflow import asl
+from workflow.manifest import (
+    Access,
+    DescribeExecutions,
+    Function,
+    FunctionArn,
+    Manifest,
+    PublishTo,
+    QueueUrl,
+    ReadSecret,
+    Ref,
+    SendTo,
+    StartExecutions,
+    TableAccess,
+    TableName,
+    TopicArn,
+)
 
 
 @dataclass(frozen=True)
-class Access:
+class Grant:
     # "table:<name>", "queue:<name>", "topic:<name>", "secret:<name>", "function:<name>",
     # "state-machine-alias" (Step Functions authorizes calls through an alias on the state machine's own ARN,
     # narrowed to the alias by the states:StateMachineQualifier condition), "executions" (of the state machine)
     resource: str
     actions: tuple[str, ...]
+    # With "state-machine-alias": the alias the calls must go through.
+    qualifier: str | None = None
 
 
-FUNCTIONS: dict[str, tuple[Access, ...]] = {
-    # POST records the request (Powertools idempotency: put, read, complete or release the record), reserves the
-    # key's order id and starts the execution through the live alias; a replay reads the first execution; GET
-    # reads the order or, before CreateOrder ran, its execution.
-    "StartWorkflow": (
-        Access(
-            "table:requests", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-        ),
-        Access("table:idempotency", ("dynamodb:PutItem", "dynamodb:GetItem")),
-        Access("state-machine-alias", ("states:StartExecution",)),
-        Access("executions", ("states:DescribeExecution",)),
-        Access("table:orders", ("dynamodb:GetItem",)),
-    ),
-    "ValidateOrder": (),
-    # A conditional put of the order; when it exists already, a read to replay it, or an update to take over a
-    # redriven order.
-    "CreateOrder": (Access("table:orders", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),),
-    "NotifyOrder": (Access("topic:order-events", ("sns:Publish",)),),
-    "ProcessOrderWorker": (Access("table:orders", ("dynamodb:GetItem", "dynamodb:UpdateItem")),),
-    # Reads its targets' webhook URLs; claims, marks and releases deliveries in the alert log.
-    "AlertHandler": (
-        Access("secret:slack-webhook", ("secretsmanager:GetSecretValue",)),
-        Access("secret:alert-webhook", ("secretsmanager:GetSecretValue",)),
-        Access("table:alert-log", ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")),
-    ),
+def access_grant(access: Access) -> Grant:
+    match access:
+        case TableAccess(table, operations):
+            return Grant(f"table:{table}", tuple(f"dynamodb:{operation}" for operation in operations))
+        case PublishTo(topic):
+            return Grant(f"topic:{topic}", ("sns:Publish",))
+        case SendTo(queue):
+            return Grant(f"queue:{queue}", ("sqs:SendMessage",))
+        case ReadSecret(secret):
+            return Grant(f"secret:{secret}", ("secretsmanager:GetSecretValue",))
+        case StartExecutions(alias):
+            return Grant("state-machine-alias", ("states:StartExecution",), qualifier=alias)
+        case DescribeExecutions():
+            return Grant("executions", ("states:DescribeExecution",))
+    raise TypeError(f"no IAM grant for {access!r}")
+
+
+def function_grants(function: Function) -> tuple[Grant, ...]:
+    """What a function may do: its manifest access, in the manifest's order."""
+    return tuple(access_grant(access) for access in function.access)
+
+
+# The IAM action each service integration the definition uses calls. A Task with another integration fails synth
+# (and the infra tests) until its action is added here.
+INTEGRATION_ACTIONS = {
+    "lambda:invoke": "lambda:InvokeFunction",
+    "dynamodb:getItem": "dynamodb:GetItem",
+    "dynamodb:putItem": "dynamodb:PutItem",
+    "dynamodb:updateItem": "dynamodb:UpdateItem",
+    "dynamodb:deleteItem": "dynamodb:DeleteItem",
+    "sqs:sendMessage": "sqs:SendMessage",
+    "sns:publish": "sns:Publish",
 }
 
-# The state machine invokes its three functions and writes the order, the queue and the alert topic.
-STATE_MACHINE: tuple[Access, ...] = (
-    Access("function:ValidateOrder", ("lambda:InvokeFunction",)),
-    Access("function:CreateOrder", ("lambda:InvokeFunction",)),
-    Access("function:NotifyOrder", ("lambda:InvokeFunction",)),
-    Access("table:orders", ("dynamodb:UpdateItem",)),
-    Access("queue:orders", ("sqs:SendMessage",)),
-    Access("topic:alerts", ("sns:Publish",)),
-)
+
+def _resource(ref: Ref) -> str:
+    match ref:
+        case FunctionArn(function):
+            return f"function:{function}"
+        case TableName(table):
+            return f"table:{table}"
+        case QueueUrl(queue):
+            return f"queue:{queue}"
+        case TopicArn(topic):
+            return f"topic:{topic}"
+    raise TypeError(f"a Task acting on {ref!r} has no IAM resource")
+
+
+def state_machine_grants(definition: Mapping[str, Any], manifest: Manifest) -> tuple[Grant, ...]:
+    """What the state machine may do: each Task's action on its resource, one grant per resource in the order the
+    definition first uses it (invocations are unqualified: the Tasks invoke the functions' ARNs)."""
+    actions: dict[str, list[str]] = {}
+    for task in asl.tasks(definition, manifest.substitutions):
+        try:
+            action = INTEGRATION_ACTIONS[task.integration]
+        except KeyError:
+            raise asl.DefinitionError(
+                f"Task {task.state} uses {task.integration}, whose IAM action infra/permissions.py does not know"
+            ) from None
+        granted = actions.setdefault(_resource(task.target), [])
+        if action not in granted:
+            granted.append(action)
+    return tuple(Grant(resource, tuple(granted)) for resource, granted in actions.items())

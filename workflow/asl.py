@@ -1,7 +1,8 @@
 """Compile the DSL chain to Amazon States Language, check it, and fill in its `${Placeholder}`s.
 
-Checks done here, before anything is deployed: every `Next`/`Default`/Catch target names a state, every state is
-reachable, and the placeholders used are exactly the manifest's substitutions.
+Checks done here, before anything is deployed or run locally: every `Next`/`Default`/Catch target names a state,
+every state is reachable, the placeholders used are exactly the manifest's substitutions, every Task acts on a
+resource the manifest names, and no Lambda Task gives up on a function before the function's own timeout.
 """
 
 from __future__ import annotations
@@ -9,16 +10,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from stepfunctions.steps import Chain, Graph
 
 from workflow.definition import order_workflow
-from workflow.manifest import MANIFEST
+from workflow.manifest import MANIFEST, FunctionArn, Manifest, Ref
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 GOLDEN_RESOURCE = "order_workflow.asl.json"
+# The service integrations' parameters that name the resource a Task acts on.
+TARGET_PARAMETERS = ("FunctionName", "TableName", "QueueUrl", "TopicArn")
+LAMBDA_INVOKE = "lambda:invoke"
 
 
 class DefinitionError(ValueError):
@@ -37,7 +42,7 @@ def compile_order_workflow() -> dict[str, Any]:
         order_workflow(),
         comment="orderflow: validate, create, queue and notify an order; alert on any failure",
     )
-    check_placeholders(definition, MANIFEST.substitutions)
+    check_manifest(definition, MANIFEST)
     return definition
 
 
@@ -100,6 +105,67 @@ def check_placeholders(definition: Mapping[str, Any], substitutions: Mapping[str
         raise DefinitionError(
             f"placeholders without a substitution: {sorted(missing)}; substitutions never used: {sorted(unused)}"
         )
+
+
+@dataclass(frozen=True)
+class Task:
+    """A Task state's service integration and what it acts on."""
+
+    state: str
+    # The integration after "arn:<partition>:states:::", e.g. "lambda:invoke", "sqs:sendMessage".
+    integration: str
+    # The manifest reference its target placeholder stands for (FunctionArn, TableName, QueueUrl, TopicArn).
+    target: Ref
+    timeout: int | None
+
+
+def tasks(definition: Mapping[str, Any], substitutions: Mapping[str, Ref]) -> list[Task]:
+    """Every Task of the definition, in state order. A Task whose resource is no placeholder of the manifest's
+    substitutions is an error: neither the local runtime nor infra/ (IAM) would know what it acts on."""
+    found, problems = [], []
+    for name, state in definition.get("States", {}).items():
+        if state.get("Type") != "Task":
+            continue
+        _, separator, integration = str(state.get("Resource", "")).partition(":::")
+        parameters = state.get("Parameters", {})
+        placeholders_ = [
+            match.group(1)
+            for key in TARGET_PARAMETERS
+            if isinstance(parameters.get(key), str) and (match := PLACEHOLDER.fullmatch(parameters[key]))
+        ]
+        if not separator or len(placeholders_) != 1 or placeholders_[0] not in substitutions:
+            problems.append(f"Task {name} names no resource of the manifest (one of {', '.join(TARGET_PARAMETERS)})")
+            continue
+        found.append(Task(name, integration, substitutions[placeholders_[0]], state.get("TimeoutSeconds")))
+    if problems:
+        raise DefinitionError("; ".join(problems))
+    return found
+
+
+def check_task_timeouts(definition: Mapping[str, Any], manifest: Manifest) -> None:
+    """A Lambda Task that times out before its function does fails (and is retried) while the first invocation still
+    runs, so each one waits at least as long as its function's timeout."""
+    problems = []
+    for task in tasks(definition, manifest.substitutions):
+        if task.integration != LAMBDA_INVOKE:
+            continue
+        if not isinstance(task.target, FunctionArn):
+            problems.append(f"Task {task.state} invokes {task.target!r}, which is not a function")
+            continue
+        function = manifest.function(task.target.function)
+        if task.timeout is not None and task.timeout < function.timeout:
+            problems.append(
+                f"Task {task.state} times out after {task.timeout}s, before its function {function.name} "
+                f"(timeout {function.timeout}s) does"
+            )
+    if problems:
+        raise DefinitionError("; ".join(problems))
+
+
+def check_manifest(definition: Mapping[str, Any], manifest: Manifest) -> None:
+    """The definition against the manifest it runs with (locally and on AWS): placeholders and Task timeouts."""
+    check_placeholders(definition, manifest.substitutions)
+    check_task_timeouts(definition, manifest)
 
 
 def substitute(definition: Mapping[str, Any], values: Mapping[str, str]) -> str:

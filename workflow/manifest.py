@@ -1,17 +1,33 @@
-"""The one list of orderflow's resources: functions (handler, environment, trigger), tables, queues, topics and the
-state machine's placeholders. The local runtime provisions from it; infra/ (CDK) builds from it.
+"""The one list of orderflow's resources: functions (handler, environment, trigger, AWS access), tables, queues (with
+their DLQs), topics, secrets and the state machine's placeholders. The local runtime provisions from it; infra/ (CDK)
+builds from it, IAM included.
 
 Environment values are references (`TableName("orders")`), resolved by whoever provisions: the local runtime to
 its moto names, CDK to tokens. Nothing else hard-codes a resource name.
+
+A manifest checks itself when it is made (`ManifestError`): every name it refers to exists, and a queue's
+visibility timeout covers its consumer. `workflow.asl.check_manifest` checks a compiled definition against it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from handlers import env
 from handlers.adapters.http import DEFAULT_ROUTE, ROUTES
+
+# Where the local system runs and the CLI looks by default, what the CDK app names the stack, the alias callers start
+# executions through, and the Lambda runtime: the same on AWS and locally.
+DEFAULT_REGION = "us-east-1"
+STACK_NAME = "orderflow"
+LIVE_ALIAS = "live"
+# Final: its literal type is one the Lambda API accepts (boto3-stubs check the local runtime's create_function).
+PYTHON_RUNTIME: Final = "python3.14"
+# SQS redelivers a message whose consumer is still running once its visibility timeout ends: AWS recommends at least
+# six times the consumer function's timeout.
+VISIBILITY_PER_FUNCTION_TIMEOUT = 6
 
 
 # References, resolved per target.
@@ -77,6 +93,14 @@ class Table:
 
 
 @dataclass(frozen=True)
+class DlqAlarm:
+    """What it means that a dead-letter queue holds messages: on AWS, the CloudWatch alarm of that name."""
+
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Queue:
     name: str
     visibility_timeout: int = 30
@@ -85,6 +109,8 @@ class Queue:
     retention_seconds: int = 4 * 24 * 3600
     # A topic this queue is subscribed to (raw message delivery: the message body is the published message).
     subscribes_to: str | None = None
+    # Every dead-letter queue has one; no other queue does.
+    alarm: DlqAlarm | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +144,45 @@ class QueueTrigger:
 Trigger = HttpRoutes | QueueTrigger
 
 
+# What a function does on AWS beyond its own logs and traces: infra/ grants exactly this (infra/permissions.py turns it
+# into IAM); its trigger (API, event source) grants itself.
+@dataclass(frozen=True)
+class TableAccess:
+    table: str
+    # DynamoDB operations, exactly the calls the code makes, e.g. ("GetItem", "UpdateItem").
+    operations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublishTo:
+    topic: str
+
+
+@dataclass(frozen=True)
+class SendTo:
+    queue: str
+
+
+@dataclass(frozen=True)
+class ReadSecret:
+    secret: str
+
+
+@dataclass(frozen=True)
+class StartExecutions:
+    """Starts executions of the state machine through this alias (and no other)."""
+
+    alias: str = LIVE_ALIAS
+
+
+@dataclass(frozen=True)
+class DescribeExecutions:
+    """Reads the state machine's executions (their names are known only at run time)."""
+
+
+Access = TableAccess | PublishTo | SendTo | ReadSecret | StartExecutions | DescribeExecutions
+
+
 @dataclass(frozen=True)
 class Function:
     name: str
@@ -126,6 +191,11 @@ class Function:
     memory: int = 256
     environment: dict[str, Ref] = field(default_factory=dict)
     trigger: Trigger | None = None
+    access: tuple[Access, ...] = ()
+
+
+class ManifestError(ValueError):
+    """The manifest contradicts itself (a name it refers to is missing, or a timeout does not fit)."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +210,12 @@ class Manifest:
     # What operators and the CLI look up on a deployed system (CloudFormation outputs on AWS, the same keys locally).
     # Every substitution is an output too, so a scripted workflow update can fill the placeholders.
     outputs: dict[str, Ref] = field(default_factory=dict)
-    live_alias: str = "live"
+    live_alias: str = LIVE_ALIAS
+
+    def __post_init__(self) -> None:
+        problems = [*self._missing_names(), *self._dead_letter_problems(), *self._visibility_problems()]
+        if problems:
+            raise ManifestError("; ".join(problems))
 
     def function(self, name: str) -> Function:
         return _one(self.functions, name, "function")
@@ -159,6 +234,92 @@ class Manifest:
 
     def all_outputs(self) -> dict[str, Ref]:
         return {**self.substitutions, **self.outputs}
+
+    def output_key(self, ref: Ref) -> str:
+        """The output (a CloudFormation output on AWS, the same key locally) that holds ref's value."""
+        for key, value in self.all_outputs().items():
+            if value == ref:
+                return key
+        raise KeyError(f"no output holds {ref!r}")
+
+    def dead_letter_queues(self) -> tuple[Queue, ...]:
+        """The queues that hold other queues' failed messages, in manifest order."""
+        named = {q.dead_letter_queue for q in self.queues}
+        return tuple(q for q in self.queues if q.name in named)
+
+    def source_queue(self, dead_letter_queue: str) -> Queue:
+        """The queue whose failed messages this DLQ holds: where a redrive returns them."""
+        for queue in self.queues:
+            if queue.dead_letter_queue == dead_letter_queue:
+                return queue
+        raise KeyError(f"no queue of the manifest has the dead-letter queue {dead_letter_queue!r}")
+
+    def consumers(self, queue: str) -> tuple[Function, ...]:
+        """The functions a queue triggers."""
+        return tuple(f for f in self.functions if isinstance(f.trigger, QueueTrigger) and f.trigger.queue == queue)
+
+    def _missing_names(self) -> Iterator[str]:
+        names = {
+            "table": {t.name for t in self.tables},
+            "queue": {q.name for q in self.queues},
+            "topic": {t.name for t in self.topics},
+            "function": {f.name for f in self.functions},
+            "secret": {s.name for s in self.secrets},
+            "alias": {self.live_alias},
+        }
+        refers: list[tuple[str, Ref | Access]] = []
+        for queue in self.queues:
+            if queue.dead_letter_queue:
+                refers.append((f"queue {queue.name}", QueueUrl(queue.dead_letter_queue)))
+            if queue.subscribes_to:
+                refers.append((f"queue {queue.name}", TopicArn(queue.subscribes_to)))
+        for function in self.functions:
+            if isinstance(function.trigger, QueueTrigger):
+                refers.append((f"function {function.name}'s trigger", QueueUrl(function.trigger.queue)))
+            refers += [(f"function {function.name}'s {key}", ref) for key, ref in function.environment.items()]
+            refers += [(f"function {function.name}'s access", access) for access in function.access]
+        refers += [(f"substitution {key}", ref) for key, ref in self.substitutions.items()]
+        refers += [(f"output {key}", ref) for key, ref in self.outputs.items()]
+        for where, item in refers:
+            kind, name = _names(item)
+            if name is not None and name not in names[kind]:
+                yield f"{where} names the {kind} {name!r}, which the manifest does not have"
+
+    def _dead_letter_problems(self) -> Iterator[str]:
+        dead_letter_queues = {q.name for q in self.dead_letter_queues()}
+        for queue in self.queues:
+            if queue.name in dead_letter_queues and queue.alarm is None:
+                yield f"queue {queue.name} is a dead-letter queue without an alarm"
+            if queue.name not in dead_letter_queues and queue.alarm is not None:
+                yield f"queue {queue.name} has a DLQ alarm but is no queue's dead-letter queue"
+
+    def _visibility_problems(self) -> Iterator[str]:
+        for queue in self.queues:
+            for consumer in self.consumers(queue.name):
+                if queue.visibility_timeout < VISIBILITY_PER_FUNCTION_TIMEOUT * consumer.timeout:
+                    yield (
+                        f"queue {queue.name}: visibility timeout {queue.visibility_timeout}s is under "
+                        f"{VISIBILITY_PER_FUNCTION_TIMEOUT}x {consumer.name}'s timeout ({consumer.timeout}s); "
+                        "messages would be redelivered while still being processed"
+                    )
+
+
+def _names(item: Ref | Access) -> tuple[str, str | None]:
+    """The kind and name of the resource a reference or an access names (no name: it names none)."""
+    match item:
+        case TableName(name) | TableAccess(name):
+            return "table", name
+        case QueueUrl(name) | QueueArn(name) | SendTo(name):
+            return "queue", name
+        case TopicArn(name) | PublishTo(name):
+            return "topic", name
+        case FunctionArn(name):
+            return "function", name
+        case SecretArn(name) | ReadSecret(name):
+            return "secret", name
+        case StateMachineArn(name) | StartExecutions(name):
+            return "alias", name
+    return "none", None
 
 
 _Named = TypeVar("_Named", Table, Queue, Topic, Function, Secret)
@@ -180,7 +341,9 @@ WORKER_TIMEOUT = 30
 # Each post may take up to a minute (3 tries of up to 10 s, Retry-After waits of up to 10 s); the AlertHandler
 # starts none with less than a minute left, so what does not fit is retried rather than cut off.
 ALERT_TIMEOUT = 180
-LIVE_ALIAS = "live"
+# The secrets, by the one name the manifest gives each (the entry, the environment, the access and the outputs).
+SLACK_WEBHOOK = "slack-webhook"
+ALERT_WEBHOOK = "alert-webhook"
 
 MANIFEST = Manifest(
     tables=(
@@ -195,21 +358,34 @@ MANIFEST = Manifest(
         # Visibility timeout is 6x the worker's timeout, as AWS recommends for Lambda event sources.
         Queue(
             "orders",
-            visibility_timeout=6 * WORKER_TIMEOUT,
+            visibility_timeout=VISIBILITY_PER_FUNCTION_TIMEOUT * WORKER_TIMEOUT,
             dead_letter_queue="orders-dlq",
             max_receive_count=5,
         ),
-        Queue("orders-dlq", retention_seconds=14 * 24 * 3600),
+        Queue(
+            "orders-dlq",
+            retention_seconds=14 * 24 * 3600,
+            alarm=DlqAlarm(
+                "OrderDlqNotEmpty",
+                "orders are parked in the order DLQ: inspect with `orderflow dlq list`, redrive when fixed",
+            ),
+        ),
         # Alerts wait here for the AlertHandler, which takes them in batches: a storm becomes one summary. An alert
         # that cannot be delivered (Slack down) is retried, then parked in the alert DLQ, which is alarmed.
         Queue(
             "alerts",
-            visibility_timeout=6 * ALERT_TIMEOUT,
+            visibility_timeout=VISIBILITY_PER_FUNCTION_TIMEOUT * ALERT_TIMEOUT,
             dead_letter_queue="alerts-dlq",
             max_receive_count=3,
             subscribes_to="alerts",
         ),
-        Queue("alerts-dlq", retention_seconds=14 * 24 * 3600),
+        Queue(
+            "alerts-dlq",
+            retention_seconds=14 * 24 * 3600,
+            alarm=DlqAlarm(
+                "AlertDlqNotEmpty", "alerts could not be delivered (Slack down?) and are parked in the alert DLQ"
+            ),
+        ),
     ),
     topics=(Topic("alerts"), Topic("order-events")),
     functions=(
@@ -222,13 +398,31 @@ MANIFEST = Manifest(
                 env.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS),
             },
             trigger=HttpRoutes((*ROUTES, DEFAULT_ROUTE)),
+            # POST records the request (Powertools idempotency: put, read, complete or release the record), reserves
+            # the key's order id and starts the execution through the live alias; a replay reads the first
+            # execution; GET reads the order or, before CreateOrder ran, its execution.
+            access=(
+                TableAccess("requests", ("PutItem", "GetItem", "UpdateItem", "DeleteItem")),
+                TableAccess("idempotency", ("PutItem", "GetItem")),
+                StartExecutions(LIVE_ALIAS),
+                DescribeExecutions(),
+                TableAccess("orders", ("GetItem",)),
+            ),
         ),
         Function("ValidateOrder", "handlers.validate_order.handler"),
-        Function("CreateOrder", "handlers.create_order.handler", environment=dict(_STORE_ENV)),
+        Function(
+            "CreateOrder",
+            "handlers.create_order.handler",
+            environment=dict(_STORE_ENV),
+            # A conditional put of the order; when it exists already, a read to replay it, or an update to take over
+            # a redriven order.
+            access=(TableAccess("orders", ("PutItem", "GetItem", "UpdateItem")),),
+        ),
         Function(
             "NotifyOrder",
             "handlers.notify_order.handler",
             environment={env.ORDER_EVENTS_TOPIC_ARN: TopicArn("order-events")},
+            access=(PublishTo("order-events"),),
         ),
         Function(
             "ProcessOrderWorker",
@@ -236,6 +430,7 @@ MANIFEST = Manifest(
             timeout=WORKER_TIMEOUT,
             environment=dict(_STORE_ENV),
             trigger=QueueTrigger("orders", batch_size=10),
+            access=(TableAccess("orders", ("GetItem", "UpdateItem")),),
         ),
         Function(
             "AlertHandler",
@@ -243,8 +438,8 @@ MANIFEST = Manifest(
             timeout=ALERT_TIMEOUT,
             environment={
                 env.ALERT_LOG_TABLE: TableName("alert-log"),
-                env.SLACK_WEBHOOK_SECRET_ARN: SecretArn("slack-webhook"),
-                env.ALERT_WEBHOOK_SECRET_ARN: SecretArn("alert-webhook"),
+                env.SLACK_WEBHOOK_SECRET_ARN: SecretArn(SLACK_WEBHOOK),
+                env.ALERT_WEBHOOK_SECRET_ARN: SecretArn(ALERT_WEBHOOK),
                 env.ALERT_TARGETS: Setting(env.ALERT_TARGETS),
                 env.ALERT_STORM_THRESHOLD: Setting(env.ALERT_STORM_THRESHOLD),
                 env.ALERT_DEDUP_SECONDS: Setting(env.ALERT_DEDUP_SECONDS),
@@ -253,16 +448,22 @@ MANIFEST = Manifest(
                 env.CONSOLE_URL: Setting(env.CONSOLE_URL),
             },
             trigger=QueueTrigger("alerts", batch_size=100, batch_window=20, max_concurrency=2),
+            # Reads its targets' webhook URLs; claims, marks and releases deliveries in the alert log.
+            access=(
+                ReadSecret(SLACK_WEBHOOK),
+                ReadSecret(ALERT_WEBHOOK),
+                TableAccess("alert-log", ("PutItem", "UpdateItem", "DeleteItem")),
+            ),
         ),
     ),
     secrets=(
         Secret(
-            "slack-webhook",
+            SLACK_WEBHOOK,
             description="orderflow: the Slack incoming-webhook URL alerts are posted to (https://hooks.slack.com/...)",
             local_value_from=env.SLACK_WEBHOOK_URL,
         ),
         Secret(
-            "alert-webhook",
+            ALERT_WEBHOOK,
             description="orderflow: a generic webhook URL every alert is POSTed to as JSON (the 'webhook' target)",
             local_value_from=env.ALERT_WEBHOOK_URL,
         ),
@@ -283,7 +484,6 @@ MANIFEST = Manifest(
         "IdempotencyTableName": TableName("idempotency"),
         "AlertQueueUrl": QueueUrl("alerts"),
         "AlertDlqUrl": QueueUrl("alerts-dlq"),
-        "SlackWebhookSecretArn": SecretArn("slack-webhook"),
+        "SlackWebhookSecretArn": SecretArn(SLACK_WEBHOOK),
     },
-    live_alias=LIVE_ALIAS,
 )

@@ -23,11 +23,13 @@ class Synth:
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     from infra.app import add_stack, new_app
-    from infra.stack import StackSettings
+    from infra.context import StackSettings
 
     outdir = tmp_path_factory.mktemp("cdk.out")
+    # Each xdist worker synthesizes: each stages the Lambda package in its own directory, not in build/lambda.
+    code = tmp_path_factory.mktemp("lambda")
     app = new_app(outdir=str(outdir))
-    add_stack(app, "orderflow", StackSettings())
+    add_stack(app, "orderflow", StackSettings(), lambda_code_dir=code)
     add_stack(
         app,
         "orderflow-express",
@@ -38,6 +40,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
             alert_emails=("oncall@example.com",),
             log_retention_days=90,
         ),
+        lambda_code_dir=code,
     )
     app.synth()  # runs cdk-nag's AwsSolutions checks: an unacknowledged finding raises here
     return Synth(

@@ -14,10 +14,12 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from infra import permissions
-from infra.stack import POWERTOOLS_LAYER_PARAMETER, StackSettings
+from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER
+from infra.constructs.names import camel
+from infra.context import StackSettings
 from tests.infra.conftest import Synth, one, resources
 from workflow import asl
-from workflow.manifest import MANIFEST, QueueTrigger
+from workflow.manifest import MANIFEST, PYTHON_RUNTIME, QueueTrigger
 
 LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
 
@@ -60,7 +62,7 @@ def test_every_function_is_arm64_python_with_tracing_the_layer_and_its_own_log_g
     parameters = synth.standard["Parameters"]
     for function in functions.values():
         props = function["Properties"]
-        assert props["Runtime"] in {"python3.13", "python3.14"}
+        assert props["Runtime"] == PYTHON_RUNTIME
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
         (layer,) = props["Layers"]
@@ -209,7 +211,7 @@ def test_express_switch_logs_errors_only_with_their_data(synth: Synth) -> None:
 
 
 def test_no_log_level_logs_the_order_s_data() -> None:
-    from infra.stack import logs_execution_data
+    from infra.constructs.state_machine import logs_execution_data
 
     assert not logs_execution_data("ALL")  # every state's input holds the order: its email and address
     assert logs_execution_data("ERROR")  # the failure route only, which drops the order (tests/unit)
@@ -238,9 +240,9 @@ def test_api_routes_iam_by_default_jwt_when_configured_throttled_and_logged(synt
 def test_alarms_notify_the_alert_topic_and_one_dashboard(synth: Synth) -> None:
     alarms = resources(synth.standard, "AWS::CloudWatch::Alarm")
     names = {re.sub(r"Alarm[0-9A-F]{8}$", "", name) for name in alarms}
-    expected = {
-        "OrderDlqNotEmpty",
-        "AlertDlqNotEmpty",
+    dlq_alarms = {q.alarm.name for q in MANIFEST.dead_letter_queues() if q.alarm}
+    assert dlq_alarms == {"OrderDlqNotEmpty", "AlertDlqNotEmpty"}
+    expected = dlq_alarms | {
         "ExecutionsFailed",
         "ExecutionsTimedOut",
         "ExecutionsThrottled",
@@ -283,9 +285,10 @@ def test_function_permissions_are_exactly_the_table(synth: Synth) -> None:
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
     }
-    for name, accesses in permissions.FUNCTIONS.items():
+    for function in MANIFEST.functions:
+        name = function.name
         granted = {a for s in statements(synth.standard, f"{name}Role") for a in as_list(s["Action"])}
-        wanted = {a for access in accesses for a in access.actions}
+        wanted = {a for grant in permissions.function_grants(function) for a in grant.actions}
         extra = granted - wanted - implied
         if name in {"ProcessOrderWorker", "AlertHandler"}:  # their SQS event sources
             extra -= consume
@@ -293,38 +296,43 @@ def test_function_permissions_are_exactly_the_table(synth: Synth) -> None:
         assert not extra, f"{name} has more than it uses: {extra}"
 
 
-def test_state_machine_may_do_exactly_what_its_tasks_do() -> None:
-    """Each Task of the compiled ASL implies one permission; the table must hold exactly those."""
-    service_action = {
-        "lambda:invoke": "lambda:InvokeFunction",
-        "dynamodb:updateItem": "dynamodb:UpdateItem",
-        "sqs:sendMessage": "sqs:SendMessage",
-        "sns:publish": "sns:Publish",
+def logical_id(template: dict[str, Any], resource: str) -> str:
+    """The template's logical id of a grant's resource ("table:orders" -> "OrdersTable315BB997")."""
+    kind, _, name = resource.partition(":")
+    prefix, cfn_type = {
+        "function": (name, "AWS::Lambda::Function"),
+        "table": (f"{camel(name)}Table", "AWS::DynamoDB::Table"),
+        "queue": (f"{camel(name)}Queue", "AWS::SQS::Queue"),
+        "topic": (f"{camel(name)}Topic", "AWS::SNS::Topic"),
+    }[kind]
+    (found,) = [n for n in resources(template, cfn_type) if re.fullmatch(f"{prefix}[0-9A-F]{{8}}", n)]
+    return found
+
+
+@pytest.mark.parametrize("variant", ["standard", "express"])
+def test_state_machine_may_do_exactly_what_its_tasks_do(synth: Synth, variant: str) -> None:
+    """The role holds exactly what the compiled ASL's Tasks do (infra/permissions.py's derivation), nothing more."""
+    template = synth.standard if variant == "standard" else synth.express
+    derived = permissions.state_machine_grants(asl.compile_order_workflow(), MANIFEST)
+    assert {(g.resource, a) for g in derived for a in g.actions} == {
+        ("function:ValidateOrder", "lambda:InvokeFunction"),
+        ("function:CreateOrder", "lambda:InvokeFunction"),
+        ("function:NotifyOrder", "lambda:InvokeFunction"),
+        ("table:orders", "dynamodb:UpdateItem"),
+        ("queue:orders", "sqs:SendMessage"),
+        ("topic:alerts", "sns:Publish"),
     }
-    resource_of = dict(MANIFEST.substitutions)
-    needed: set[tuple[str, str]] = set()
-    for state in asl.compile_order_workflow()["States"].values():
-        if state["Type"] != "Task":
-            continue
-        integration = state["Resource"].split(":::", 1)[1]
-        action = service_action[integration]
-        params = state["Parameters"]
-        placeholder = next(
-            asl.PLACEHOLDER.fullmatch(v).group(1)  # type: ignore[union-attr]
-            for k, v in params.items()
-            if k in {"FunctionName", "TableName", "QueueUrl", "TopicArn"} and isinstance(v, str)
-        )
-        ref = resource_of[placeholder]
-        kind = type(ref).__name__
-        target = {
-            "FunctionArn": lambda r: f"function:{r.function}",
-            "TableName": lambda r: f"table:{r.table}",
-            "QueueUrl": lambda r: f"queue:{r.queue}",
-            "TopicArn": lambda r: f"topic:{r.topic}",
-        }[kind](ref)
-        needed.add((target, action))
-    table = {(a.resource, action) for a in permissions.STATE_MACHINE for action in a.actions}
-    assert table == needed
+    expected = {(a, logical_id(template, g.resource)) for g in derived for a in g.actions}
+    granted = set()
+    for statement in statements(template, "StateMachineRole"):
+        if "*" in as_list(statement["Resource"]):
+            continue  # log delivery and X-Ray: no resource-level permissions (the test above keeps it to those)
+        for action in as_list(statement["Action"]):
+            if action.startswith("kms:"):
+                continue  # the topic key, which publishing to the encrypted alert topic needs
+            for resource in as_list(statement["Resource"]):
+                granted.add((action, resource.get("Ref") or resource["Fn::GetAtt"][0]))
+    assert granted == expected
 
 
 def test_state_machine_invokes_only_its_three_functions_unqualified(synth: Synth) -> None:

@@ -304,14 +304,15 @@ def run_chaos(
 
 
 def _quiesce(runtime: LocalRuntime, timeout: float) -> None:
-    """Until no execution runs and the order and alert queues hold nothing."""
+    """Until no execution runs and no queue a function consumes holds anything."""
+    consumed = [q.name for q in runtime.manifest.queues if runtime.manifest.consumers(q.name)]
     seen: dict[str, int] = {}
 
     def quiet() -> bool:
         running = runtime.sfn.list_executions(
             stateMachineArn=runtime.state_machine_arn, statusFilter="RUNNING", maxResults=1
         )["executions"]
-        seen["running"], seen["queued"] = len(running), runtime.messages_in("orders") + runtime.messages_in("alerts")
+        seen["running"], seen["queued"] = len(running), sum(runtime.messages_in(queue) for queue in consumed)
         return not seen["running"] and not seen["queued"]
 
     poll_until(

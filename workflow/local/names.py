@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflow.manifest import (
+    DEFAULT_REGION,
     MANIFEST,
+    STACK_NAME,
     FunctionArn,
     Manifest,
     Partition,
@@ -24,23 +26,21 @@ from workflow.manifest import (
 )
 
 ACCOUNT = "123456789012"
-REGION = "us-east-1"
-STACK = "orderflow"
-STATE_MACHINE = f"{STACK}-orders"
+STATE_MACHINE = f"{STACK_NAME}-orders"
 # Where `orderflow up` serves the AWS APIs (moto's server, sharing the running system's state).
 DEFAULT_AWS_ENDPOINT = "http://127.0.0.1:4566"
 
 
 @dataclass(frozen=True)
 class LocalNames:
-    region: str = REGION
+    region: str = DEFAULT_REGION
     manifest: Manifest = MANIFEST
 
     def table_name(self, name: str) -> str:
-        return f"{STACK}-{self.manifest.table(name).name}"
+        return f"{STACK_NAME}-{self.manifest.table(name).name}"
 
     def queue_name(self, name: str) -> str:
-        return f"{STACK}-{self.manifest.queue(name).name}"
+        return f"{STACK_NAME}-{self.manifest.queue(name).name}"
 
     def queue_arn(self, name: str) -> str:
         return f"arn:aws:sqs:{self.region}:{ACCOUNT}:{self.queue_name(name)}"
@@ -49,7 +49,7 @@ class LocalNames:
         return f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT}/{self.queue_name(name)}"
 
     def topic_name(self, name: str) -> str:
-        return f"{STACK}-{self.manifest.topic(name).name}"
+        return f"{STACK_NAME}-{self.manifest.topic(name).name}"
 
     def topic_arn(self, name: str) -> str:
         return f"arn:aws:sns:{self.region}:{ACCOUNT}:{self.topic_name(name)}"
@@ -58,7 +58,7 @@ class LocalNames:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{self.manifest.function(name).name}"
 
     def secret_name(self, name: str) -> str:
-        return f"{STACK}/{self.manifest.secret(name).name}"
+        return f"{STACK_NAME}/{self.manifest.secret(name).name}"
 
     def secret_id(self, name: str) -> str:
         # Secrets Manager ends a secret's ARN with six random characters, so the local system refers to it by

@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.local.faults import FaultInjector
-from workflow.local.names import STACK, STATE_MACHINE, LocalNames
+from workflow.local.names import STATE_MACHINE, LocalNames
 from workflow.local.poller import QueuePoller
-from workflow.manifest import Manifest, QueueTrigger, Setting
-
-# Recorded on the local function records; our installed `handlers` package runs in-process whatever it says.
-LOCAL_RUNTIME_VERSION = "python3.13"
+from workflow.manifest import PYTHON_RUNTIME, STACK_NAME, Manifest, QueueTrigger, Setting
 
 
 @dataclass
@@ -43,7 +40,7 @@ class Provisioner:
     def provision(self, definition: str) -> Provisioned:
         done = Provisioned()
         role = self.client("iam").create_role(
-            RoleName=f"{STACK}-local",
+            RoleName=f"{STACK_NAME}-local",
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         )["Role"]["Arn"]
         self._tables()
@@ -118,7 +115,7 @@ class Provisioner:
         for function in self.manifest.functions:
             lambda_client.create_function(
                 FunctionName=function.name,
-                Runtime=LOCAL_RUNTIME_VERSION,
+                Runtime=PYTHON_RUNTIME,  # recorded; our installed handlers run in-process whatever it says
                 Role=role,
                 Handler=function.handler,
                 Code={"ZipFile": code},

@@ -31,7 +31,7 @@ from workflow.local.names import LocalNames
 from workflow.local.poller import QueuePoller
 from workflow.local.provisioning import Provisioner
 from workflow.local.waiting import WaitTimeout, poll_until
-from workflow.manifest import MANIFEST, HttpRoutes, Manifest, Ref, Setting
+from workflow.manifest import DEFAULT_REGION, MANIFEST, HttpRoutes, Manifest, Ref, Setting
 from workflow.ops.history import execution_arn
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ __all__ = ["TERMINAL", "LocalRuntime", "RuntimeConfig", "WaitTimeout"]
 
 @dataclass(frozen=True)
 class RuntimeConfig:
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION
     # Multiplies every wait the definition and the queues ask for (retry intervals, batching windows, visibility).
     time_scale: float = 1.0
     # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.

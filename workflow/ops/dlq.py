@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from workflow.manifest import MANIFEST, Manifest, QueueTrigger, QueueUrl
+from workflow.manifest import MANIFEST, Manifest, QueueUrl
 from workflow.ops.targets import Target, TargetError
 
 PEEK_ROUNDS = 20
@@ -34,17 +34,16 @@ class DeadLetterQueue:
 def dead_letter_queues(manifest: Manifest = MANIFEST) -> dict[str, DeadLetterQueue]:
     """Every queue with a dead-letter queue, by the queue's name: from the manifest, so a new one is served here,
     in the CLI's choices and in chaos without being listed again."""
-    outputs = {ref: key for key, ref in manifest.all_outputs().items()}
-    consumers = {f.trigger.queue: f.name for f in manifest.functions if isinstance(f.trigger, QueueTrigger)}
     found = {}
-    for queue in manifest.queues:
-        if queue.dead_letter_queue is None:
-            continue
-        keys = [outputs.get(QueueUrl(name)) for name in (queue.dead_letter_queue, queue.name)]
-        if None in keys:
-            raise ValueError(f"the manifest outputs no URL for queue {queue.name} or its DLQ {queue.dead_letter_queue}")
+    for dlq in manifest.dead_letter_queues():
+        queue = manifest.source_queue(dlq.name)
+        consumers = manifest.consumers(queue.name)
         found[queue.name] = DeadLetterQueue(
-            queue.name, str(keys[0]), str(keys[1]), consumers.get(queue.name), queue.max_receive_count
+            queue=queue.name,
+            dlq_output=manifest.output_key(QueueUrl(dlq.name)),
+            queue_output=manifest.output_key(QueueUrl(queue.name)),
+            consumer=consumers[0].name if consumers else None,
+            max_receive_count=queue.max_receive_count,
         )
     return found
 

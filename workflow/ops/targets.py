@@ -19,7 +19,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from workflow.local.names import DEFAULT_AWS_ENDPOINT, REGION, STACK, LocalNames
+from workflow.local.names import DEFAULT_AWS_ENDPOINT, LocalNames
+from workflow.manifest import DEFAULT_REGION, STACK_NAME
 
 TARGETS = ("local", "aws")
 ENDPOINT_ENV = "ORDERFLOW_AWS_ENDPOINT"
@@ -59,14 +60,14 @@ def connect(
     if target == "local":
         return _local(endpoint_url or os.environ.get(ENDPOINT_ENV) or DEFAULT_AWS_ENDPOINT)
     if target == "aws":
-        return _aws(stack or os.environ.get(STACK_ENV) or STACK, region, endpoint_url)
+        return _aws(stack or os.environ.get(STACK_ENV) or STACK_NAME, region, endpoint_url)
     raise TargetError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
 
 
 def _local(endpoint_url: str) -> Target:
     # moto accepts any credentials; fixed ones keep a developer's real AWS credentials out of local calls.
-    session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)  # noqa: S106
-    names = LocalNames(REGION)
+    session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=DEFAULT_REGION)  # noqa: S106
+    names = LocalNames(DEFAULT_REGION)
     local = Target("local", session, endpoint_url, names.outputs(), f"the local system at {endpoint_url}")
     try:
         local.client("stepfunctions").describe_state_machine(stateMachineArn=names.state_machine_arn())
