@@ -200,12 +200,20 @@ def _unknown(problems: _Problems, data: Mapping[str, Any], allowed: frozenset[st
         problems.add(f"{prefix}{_shown(key)}", "is not a known field")
 
 
-def _item(problems: _Problems, raw: Any, path: str) -> OrderItem | None:
+def _object(problems: _Problems, raw: Any, path: str, fields: frozenset[str]) -> int | None:
+    """None (and a problem) when `raw` is not an object; else the problem count before its own fields are read
+    (its unknown fields are problems already)."""
     if not isinstance(raw, dict):
         problems.add(path, "must be an object")
         return None
     before = len(problems.errors)
-    _unknown(problems, raw, ITEM_FIELDS, f"{path}.")
+    _unknown(problems, raw, fields, f"{path}.")
+    return before
+
+
+def _item(problems: _Problems, raw: Any, path: str) -> OrderItem | None:
+    if (before := _object(problems, raw, path, ITEM_FIELDS)) is None:
+        return None
     sku = _text(problems, raw, "sku", f"{path}.sku", required=True, max_length=MAX_SKU_LENGTH, identifier=True)
     quantity = raw.get("quantity")
     if quantity is None:
@@ -228,11 +236,8 @@ def _item(problems: _Problems, raw: Any, path: str) -> OrderItem | None:
 
 
 def _address(problems: _Problems, raw: Any, path: str) -> Address | None:
-    if not isinstance(raw, dict):
-        problems.add(path, "must be an object")
+    if (before := _object(problems, raw, path, ADDRESS_FIELDS)) is None:
         return None
-    before = len(problems.errors)
-    _unknown(problems, raw, ADDRESS_FIELDS, f"{path}.")
     line1 = _text(problems, raw, "line1", f"{path}.line1", required=True, max_length=MAX_ADDRESS_TEXT_LENGTH)
     line2 = _text(problems, raw, "line2", f"{path}.line2", required=False, max_length=MAX_ADDRESS_TEXT_LENGTH)
     city = _text(problems, raw, "city", f"{path}.city", required=True, max_length=MAX_ADDRESS_TEXT_LENGTH)
