@@ -14,11 +14,11 @@ import pytest
 from handlers.domain.order import CORRELATION_ID_PATTERN
 from tests.support.apievents import api_event
 from tests.support.fixtures import Submit, alerts_settled
-from workflow.local.names import ACCOUNT
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
+from workflow.ops.local_names import ACCOUNT
 
 
 def call(runtime: LocalRuntime, event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:

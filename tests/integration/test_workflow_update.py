@@ -11,9 +11,9 @@ import pytest
 from tests.support.fixtures import Submit
 from workflow import cli
 from workflow.asl import compile_order_workflow
-from workflow.local.names import LocalNames
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
+from workflow.ops.local_names import LocalNames
 from workflow.ops.targets import Target, TargetError, connect
 from workflow.ops.update import apply_update, plan_update
 

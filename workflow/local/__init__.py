@@ -1,8 +1,8 @@
 """The local system: AWS served in-process by moto, provisioned from the manifest, with our handlers run in-process.
 
-    runtime.py       LocalRuntime: start/stop, resolving the manifest's references, serving the API and AWS endpoint
+    runtime.py       LocalRuntime: start/stop, resolving the manifest's references (names: workflow.ops.local_names),
+                     serving the API and the AWS endpoint
     provisioning.py  the resources, created as the CDK stack creates them on AWS
-    names.py         deterministic local names and ARNs (pure: the CLI finds a running system's resources by them)
     moto_hooks.py    the places we reach into moto (pinned exactly; a test fails when they move)
     lambdas.py       in-process Lambda invocations, in the Lambda runtime's error shape
     poller.py        SQS event sources: batching windows, visibility, partial batch failures

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.local.faults import FaultInjector
-from workflow.local.names import STATE_MACHINE, LocalNames
 from workflow.local.poller import QueuePoller
 from workflow.manifest import PYTHON_RUNTIME, STACK_NAME, Manifest, QueueTrigger, Setting
+from workflow.ops.local_names import STATE_MACHINE, LocalNames
 
 
 @dataclass

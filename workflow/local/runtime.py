@@ -27,12 +27,12 @@ from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
-from workflow.local.names import LocalNames
 from workflow.local.poller import QueuePoller
 from workflow.local.provisioning import Provisioner
 from workflow.local.waiting import WaitTimeout, poll_until
 from workflow.manifest import DEFAULT_REGION, MANIFEST, HttpRoutes, Manifest, Ref, Setting
 from workflow.ops.history import execution_arn
+from workflow.ops.local_names import LocalNames
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -81,7 +81,7 @@ class LocalRuntime:
         self.aws_endpoint: str | None = None
         self._server: Any = None
 
-    # Names: deterministic (workflow.local.names), so references resolve before the resources exist.
+    # Names: deterministic (workflow.ops.local_names), so references resolve before the resources exist.
 
     def table_name(self, name: str) -> str:
         return self.names.table_name(name)

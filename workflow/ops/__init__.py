@@ -1,13 +1,14 @@
 """Operator tools, the same against the running local system and a deployed stack (`targets.connect`):
 
-- targets    where a command acts: the local system's AWS endpoint, or a stack's CloudFormation outputs
-- dlq        what the dead-letter queues hold, and moving it back (`orderflow dlq ...`)
-- executions the newest executions and why they failed (`orderflow executions`)
-- rerun      a FAILED order run again after its cause is fixed (`orderflow rerun`)
-- update     a scripted workflow update: publish the compiled definition and move the live alias
-- history    one paginated execution-history reader and where an order's execution is
+- targets      where a command acts: the local system's AWS endpoint, or a stack's CloudFormation outputs
+- local_names  the local system's deterministic names and ARNs (its outputs; the local runtime provisions by them)
+- dlq          what the dead-letter queues hold, and moving it back (`orderflow dlq ...`)
+- executions   the newest executions and why they failed (`orderflow executions`)
+- rerun        a FAILED order run again after its cause is fixed (`orderflow rerun`)
+- update       a scripted workflow update: publish the compiled definition and move the live alias
+- history      one paginated execution-history reader and where an order's execution is
 
 May import: workflow's definition, asl and manifest, handlers' domain and adapters (an order is read as the handlers
-store it), boto3, and of workflow.local only its names (pure: how a command finds the local system's resources).
-Must not import the rest of workflow.local (a local system is reached only through its AWS endpoint) or the CLI.
+store it), boto3. Must not import workflow.local (a local system is reached only through its AWS endpoint, by the
+names local_names derives) or the CLI.
 """

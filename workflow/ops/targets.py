@@ -19,8 +19,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from workflow.local.names import DEFAULT_AWS_ENDPOINT, LocalNames
 from workflow.manifest import DEFAULT_REGION, STACK_NAME
+from workflow.ops.local_names import DEFAULT_AWS_ENDPOINT, LocalNames
 
 TARGETS = ("local", "aws")
 ENDPOINT_ENV = "ORDERFLOW_AWS_ENDPOINT"

@@ -1,7 +1,8 @@
 """The local system's resource names and ARNs: deterministic, so references resolve before the resources exist and
 a CLI in another process finds the running system's resources without asking it.
 
-Pure (no moto import): the CLI uses it to talk to `orderflow up` through its AWS endpoint.
+Pure (no moto import): the local runtime provisions by these names, and the local target (workflow.ops.targets)
+finds the running system's resources by them, through its AWS endpoint.
 """
 
 from __future__ import annotations
