@@ -1,5 +1,5 @@
 """orderflow's Lambda code: six entry points over three layers. Nothing here imports `workflow`: it is the code that
-ships to AWS Lambda (infra.stack.stage_lambda_code copies this folder, subpackages included).
+ships to AWS Lambda (infra.constructs.functions.stage_lambda_code copies this folder, subpackages included).
 
 - Entry points, one per function (handler path `handlers.<module>.handler`): start_workflow, validate_order,
   create_order, notify_order, process_order_worker, alert_handler. Each is a <= 60-line adapter: parse the event into

@@ -26,8 +26,9 @@ def new_order(event: dict[str, Any]) -> NewOrder:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # Bound before the order is parsed, so that even a failure to read it is logged with the order's keys.
+    observability.bind(context, order_id=event.get("orderId"), correlation_id=event.get("correlationId"))
     new = new_order(event)
-    observability.bind(context, order_id=new.order_id, correlation_id=new.correlation_id)
     record, created = store.create(new, clock.now())
     # A retry inside this execution finds its own order; another execution of the same order (an Express
     # redelivery, a duplicate start) finds one it does not own, and the workflow leaves the order to its owner.

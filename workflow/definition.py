@@ -197,7 +197,7 @@ def order_workflow() -> Chain:
             "SET #s = :failed, updatedAt = :now, failure = :failure, "
             "correlationId = if_not_exists(correlationId, :cid), "
             "executionArn = if_not_exists(executionArn, :arn), "
-            # What a redrive needs, also when the order failed before CreateOrder wrote it.
+            # What a rerun needs, also when the order failed before CreateOrder wrote it.
             "idempotencyKey = if_not_exists(idempotencyKey, :key), requestHash = if_not_exists(requestHash, :hash), "
             # Who may read it, also when it failed before CreateOrder wrote it.
             "#owner = if_not_exists(#owner, :owner), "

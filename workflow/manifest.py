@@ -98,6 +98,8 @@ class DlqAlarm:
 
     name: str
     description: str
+    # Why a message is in that DLQ, as `orderflow dlq list` says it of each one.
+    parked_reason: str
 
 
 @dataclass(frozen=True)
@@ -368,6 +370,7 @@ MANIFEST = Manifest(
             alarm=DlqAlarm(
                 "OrderDlqNotEmpty",
                 "orders are parked in the order DLQ: inspect with `orderflow dlq list`, redrive when fixed",
+                parked_reason="the worker gave up after repeated failures",
             ),
         ),
         # Alerts wait here for the AlertHandler, which takes them in batches: a storm becomes one summary. An alert
@@ -383,7 +386,9 @@ MANIFEST = Manifest(
             "alerts-dlq",
             retention_seconds=14 * 24 * 3600,
             alarm=DlqAlarm(
-                "AlertDlqNotEmpty", "alerts could not be delivered (Slack down?) and are parked in the alert DLQ"
+                "AlertDlqNotEmpty",
+                "alerts could not be delivered (Slack down?) and are parked in the alert DLQ",
+                parked_reason="not delivered to every alert target (see the AlertHandler logs)",
             ),
         ),
     ),

@@ -73,7 +73,7 @@ class OrderStatus(StrEnum):
     PROCESSING = "PROCESSING"
     FULFILLED = "FULFILLED"
     FAILED = "FAILED"
-    # An operator re-runs a FAILED order (`orderflow redrive`): the next execution's CreateOrder takes it over.
+    # An operator re-runs a FAILED order (`orderflow rerun`): the next execution's CreateOrder takes it over.
     REDRIVING = "REDRIVING"
 
 

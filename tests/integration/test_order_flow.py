@@ -15,10 +15,11 @@ from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
+from workflow.ops.history import execution_history
 
 
 def history_states(runtime: LocalRuntime, execution_arn: str) -> list[str]:
-    events = runtime.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    events = execution_history(runtime.sfn, execution_arn)
     return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
 
@@ -105,12 +106,10 @@ def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, s
     accepted = submit(sample_order())
     execution = runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))
     assert execution["status"] == "SUCCEEDED"
-    events = runtime.sfn.get_execution_history(
-        executionArn=runtime.execution_arn(accepted["json"]["orderId"]), maxResults=1000
-    )
-    failures = [e["taskFailedEventDetails"]["error"] for e in events["events"] if e["type"] == "TaskFailed"]
+    events = execution_history(runtime.sfn, runtime.execution_arn(accepted["json"]["orderId"]))
+    failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
     assert failures == ["OrderStoreUnavailable", "OrderStoreUnavailable"]
-    scheduled = [e for e in events["events"] if e["type"] == "TaskScheduled" and "CreateOrder" in str(e)]
+    scheduled = [e for e in events if e["type"] == "TaskScheduled" and "CreateOrder" in str(e)]
     assert len(scheduled) == 3
     runtime.wait_for_order(accepted["json"]["orderId"], ["FULFILLED"])
 
@@ -201,9 +200,7 @@ def test_a_throttled_native_dynamodb_step_is_retried(runtime: LocalRuntime, subm
     runtime.dynamodb_faults.throttle("UpdateItem", times=1, table=runtime.table_name("orders"))
     accepted = submit(sample_order())["json"]
     assert runtime.wait_for_execution(runtime.execution_arn(accepted["orderId"]))["status"] == "SUCCEEDED"
-    events = runtime.sfn.get_execution_history(
-        executionArn=runtime.execution_arn(accepted["orderId"]), maxResults=1000
-    )["events"]
+    events = execution_history(runtime.sfn, runtime.execution_arn(accepted["orderId"]))
     failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
     assert failures == ["DynamoDB.ProvisionedThroughputExceededException"]
     runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])

@@ -18,6 +18,7 @@ from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
+from workflow.ops.history import execution_history
 from workflow.ops.local_names import ACCOUNT
 
 
@@ -278,7 +279,7 @@ def test_no_failure_path_state_sees_the_customer_s_data(runtime: LocalRuntime, s
     order_id = submit(order)["json"]["orderId"]
     arn = runtime.execution_arn(order_id)
     assert runtime.wait_for_execution(arn)["status"] == "FAILED"
-    events = runtime.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    events = execution_history(runtime.sfn, arn)
     entered = [e for e in events if "stateEnteredEventDetails" in e]
     after_catch = entered[[e["stateEnteredEventDetails"]["name"] for e in entered].index("RecordFailure") :]
     assert [e["stateEnteredEventDetails"]["name"] for e in after_catch] == [

@@ -13,6 +13,7 @@ from workflow import cli
 from workflow.asl import compile_order_workflow
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
+from workflow.ops.history import execution_history
 from workflow.ops.local_names import LocalNames
 from workflow.ops.targets import Target, TargetError, connect
 from workflow.ops.update import apply_update, plan_update
@@ -70,9 +71,7 @@ def test_update_publishes_a_version_moves_live_and_new_orders_take_it(
     accepted = submit(sample_order())
     assert accepted["statusCode"] == 202
     assert runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))["status"] == "SUCCEEDED"
-    events = runtime.sfn.get_execution_history(executionArn=runtime.execution_arn(accepted["json"]["orderId"]))[
-        "events"
-    ]
+    events = execution_history(runtime.sfn, runtime.execution_arn(accepted["json"]["orderId"]))
     entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
     assert entered[-2:] == ["Audited", "Done"]
 

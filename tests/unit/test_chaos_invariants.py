@@ -47,6 +47,15 @@ def test_an_accepted_order_that_never_finished_is_lost_and_its_trace_is_shown() 
     assert any("o1 is QUEUED" in v and "ValidateOrder > CreateOrder" in v for v in report.violations)
 
 
+def test_an_accepted_order_never_stored_is_lost_with_its_trace() -> None:
+    observed = Observation(
+        stored={}, parked={}, alerts_taken=[], traces={"o1": "FAILED via ValidateOrder > [States.Timeout]"}
+    )
+    report = _check([_outcome("k1", "o1")], observed)
+    assert report.lost == 1
+    assert any("o1 is absent" in v and "[States.Timeout]" in v for v in report.violations)
+
+
 def test_a_parked_order_message_counts_as_terminal() -> None:
     observed = Observation(
         stored={"o1": _order("o1", "k1", "QUEUED")}, parked={"orders": [{"orderId": "o1"}]}, alerts_taken=[]

@@ -403,7 +403,7 @@ def test_execution_arn_follows_the_order_id_whichever_way_the_execution_was_star
 
 
 def test_the_graph_package_loads_no_aws_library_and_not_the_local_runtime() -> None:
-    """workflow.graph is pure (its docstring says what it may import): the local runtime uses it, not the reverse."""
+    """workflow.graph is pure (its docstring says what it may import): events come to it as data."""
     loaded = (
         "import sys, workflow.graph; "
         "print(sorted(m for m in sys.modules if m.partition('.')[0] in {'boto3', 'botocore', 'moto'} "

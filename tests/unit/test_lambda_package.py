@@ -70,8 +70,8 @@ def test_handlers_never_import_the_workflow_or_infra() -> None:
 
 
 def test_every_subpackage_is_a_package_that_says_what_lives_there() -> None:
-    # The Lambda package is a copy of handlers/ (infra.stack.stage_lambda_code): an __init__.py makes each folder
-    # importable there, and its docstring is the folder's rules.
+    # The Lambda package is a copy of handlers/ (infra.constructs.functions.stage_lambda_code): an __init__.py makes
+    # each folder importable there, and its docstring is the folder's rules.
     for folder in ("", *SUBPACKAGES):
         init = HANDLERS / folder / "__init__.py"
         assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), init

@@ -12,7 +12,10 @@ workflow, and check the local system under faults and fuzzing.
   chaos, fuzz            orders under injected faults / the API fuzzed from its OpenAPI     (cli/checks.py)
 
 Each module registers its command group and parses its options; the work is done by workflow.ops (against a running
-system), workflow.local (the local system and its harnesses) and workflow.graph, imported when a command runs.
+system), workflow.local (the local system and its harnesses) and workflow.graph (pure, light). boto3 and moto are
+imported only when a command that needs them runs, so `orderflow --help` and `orderflow asl` stay quick.
+
+May import: everything in workflow/. Nothing imports the CLI but its console script and tests.
 """
 
 from __future__ import annotations

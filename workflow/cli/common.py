@@ -35,7 +35,7 @@ def target_arguments(command: argparse.ArgumentParser, required: bool = False) -
 
 def connect(args: argparse.Namespace) -> Target:
     """The local system or the deployed stack; its TargetError says what to do when neither answers."""
-    from workflow.ops.targets import connect as connect_target  # boto3 is imported only by commands that need it
+    from workflow.ops.targets import connect as connect_target
 
     return connect_target(args.target, stack=args.stack, region=args.region, endpoint_url=args.endpoint_url)
 

@@ -13,6 +13,7 @@
     samples.py       the sample order (tests, notebooks)
     chaos.py, fuzz/  harnesses: orders under faults (invariants checked); the API fuzzed from its OpenAPI document
 
-May import moto, boto3, the workflow, graph and ops packages, and handlers (they run here). Nothing outside
-workflow/local, workflow/cli, tests, notebooks and bench imports it; the deployed system never does.
+May import moto, boto3, the workflow, graph and ops packages, and handlers (they run here). Must not be imported by
+workflow.ops, workflow.graph, the workflow's definition or manifest, handlers or infra: only by the CLI, tests,
+notebooks and bench. The deployed system never runs it.
 """

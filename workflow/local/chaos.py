@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -293,7 +293,7 @@ def run_chaos(
         progress("waiting for the system to settle")
         _quiesce(runtime, quiescence_timeout)
         runtime.random_faults.armed = False  # the report reads the system as it is, without faults
-        observed = observe(runtime, hook)
+        observed = observe(runtime, hook, accepted={o.order_id for o in outcomes if o.order_id})
         report = check_invariants(orders, seed, outcomes, observed, time.monotonic() - started)
         report.faults_injected = dict(Counter(runtime.random_faults.injected) + Counter(injector_for_slack.injected))
         return report
@@ -335,7 +335,9 @@ class Observation:
     traces: Mapping[str, str] = field(default_factory=dict)  # orderId -> what its execution did (non-terminal ones)
 
 
-def observe(runtime: LocalRuntime, hook: LoopbackWebhook) -> Observation:
+def observe(runtime: LocalRuntime, hook: LoopbackWebhook, accepted: Iterable[str] = ()) -> Observation:
+    """The system as it is; the executions of the first ten orders (accepted, or stored) that did not finish are
+    traced, as the report names them."""
     from handlers.adapters.orders_store import from_item
     from workflow.ops.dlq import DEAD_LETTER_QUEUES, peek
     from workflow.ops.targets import connect
@@ -352,12 +354,21 @@ def observe(runtime: LocalRuntime, hook: LoopbackWebhook) -> Observation:
     target = connect("local", endpoint_url=runtime.aws_endpoint or runtime.serve_aws(port=0))
     parked = {queue: [json.loads(p.body) for p in peek(target, queue, limit=100_000)] for queue in DEAD_LETTER_QUEUES}
     parked_ids = {str(body.get("orderId")) for bodies in parked.values() for body in bodies}
-    unfinished = [i for i, o in stored.items() if o.get("status") not in TERMINAL_STATUSES and i not in parked_ids]
+
+    def unfinished(order_ids: Iterable[str]) -> list[str]:
+        return sorted(
+            order_id
+            for order_id in order_ids
+            if (stored.get(order_id) or {}).get("status") not in TERMINAL_STATUSES and order_id not in parked_ids
+        )[:10]
+
+    accepted = set(accepted)
+    traced = unfinished(accepted) + unfinished(set(stored) - accepted)  # as check_invariants reports them
     return Observation(
         stored=stored,
         parked=parked,
         alerts_taken=hook.messages(),
-        traces={order_id: _trace(runtime, order_id) for order_id in unfinished[:10]},
+        traces={order_id: _trace(runtime, order_id) for order_id in traced},
     )
 
 
@@ -446,7 +457,7 @@ def check_invariants(
         duplicates=len(answered_twice | doubled),
         failed=len(failed),
         alerts=len(alerted),
-        dlq=sum(len(bodies) for bodies in observed.parked.values()),
+        dlq=len(parked_orders) + len(parked_alerts),
         seconds=round(seconds, 1),
         fulfilled=sum(1 for o in stored.values() if o.get("status") == "FULFILLED"),
         parked_orders=len(parked_orders),

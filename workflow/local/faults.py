@@ -2,7 +2,7 @@
 
     plan = FaultPlan.from_dict({"functions": {"CreateOrder": {"transient": 0.1, "latency_ms": 50}},
                                 "dynamodb_throttle": 0.02, "sqs_send_failure": 0.02})
-    LocalRuntime(RuntimeConfig(faults=plan, seed=7))
+    LocalRuntime(RuntimeConfig(fault_plan=plan, seed=7))
 
 Every rate is a probability per call, drawn from one seeded generator. Where each fault is injected:
 - functions: before the handler runs (added latency; a transient error Lambda reports as Lambda.ServiceException,

@@ -198,6 +198,8 @@ class LocalRuntime:
             if value is None:
                 raise asl.DefinitionError(f"placeholder {name} resolves to nothing locally")
             values[name] = value
+        if definition is not None:
+            asl.check_manifest(definition, self.manifest)  # as compile_order_workflow checks its own output
         return asl.substitute(definition or asl.compile_order_workflow(), values)
 
     # Observing

@@ -1,5 +1,5 @@
-"""The sample order the tests, the notebooks and the README's walkthrough submit: valid, in EUR, two lines
-(2 x 12.50 + 0.99 = 25.99). Override any field to make it something else."""
+"""The sample order the tests and the notebooks submit: valid, in EUR, two lines (2 x 12.50 + 0.99 = 25.99).
+Override any field to make it something else."""
 
 from __future__ import annotations
 

@@ -27,8 +27,7 @@ class DeadLetterQueue:
     queue: str  # the queue it drains back into; what operators call the DLQ
     dlq_output: str  # the output keys of both queues' URLs
     queue_output: str
-    consumer: str | None  # the function the queue feeds
-    max_receive_count: int
+    parked_reason: str  # why a message is in the DLQ (the manifest's words)
 
 
 def dead_letter_queues(manifest: Manifest = MANIFEST) -> dict[str, DeadLetterQueue]:
@@ -37,13 +36,11 @@ def dead_letter_queues(manifest: Manifest = MANIFEST) -> dict[str, DeadLetterQue
     found = {}
     for dlq in manifest.dead_letter_queues():
         queue = manifest.source_queue(dlq.name)
-        consumers = manifest.consumers(queue.name)
         found[queue.name] = DeadLetterQueue(
             queue=queue.name,
             dlq_output=manifest.output_key(QueueUrl(dlq.name)),
             queue_output=manifest.output_key(QueueUrl(queue.name)),
-            consumer=consumers[0].name if consumers else None,
-            max_receive_count=queue.max_receive_count,
+            parked_reason=dlq.alarm.parked_reason if dlq.alarm else f"received {queue.max_receive_count} times",
         )
     return found
 
@@ -88,11 +85,8 @@ def _describe(queue: str, body: str) -> tuple[str | None, str]:
         return None, "not JSON"
     if not isinstance(data, dict):
         return None, "not a JSON object"
-    dlq = _dlq(queue)
     subject = data.get("orderId") or data.get("AlarmName")
-    consumer = dlq.consumer or "its consumer"
-    reason = f"{consumer} failed on it {dlq.max_receive_count} times (see {consumer}'s logs)"
-    return (str(subject) if subject else None), reason
+    return (str(subject) if subject else None), _dlq(queue).parked_reason
 
 
 def _collect(target: Target, url: str, queue: str, limit: int, hide_for: int) -> list[Parked]:

@@ -13,11 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from workflow.manifest import DEFAULT_REGION, STACK_NAME
 from workflow.ops.local_names import DEFAULT_AWS_ENDPOINT, LocalNames
@@ -25,7 +22,20 @@ from workflow.ops.local_names import DEFAULT_AWS_ENDPOINT, LocalNames
 TARGETS = ("local", "aws")
 ENDPOINT_ENV = "ORDERFLOW_AWS_ENDPOINT"
 STACK_ENV = "ORDERFLOW_STACK"
-_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=30)
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+
+# boto3 is imported when a target is connected, not with this module: the CLI builds its parser from the operator
+# tools' modules, and `orderflow --help` or `orderflow asl` should not pay for boto3.
+
+
+@cache
+def _config() -> Config:
+    from botocore.config import Config
+
+    return Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=30)
 
 
 class TargetError(RuntimeError):
@@ -41,7 +51,7 @@ class Target:
     where: str  # for messages: "the local system at http://..." / "stack orderflow in eu-west-1"
 
     def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=_CONFIG)  # type: ignore[call-overload]
+        return self.session.client(service, endpoint_url=self.endpoint_url, config=_config())  # type: ignore[call-overload]
 
     def output(self, key: str) -> str:
         try:
@@ -65,6 +75,9 @@ def connect(
 
 
 def _local(endpoint_url: str) -> Target:
+    import boto3
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
     # moto accepts any credentials; fixed ones keep a developer's real AWS credentials out of local calls.
     session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=DEFAULT_REGION)  # noqa: S106
     names = LocalNames(DEFAULT_REGION)
@@ -79,10 +92,13 @@ def _local(endpoint_url: str) -> Target:
 
 
 def _aws(stack: str, region: str | None, endpoint_url: str | None) -> Target:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
     session = boto3.Session(region_name=region)
     where = f"stack {stack} in {session.region_name or 'your default region'}"
     try:
-        cloudformation = session.client("cloudformation", endpoint_url=endpoint_url, config=_CONFIG)
+        cloudformation = session.client("cloudformation", endpoint_url=endpoint_url, config=_config())
         described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
     except NoCredentialsError:
         raise TargetError("no AWS credentials found (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID)") from None

@@ -61,6 +61,7 @@ def plan_update(
     manifest: Manifest = MANIFEST,
 ) -> UpdatePlan:
     compiled = dict(definition) if definition is not None else asl.compile_order_workflow()
+    asl.check_manifest(compiled, manifest)  # a definition edited by hand is held to what the compiler checks
     values = {}
     missing = []
     for name in manifest.substitutions:
