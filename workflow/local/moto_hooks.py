@@ -3,24 +3,28 @@
 1. `LambdaFunction._invoke_lambda(self, event) -> (payload, errored, logs)`: every Lambda invocation path in moto
    (Step Functions tasks, lambda.invoke, our SQS pollers) ends here; normally it runs Docker. We run our handler
    in-process instead.
-2. `DynamoHandler.call_action`: serialized, because moto's conditional writes are not atomic across threads and real
-   DynamoDB's are (per item). Also where DynamoDB faults are injected.
+2. `DynamoHandler.call_action`: serialized per table, because moto's conditional writes are not atomic across threads
+   and real DynamoDB's are (per item). Also where DynamoDB faults are injected.
 3. The Step Functions retrier's `time.sleep`: scaled, so production retry intervals stay in the definition while
    local runs wait less.
 4. `SQSResponse.call_action` / `SNSResponse.call_action`: only when a fault plan asks for SendMessage / Publish
    failures (workflow.local.faults).
+5. `ExecutionWorker._get_evaluation_entrypoint`: one parse per definition instead of one per execution.
+6. `boto_client_for` in moto's Step Functions tasks: one client per region and service instead of one per call.
 
 `check_moto_compatible()` fails loudly when moto changes any of them; a unit test calls it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +33,10 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.sns.responses import SNSResponse
 from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import boto_client
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from workflow.local.faults import FaultInjector
 
@@ -55,12 +63,26 @@ def check_moto_compatible() -> None:
             raise MotoChanged(f"{response.__name__}.call_action/_get_action changed; messaging faults cannot hook in")
     if getattr(retrier_decl, "time", None) is not time and not isinstance(retrier_decl.time, _ScaledTime):
         raise MotoChanged("moto's retrier no longer sleeps through its module-level `time`")
+    if list(inspect.signature(_ORIGINAL_ENTRYPOINT).parameters) != [
+        "self"
+    ] or "AmazonStateLanguageParser.parse" not in (inspect.getsource(_ORIGINAL_ENTRYPOINT)):
+        raise MotoChanged("ExecutionWorker._get_evaluation_entrypoint no longer parses the definition; cannot cache it")
+    if list(inspect.signature(_ORIGINAL_BOTO_CLIENT_FOR).parameters) != ["region", "service", "state_credentials"] or (
+        "state_credentials" in inspect.getsource(_ORIGINAL_BOTO_CLIENT_FOR).split(") -> BaseClient:", 1)[-1]
+    ):
+        raise MotoChanged("moto's boto_client_for now uses the state's credentials (or changed); cannot reuse clients")
 
 
 _ORIGINAL_INVOKE = LambdaFunction._invoke_lambda
 _ORIGINAL_CALL_ACTION = DynamoHandler.call_action
 _ORIGINAL_SQS_CALL = SQSResponse.call_action
 _ORIGINAL_SNS_CALL = SNSResponse.call_action
+_ORIGINAL_ENTRYPOINT = ExecutionWorker._get_evaluation_entrypoint
+_ORIGINAL_PARSE = AmazonStateLanguageParser.parse
+_ORIGINAL_BOTO_CLIENT_FOR = boto_client.boto_client_for
+_REPLACED_CLIENT_FOR: list[Callable[..., Any]] = []
+_PROGRAMS: dict[str, Any] = {}
+_PROGRAMS_LOCK = threading.Lock()
 
 
 def install_lambda_dispatcher(dispatch: Dispatcher) -> None:
@@ -136,23 +158,171 @@ class DynamoDBFaults:
         return None
 
 
-def serialize_dynamodb_with_faults(faults: DynamoDBFaults) -> None:
-    """Every DynamoDB call runs one at a time (as real DynamoDB's per-item conditional writes are atomic, and moto's
-    are not across threads), after `faults` had its say: an injected error, or latency before the call."""
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+
+
+class _TableLocks:
+    """One lock per table: DynamoDB's conditional writes are atomic per item, and moto's are not across threads, so
+    calls on one table run one at a time while calls on other tables go on. A call on several tables (a
+    transaction, a batch) holds all of theirs, taken in name order so that two such calls cannot deadlock."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.RLock] = {}
+
+    def of(self, tables: Iterable[str]) -> list[threading.RLock]:
+        with self._guard:
+            return [self._locks.setdefault(name, threading.RLock()) for name in sorted(set(tables))]
+
+
+def tables_of(action: str, params: Mapping[str, Any]) -> list[str]:
+    """The tables a DynamoDB call touches ("" for a call on none, e.g. ListTables)."""
+    if isinstance(params.get("TableName"), str):
+        return [params["TableName"]]
+    if action.startswith("Transact"):
+        return [
+            str(operation.get("TableName"))
+            for item in params.get("TransactItems", [])
+            for operation in item.values()
+            if isinstance(operation, dict)
+        ] or [""]
+    if isinstance(params.get("RequestItems"), dict):
+        return list(params["RequestItems"]) or [""]
+    return [""]
+
+
+# What a write wrote: (table, the item or its key) per item, in DynamoDB's JSON.
+Written = list[tuple[str, Mapping[str, Any]]]
+
+
+def written_items(action: str, params: Mapping[str, Any]) -> Written:
+    """What a successful write wrote: (table, the item or its key), in DynamoDB's JSON."""
+    if action == "PutItem":
+        return [(str(params.get("TableName")), params.get("Item") or {})]
+    if action in {"UpdateItem", "DeleteItem"}:
+        return [(str(params.get("TableName")), params.get("Key") or {})]
+    written: Written = []
+    for item in params.get("TransactItems", []):
+        for kind, operation in item.items():
+            if kind != "ConditionCheck" and isinstance(operation, dict):
+                written.append((str(operation.get("TableName")), operation.get("Item") or operation.get("Key") or {}))
+    for table, requests in (params.get("RequestItems") or {}).items():
+        for request in requests:
+            for operation in request.values():
+                written.append((table, operation.get("Item") or operation.get("Key") or {}))
+    return written
+
+
+def serialize_dynamodb_with_faults(faults: DynamoDBFaults, on_write: Callable[[Written], None] | None = None) -> None:
+    """DynamoDB calls on one table run one at a time (see _TableLocks), after `faults` had its say: an injected
+    error, or latency before the call. `on_write` hears of every write that succeeded: what it wrote."""
     check_moto_compatible()
-    lock = threading.RLock()
+    locks = _TableLocks()
 
     def call_action(self: DynamoHandler) -> Any:
-        fault = faults.take(self._get_action(), getattr(self, "params", {}).get("TableName"))
+        action = self._get_action()
+        params = getattr(self, "params", None) or {}
+        fault = faults.take(action, params.get("TableName"))
         if fault is not None:
             if fault.delay:
-                time.sleep(fault.delay)  # outside the lock: other calls go on meanwhile
+                time.sleep(fault.delay)  # outside the locks: other calls go on meanwhile
             if fault.error is not None:
                 return 400, _error_headers("application/x-amz-json-1.0"), fault.error
-        with lock:
-            return _ORIGINAL_CALL_ACTION(self)
+        tables = tables_of(action, params)
+        with contextlib.ExitStack() as held:
+            for lock in locks.of(tables):
+                held.enter_context(lock)
+            answer = _ORIGINAL_CALL_ACTION(self)
+        if on_write is not None and action in _WRITES and _status(answer) < 300:
+            on_write(written_items(action, params))
+        return answer
 
     DynamoHandler.call_action = call_action
+
+
+def _status(answer: Any) -> int:
+    """A moto response's status: (status, headers, body), or just a body for 200."""
+    if isinstance(answer, tuple) and answer and isinstance(answer[0], int):
+        return answer[0]
+    return 200
+
+
+def cache_parsed_programs(maxsize: int = 32) -> None:
+    """moto parses the ASL again for every execution (a sixth of a local order's time); a definition's parsed program
+    is the same every time, and its components hold no execution's state (the Environment does), so one parse per
+    definition serves every execution of it. A test checks that running executions leaves the cached programs as
+    they were (tests/integration/test_engine_hooks.py)."""
+    check_moto_compatible()
+
+    def entrypoint(self: ExecutionWorker) -> Any:
+        definition = self._evaluation_details.state_machine_details.definition
+        with _PROGRAMS_LOCK:
+            program = _PROGRAMS.get(definition)
+        if program is None:
+            program = _ORIGINAL_PARSE(definition)[0]
+            _assign_heap_keys(program)
+            with _PROGRAMS_LOCK:
+                while len(_PROGRAMS) >= maxsize:
+                    _PROGRAMS.pop(next(iter(_PROGRAMS)))  # the oldest definition: updates come and go
+                program = _PROGRAMS.setdefault(definition, program)
+        return program
+
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint
+
+
+def _assign_heap_keys(program: Any) -> None:
+    """A component's `heap_key` is its identity, under which each execution keeps that component's state (a retrier's
+    attempt count, its next backoff) in the execution's own heap. moto makes it on first use; shared by concurrent
+    executions, two first uses could race and give one component two identities, so every one is made now."""
+    stack, seen = [program], set()
+    while stack:
+        component = stack.pop()
+        if id(component) in seen:
+            continue
+        seen.add(id(component))
+        if isinstance(component, EvalComponent):
+            _ = component.heap_key
+        children = vars(component).values() if hasattr(component, "__dict__") else ()
+        for child in children:
+            if isinstance(child, list | tuple | set | frozenset):
+                stack.extend(child)
+            elif isinstance(child, dict):
+                stack.extend(child.values())
+            elif hasattr(child, "__dict__") and not isinstance(child, type):
+                stack.append(child)
+
+
+def parsed_program(definition: str) -> Any | None:
+    """The cached program of a definition, if one is cached (for the test that checks it holds no execution's state)."""
+    with _PROGRAMS_LOCK:
+        return _PROGRAMS.get(definition)
+
+
+def reuse_task_clients() -> None:
+    """moto's Step Functions tasks build a boto3 client for every call (about an eighth of a local order's time).
+    boto3 clients are thread-safe, so one per region and service serves them all. (moto's own function takes the
+    state's credentials and does not use them: every client it makes is the same fixed-credential one.)"""
+    check_moto_compatible()
+    clients: dict[tuple[str, str], Any] = {}
+    guard = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        with guard:
+            if (region, service) not in clients:
+                clients[(region, service)] = _ORIGINAL_BOTO_CLIENT_FOR(region, service)
+            return clients[(region, service)]
+
+    _set_boto_client_for(boto_client_for)
+
+
+def _set_boto_client_for(replacement: Callable[..., Any]) -> None:
+    """The function is imported by name into each task module: replace it there and at its source."""
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("moto.stepfunctions.parser") and (
+            getattr(module, "boto_client_for", None) in (_ORIGINAL_BOTO_CLIENT_FOR, *_REPLACED_CLIENT_FOR)
+        ):
+            module.boto_client_for = replacement  # type: ignore[attr-defined]
+    _REPLACED_CLIENT_FOR[:] = [replacement]
 
 
 def _error_headers(content_type: str) -> dict[str, str]:
@@ -206,6 +376,11 @@ def scale_retry_intervals(scale: float) -> None:
 
 
 def uninstall() -> None:
+    ExecutionWorker._get_evaluation_entrypoint = _ORIGINAL_ENTRYPOINT
+    with _PROGRAMS_LOCK:
+        _PROGRAMS.clear()
+    _set_boto_client_for(_ORIGINAL_BOTO_CLIENT_FOR)
+    _REPLACED_CLIENT_FOR.clear()
     LambdaFunction._invoke_lambda = _ORIGINAL_INVOKE
     DynamoHandler.call_action = _ORIGINAL_CALL_ACTION
     SQSResponse.call_action = _ORIGINAL_SQS_CALL

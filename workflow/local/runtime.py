@@ -29,7 +29,7 @@ from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
 from workflow.local.poller import QueuePoller
 from workflow.local.provisioning import Provisioner
-from workflow.local.waiting import WaitTimeout, poll_until
+from workflow.local.waiting import Changes, WaitTimeout, poll_until
 from workflow.manifest import DEFAULT_REGION, MANIFEST, HttpRoutes, Manifest, Ref, Setting
 from workflow.ops.history import execution_arn
 from workflow.ops.local_names import LocalNames
@@ -78,6 +78,9 @@ class LocalRuntime:
             injector=self.random_faults, conditional_table=self.names.table_name("orders")
         )
         self.state_machine_arn = self.names.state_machine_arn()
+        # Every successful write to an order, by its id: what waits for an order sleeps until its order is written.
+        self.order_changes = Changes()
+        self._orders_table = self.names.table_name("orders")
         self.aws_endpoint: str | None = None
         self._server: Any = None
 
@@ -115,7 +118,9 @@ class LocalRuntime:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        moto_hooks.serialize_dynamodb_with_faults(self.dynamodb_faults)
+        moto_hooks.serialize_dynamodb_with_faults(self.dynamodb_faults, on_write=self._tables_written)
+        moto_hooks.cache_parsed_programs()
+        moto_hooks.reuse_task_clients()
         if self.random_faults.plan.sqs_send_failure or self.random_faults.plan.sns_publish_failure:
             moto_hooks.inject_messaging_faults(self.random_faults)
         moto_hooks.scale_retry_intervals(self.config.time_scale)
@@ -237,6 +242,15 @@ class LocalRuntime:
         """The order as the handlers' own store reads it (consistent read)."""
         return self.orders.get(order_id)
 
+    def _tables_written(self, written: list[tuple[str, Mapping[str, Any]]]) -> None:
+        orders = [
+            str(item["orderId"].get("S"))
+            for table, item in written
+            if table == self._orders_table and "orderId" in item
+        ]
+        if orders:
+            self.order_changes.changed(*orders)
+
     def wait_for_order(self, order_id: str, statuses: Iterable[str], timeout: float = 30.0) -> dict[str, Any]:
         """The order once it has one of `statuses`."""
         wanted = set(statuses)
@@ -251,6 +265,7 @@ class LocalRuntime:
             timeout=timeout,
             what=f"order {order_id} {sorted(wanted)}",
             longest=0.1,
+            changes=self.order_changes.watch(order_id),
             describe=lambda: f"it is {seen[0].get('status') if seen[0] else 'absent'}",
         )
 
