@@ -215,7 +215,7 @@ class OrdersStore:
         except ClientError as e:
             raise _store_error(e, "read order") from e
         item = response.get("Item")
-        return _plain(from_item(item)) if item else None
+        return order_from_item(item) if item else None
 
     def transition(
         self, order_id: str, allowed_from: Iterable[OrderStatus], to: OrderStatus, now: datetime
@@ -254,6 +254,12 @@ class OrdersStore:
             ) from e
         updated: dict[str, Any] = _plain(from_item(response["Attributes"]))
         return updated
+
+
+def order_from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An order as stored (DynamoDB JSON) as the store hands it out."""
+    order: dict[str, Any] = _plain(from_item(item))
+    return order
 
 
 def _plain(value: Any) -> Any:

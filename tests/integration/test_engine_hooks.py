@@ -94,3 +94,12 @@ def test_conditional_writes_on_one_item_stay_atomic_under_concurrency(runtime: L
     with ThreadPoolExecutor(20) as pool:
         won = list(pool.map(put, range(20)))
     assert won.count(True) == 1
+
+
+def test_the_runtime_reads_an_order_exactly_as_the_store_does(runtime: LocalRuntime, submit: Submit) -> None:
+    order_id = submit(
+        sample_order(shippingAddress={"line1": "1 Row", "city": "London", "postalCode": "N1 9GU", "country": "GB"})
+    )["json"]["orderId"]
+    seen = runtime.wait_for_order(order_id, ["FULFILLED"])
+    assert seen == runtime.orders.get(order_id)  # the handlers' own consistent GetItem
+    assert runtime.order("ord_absent") is None

@@ -11,6 +11,8 @@
    failures (workflow.local.faults).
 5. `ExecutionWorker._get_evaluation_entrypoint`: one parse per definition instead of one per execution.
 6. `boto_client_for` in moto's Step Functions tasks: one client per region and service instead of one per call.
+7. `json_path.parse`: one parse per JSONPath; and `read_item` reads moto's DynamoDB backend for the runtime's own
+   observations.
 
 `check_moto_compatible()` fails loudly when moto changes any of them; a unit test calls it.
 """
@@ -18,6 +20,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import json
 import sys
@@ -29,13 +32,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.responses import DynamoHandler
 from moto.sns.responses import SNSResponse
 from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-from moto.stepfunctions.parser.asl.utils import boto_client
+from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from workflow.local.faults import FaultInjector
@@ -67,6 +71,10 @@ def check_moto_compatible() -> None:
         "self"
     ] or "AmazonStateLanguageParser.parse" not in (inspect.getsource(_ORIGINAL_ENTRYPOINT)):
         raise MotoChanged("ExecutionWorker._get_evaluation_entrypoint no longer parses the definition; cannot cache it")
+    if not callable(getattr(json_path, "parse", None)) or "parse(" not in inspect.getsource(json_path.extract_json):
+        raise MotoChanged("moto's json_path.extract_json no longer parses through json_path.parse; cannot cache paths")
+    if not hasattr(dynamodb_backends, "__getitem__"):
+        raise MotoChanged("moto.dynamodb.models.dynamodb_backends changed; read_item cannot read the backend")
     if list(inspect.signature(_ORIGINAL_BOTO_CLIENT_FOR).parameters) != ["region", "service", "state_credentials"] or (
         "state_credentials" in inspect.getsource(_ORIGINAL_BOTO_CLIENT_FOR).split(") -> BaseClient:", 1)[-1]
     ):
@@ -80,6 +88,7 @@ _ORIGINAL_SNS_CALL = SNSResponse.call_action
 _ORIGINAL_ENTRYPOINT = ExecutionWorker._get_evaluation_entrypoint
 _ORIGINAL_PARSE = AmazonStateLanguageParser.parse
 _ORIGINAL_BOTO_CLIENT_FOR = boto_client.boto_client_for
+_ORIGINAL_JSON_PATH_PARSE = json_path.parse
 _REPLACED_CLIENT_FOR: list[Callable[..., Any]] = []
 _PROGRAMS: dict[str, Any] = {}
 _PROGRAMS_LOCK = threading.Lock()
@@ -175,6 +184,20 @@ class _TableLocks:
             return [self._locks.setdefault(name, threading.RLock()) for name in sorted(set(tables))]
 
 
+_LOCKS = _TableLocks()
+
+
+def read_item(account: str, region: str, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An item as a consistent GetItem returns it (DynamoDB JSON), read from moto's backend under the table's lock:
+    for the local runtime's own observations (waits, reports), which need not pay for a request's parsing and
+    serialization, nor for faults meant for the handlers."""
+    with contextlib.ExitStack() as held:
+        for lock in _LOCKS.of([table]):
+            held.enter_context(lock)
+        item = dynamodb_backends[account][region].get_item(table, dict(key))
+        return dict(item.to_json()["Attributes"]) if item is not None else None
+
+
 def tables_of(action: str, params: Mapping[str, Any]) -> list[str]:
     """The tables a DynamoDB call touches ("" for a call on none, e.g. ListTables)."""
     if isinstance(params.get("TableName"), str):
@@ -217,7 +240,7 @@ def serialize_dynamodb_with_faults(faults: DynamoDBFaults, on_write: Callable[[W
     """DynamoDB calls on one table run one at a time (see _TableLocks), after `faults` had its say: an injected
     error, or latency before the call. `on_write` hears of every write that succeeded: what it wrote."""
     check_moto_compatible()
-    locks = _TableLocks()
+    locks = _LOCKS
 
     def call_action(self: DynamoHandler) -> Any:
         action = self._get_action()
@@ -298,6 +321,13 @@ def parsed_program(definition: str) -> Any | None:
         return _PROGRAMS.get(definition)
 
 
+def cache_json_paths(maxsize: int = 1024) -> None:
+    """moto's Step Functions parse every JSONPath again where it is used (jsonpath-ng builds a new parser each time:
+    about an eighth of an order's CPU). A parsed path is an immutable expression: one per distinct path."""
+    check_moto_compatible()
+    json_path.parse = functools.lru_cache(maxsize=maxsize)(_ORIGINAL_JSON_PATH_PARSE)
+
+
 def reuse_task_clients() -> None:
     """moto's Step Functions tasks build a boto3 client for every call (about an eighth of a local order's time).
     boto3 clients are thread-safe, so one per region and service serves them all. (moto's own function takes the
@@ -376,6 +406,7 @@ def scale_retry_intervals(scale: float) -> None:
 
 
 def uninstall() -> None:
+    json_path.parse = _ORIGINAL_JSON_PATH_PARSE
     ExecutionWorker._get_evaluation_entrypoint = _ORIGINAL_ENTRYPOINT
     with _PROGRAMS_LOCK:
         _PROGRAMS.clear()
