@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CDK := npx --yes aws-cdk@2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth deploy diff destroy chaos fuzz bench clean
+.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth deploy diff destroy chaos fuzz bench cost clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
@@ -94,6 +94,10 @@ graph: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info cdk.out build
+
+# What an order costs on AWS, per 1M orders and per service, for both workflow types (workflow/cost/).
+cost: $(STAMP)
+	$(BIN)/orderflow cost --orders 40
 
 # Throughput and latency through the local HTTP API against the bare engine in the same run, cold imports, memory
 # growth and a 500-order chaos run: one JSON document, also written to build/bench.json (bench/run.py).

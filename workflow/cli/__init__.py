@@ -10,6 +10,7 @@ workflow, and check the local system under faults and fuzzing.
   rerun (redrive)        run a FAILED order again after its cause is fixed                  (cli/executions.py)
   graph                  draw the workflow, an execution on it, or a definition diff        (cli/graph.py)
   chaos, fuzz            orders under injected faults / the API fuzzed from its OpenAPI     (cli/checks.py)
+  cost                   what an order costs on AWS, per service, STANDARD and EXPRESS      (cli/cost.py)
 
 Each module registers its command group and parses its options; the work is done by workflow.ops (against a running
 system), workflow.local (the local system and its harnesses) and workflow.graph (pure, light). boto3 and moto are
@@ -23,9 +24,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow.cli import checks, definition, dlq, executions, graph, orders, system, workflow_update
+from workflow.cli import checks, cost, definition, dlq, executions, graph, orders, system, workflow_update
 
-GROUPS = (system, orders, definition, workflow_update, dlq, executions, graph, checks)
+GROUPS = (system, orders, definition, workflow_update, dlq, executions, graph, checks, cost)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -291,7 +291,7 @@ def run_chaos(
             outcomes += list(pool.map(lambda s: _post(api.url, s), alone))
             outcomes += list(pool.map(lambda s: _post(api.url, s), later))
         progress("waiting for the system to settle")
-        _quiesce(runtime, quiescence_timeout)
+        quiesce(runtime, quiescence_timeout)
         runtime.random_faults.armed = False  # the report reads the system as it is, without faults
         observed = observe(runtime, hook, accepted={o.order_id for o in outcomes if o.order_id})
         report = check_invariants(orders, seed, outcomes, observed, time.monotonic() - started)
@@ -303,7 +303,7 @@ def run_chaos(
         hook.close()
 
 
-def _quiesce(runtime: LocalRuntime, timeout: float) -> None:
+def quiesce(runtime: LocalRuntime, timeout: float) -> None:
     """Until no execution runs and no queue a function consumes holds anything."""
     consumed = [q.name for q in runtime.manifest.queues if runtime.manifest.consumers(q.name)]
     seen: dict[str, int] = {}

@@ -51,7 +51,9 @@ class InProcessLambdas:
         arns: dict[str, str],
         faults: FaultInjector | None = None,
         log_errors: bool = True,
+        on_invoke: Callable[[str], None] | None = None,
     ) -> None:
+        self._on_invoke = on_invoke  # hears of every invocation (the meter)
         self._functions = functions
         self._arns = arns
         self._faults = faults or FaultInjector()
@@ -72,6 +74,8 @@ class InProcessLambdas:
         if function is None:
             error = {"errorType": "ResourceNotFoundException", "errorMessage": f"no function {function_name}"}
             return json.dumps(error), True, ""
+        if self._on_invoke is not None:
+            self._on_invoke(function_name)
         return self.invoke(function, event)
 
     def invoke(self, function: Function, event: Any) -> InvokeResult:

@@ -236,9 +236,14 @@ def written_items(action: str, params: Mapping[str, Any]) -> Written:
     return written
 
 
-def serialize_dynamodb_with_faults(faults: DynamoDBFaults, on_write: Callable[[Written], None] | None = None) -> None:
+def serialize_dynamodb_with_faults(
+    faults: DynamoDBFaults,
+    on_write: Callable[[Written], None] | None = None,
+    on_call: Callable[[str, Mapping[str, Any], Any], None] | None = None,
+) -> None:
     """DynamoDB calls on one table run one at a time (see _TableLocks), after `faults` had its say: an injected
-    error, or latency before the call. `on_write` hears of every write that succeeded: what it wrote."""
+    error, or latency before the call. `on_write` hears of every write that succeeded: what it wrote; `on_call` of
+    every call served (its action, parameters and answer), for the meter."""
     check_moto_compatible()
     locks = _LOCKS
 
@@ -256,6 +261,8 @@ def serialize_dynamodb_with_faults(faults: DynamoDBFaults, on_write: Callable[[W
             for lock in locks.of(tables):
                 held.enter_context(lock)
             answer = _ORIGINAL_CALL_ACTION(self)
+        if on_call is not None:  # counted before anyone waiting for the write hears of it
+            on_call(action, params, answer)
         if on_write is not None and action in _WRITES and _status(answer) < 300:
             on_write(written_items(action, params))
         return answer
@@ -387,6 +394,23 @@ def inject_messaging_faults(injector: FaultInjector) -> None:
     SNSResponse.call_action = failing(
         _ORIGINAL_SNS_CALL, "sns", {"Publish", "PublishBatch"}, lambda: injector.plan.sns_publish_failure
     )
+
+
+def count_messaging(on_call: Callable[[str, str, Mapping[str, Any], Any], None]) -> None:
+    """Every SQS and SNS call served, to `on_call(service, action, params, answer)` (for the meter); on top of any
+    fault hook already installed."""
+    check_moto_compatible()
+
+    def counted(inner: Callable[[Any], Any], service: str) -> Callable[[Any], Any]:
+        def call_action(self: Any) -> Any:
+            answer = inner(self)
+            on_call(service, self._get_action(), getattr(self, "params", None) or {}, answer)
+            return answer
+
+        return call_action
+
+    SQSResponse.call_action = counted(SQSResponse.call_action, "sqs")
+    SNSResponse.call_action = counted(SNSResponse.call_action, "sns")
 
 
 class _ScaledTime:

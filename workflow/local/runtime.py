@@ -22,11 +22,13 @@ from botocore.config import Config
 from moto import mock_aws
 
 from handlers.adapters.orders_store import OrdersStore, order_from_item
+from handlers.observability import logger as handler_logger
 from workflow import asl, openapi
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
+from workflow.local.meter import LogBytes, Meter
 from workflow.local.poller import QueuePoller
 from workflow.local.provisioning import Provisioner
 from workflow.local.waiting import Changes, WaitTimeout, poll_until
@@ -78,6 +80,9 @@ class LocalRuntime:
             injector=self.random_faults, conditional_table=self.names.table_name("orders")
         )
         self.state_machine_arn = self.names.state_machine_arn()
+        # What AWS would bill for what this system served (workflow.local.meter; `orderflow cost` reads it).
+        self.meter = Meter()
+        self._log_meter: logging.Handler | None = None
         # Every successful write to an order, by its id: what waits for an order sleeps until its order is written.
         self.order_changes = Changes()
         self._orders_table = self.names.table_name("orders")
@@ -118,12 +123,17 @@ class LocalRuntime:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        moto_hooks.serialize_dynamodb_with_faults(self.dynamodb_faults, on_write=self._tables_written)
+        moto_hooks.serialize_dynamodb_with_faults(
+            self.dynamodb_faults, on_write=self._tables_written, on_call=self._dynamodb_served
+        )
         moto_hooks.cache_parsed_programs()
         moto_hooks.reuse_task_clients()
         moto_hooks.cache_json_paths()
         if self.random_faults.plan.sqs_send_failure or self.random_faults.plan.sns_publish_failure:
             moto_hooks.inject_messaging_faults(self.random_faults)
+        moto_hooks.count_messaging(self.meter.messaging)
+        self._log_meter = LogBytes(self.meter, _handler_formatter())
+        logging.getLogger(handler_logger.service).addHandler(self._log_meter)
         moto_hooks.scale_retry_intervals(self.config.time_scale)
         self.dynamodb: DynamoDBClient = self.client("dynamodb")
         self.sqs: SQSClient = self.client("sqs")
@@ -136,6 +146,7 @@ class LocalRuntime:
             {f.name: self.function_arn(f.name) for f in self.manifest.functions},
             self.random_faults,
             log_errors=self.config.log_invocation_errors,
+            on_invoke=self.meter.invoked,
         )
         moto_hooks.install_lambda_dispatcher(self.lambdas.dispatch)
         self._export_environment()
@@ -167,6 +178,9 @@ class LocalRuntime:
             poller.stop()
         self._pollers.clear()
         moto_hooks.uninstall()
+        if self._log_meter is not None:
+            logging.getLogger(handler_logger.service).removeHandler(self._log_meter)
+            self._log_meter = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -245,6 +259,11 @@ class LocalRuntime:
         item = moto_hooks.read_item(ACCOUNT, self.config.region, self._orders_table, {"orderId": {"S": order_id}})
         return order_from_item(item) if item is not None else None
 
+    def _dynamodb_served(self, action: str, params: Mapping[str, Any], answer: Any) -> None:
+        self.meter.dynamodb(
+            action, params, answer, lambda table, key: moto_hooks.read_item(ACCOUNT, self.config.region, table, key)
+        )
+
     def _tables_written(self, written: list[tuple[str, Mapping[str, Any]]]) -> None:
         orders = [
             str(item["orderId"].get("S"))
@@ -314,6 +333,7 @@ class LocalRuntime:
 
     def invoke_api(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """What API Gateway does with a request: invoke the StartWorkflow function with the event."""
+        self.meter.http_request()
         response = self.lambda_client.invoke(FunctionName="StartWorkflow", Payload=json.dumps(event).encode())
         payload = json.loads(response["Payload"].read())
         if "FunctionError" in response:
@@ -323,3 +343,11 @@ class LocalRuntime:
                 "body": json.dumps({"title": "Internal Server Error", "status": 500, "detail": "see the logs"}),
             }
         return dict(payload)
+
+
+def _handler_formatter() -> logging.Formatter | None:
+    """The formatter the handlers' log lines are written with (Powertools' JSON), so the meter counts their bytes."""
+    for handler in logging.getLogger(handler_logger.service).handlers:
+        if handler.formatter is not None:
+            return handler.formatter
+    return None

@@ -1,0 +1,71 @@
+"""The cost model against a second, independent calculation of one fixed input (done by hand below)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflow.cost.model import Assumptions, Facts, FunctionFacts, Prices, Usage, price
+
+FACTS = Facts(
+    workflow_type="STANDARD",
+    functions={"Api": FunctionFacts(256, "arm64"), "Task": FunctionFacts(512, "x86_64")},
+    workflow_functions=frozenset({"Task"}),
+    queue_functions=frozenset(),
+    log_level="ALL",
+    log_execution_data=False,
+    tracing=True,
+    alarms=10,
+    dashboards=1,
+    kms_keys=1,
+    secrets=2,
+)
+USAGE = Usage(
+    orders=1,
+    transitions=4,
+    invocations={"Api": 1, "Task": 2},
+    read_units=2,
+    write_units=3,
+    sqs_requests=3,
+    sns_publishes=1,
+    http_requests=1,
+    handler_log_bytes=1000,
+    workflow_log_bytes={"ALL": 3000, "ERROR": 0},
+)
+ASSUMPTIONS = Assumptions(
+    billed_ms={"Api": 100, "Task": 50},
+    express_ms_per_transition=25,
+    platform_log_bytes=0,
+    xray_sampling=1.0,
+    empty_polls_per_month=0,
+)
+
+
+def test_standard_by_hand() -> None:
+    estimate = price(USAGE, FACTS, ASSUMPTIONS, Prices.load())
+    by_hand = {
+        "Step Functions": 4 * 25.0,  # 4 transitions x $25 per 1M
+        # Api: $0.20/1M + 0.1 s x 0.25 GB x $13.3334/1M GB-s; Task twice: $0.20 + 0.05 s x 0.5 GB x $16.6667
+        "Lambda": (0.2 + 0.1 * 0.25 * 13.3334) + 2 * (0.2 + 0.05 * 0.5 * 16.6667),
+        "DynamoDB": 2 * 0.125 + 3 * 0.625,
+        "SQS": 3 * 0.40,
+        "SNS": 0.50,
+        "API Gateway": 1.00,
+        "CloudWatch Logs": (1000 + 3000) / 1e9 * 0.50 * 1e6,  # 4 KB an order, $0.50 a GB
+        "X-Ray": 1 * 5.00,  # one trace an order, all sampled here
+    }
+    assert estimate.by_service == pytest.approx(by_hand)
+    assert estimate.total_per_million == pytest.approx(sum(by_hand.values()), abs=0.01)
+    assert estimate.fixed_monthly["CloudWatch alarms"] == pytest.approx(1.0)
+    assert sum(estimate.fixed_monthly.values()) == pytest.approx(1.0 + 3.0 + 1.0 + 0.8)
+
+
+def test_express_by_hand() -> None:
+    express = Facts(**{**FACTS.__dict__, "workflow_type": "EXPRESS"})
+    estimate = price(USAGE, express, ASSUMPTIONS, Prices.load())
+    # Duration: Task 2 x 50 ms + 4 transitions x 25 ms = 200 ms -> 0.2 s billed; memory 64 MB = 0.0625 GB.
+    assert estimate.by_service["Step Functions"] == pytest.approx(1.00 + 0.2 * 0.0625 * 16.67)
+
+
+def test_a_missing_price_is_named() -> None:
+    with pytest.raises(KeyError, match=r"stepfunctions\.standard\.transition"):
+        price(USAGE, FACTS, ASSUMPTIONS, Prices({"prices": {}}))

@@ -1,0 +1,98 @@
+"""`orderflow cost`: dollars per 1M orders, per service, for STANDARD and EXPRESS, from the synthesized templates
+and the usage measured on a local system running a mix of orders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from workflow.cli.common import Commands
+
+
+def register(commands: Commands) -> None:
+    cost = commands.add_parser(
+        "cost",
+        help="what an order costs on AWS (per 1M orders, per service, STANDARD and EXPRESS)",
+        description="Synthesizes both workflow types' templates (or reads --templates), runs a mix of orders through "
+        "its own local system to measure what each order uses, and prices it with the dated table in "
+        "workflow/cost/. Local durations are not AWS's: billed durations are assumptions it prints (--durations).",
+    )
+    cost.add_argument("--orders", type=int, default=40, help="orders in the measured mix (default 40)")
+    cost.add_argument("--mix", default="failed=0,retried=0", help="shares: failed=F,retried=R (default all succeed)")
+    cost.add_argument("--durations", default="", help="billed ms per invocation: Function=ms,... (over the defaults)")
+    cost.add_argument("--prices", help="a price table (JSON, as workflow/cost/prices-us-east-1.json)")
+    cost.add_argument("--templates", help="a folder with standard.template.json and express.template.json")
+    cost.add_argument("--seed", type=int, default=1)
+    cost.add_argument("--json", action="store_true", help="end with one JSON line")
+    cost.set_defaults(run=_cost)
+
+
+def _pairs(text: str, what: str) -> dict[str, float]:
+    found = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        try:
+            found[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise SystemExit(f"orderflow cost: {what} takes name=number pairs, not {part!r}")
+    return found
+
+
+def _cost(args: argparse.Namespace) -> int:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")  # as deployed: the meter counts what the handlers log
+    from workflow.cost.model import DEFAULT_BILLED_MS, Assumptions, Prices, assumptions_dict, price
+    from workflow.cost.run import measure
+    from workflow.cost.template import facts, templates
+
+    mix = _pairs(args.mix, "--mix")
+    unknown = set(mix) - {"failed", "retried"}
+    if unknown or not all(0 <= v <= 1 for v in mix.values()):
+        raise SystemExit("orderflow cost: --mix takes failed= and retried= shares between 0 and 1")
+    durations = {**DEFAULT_BILLED_MS, **_pairs(args.durations, "--durations")}
+    prices = Prices.load(args.prices) if args.prices else Prices.load()
+    print(f"cost: synthesizing and measuring {args.orders} orders ({args.mix})", file=sys.stderr, flush=True)
+    found = templates(args.templates)
+    usage = measure(args.orders, mix.get("failed", 0.0), mix.get("retried", 0.0), args.seed)
+    assumptions = Assumptions(billed_ms=durations)
+    result: dict[str, Any] = {}
+    for workflow_type, template in found.items():
+        estimate = price(usage, facts(template), assumptions, prices)
+        result[workflow_type.lower()] = estimate.to_dict()
+        print(f"\n{workflow_type}: ${estimate.total_per_million:,.2f} per 1M orders")
+        for service, usd in sorted(estimate.by_service.items(), key=lambda kv: -kv[1]):
+            print(f"  {service:18} ${usd:>10,.2f}")
+        fixed = sum(estimate.fixed_monthly.values())
+        print(f"  fixed per month, whatever the volume: ${fixed:,.2f} ({', '.join(estimate.fixed_monthly)})")
+    print(
+        f"\nper order: {usage.transitions:g} transitions, {usage.write_units:g} write units, {usage.read_units:g} read "
+        f"units, {usage.sqs_requests:g} SQS requests, {usage.sns_publishes:g} SNS publishes; invocations "
+        + ", ".join(f"{k} {v:g}" for k, v in usage.invocations.items())
+    )
+    print(
+        f"prices: {prices.region}, checked {prices.checked}; billed ms (assumed): "
+        + ", ".join(f"{k} {v:g}" for k, v in durations.items())
+    )
+    result["assumptions"] = {
+        **assumptions_dict(assumptions),
+        "mix": mix,
+        "orders": args.orders,
+        "prices_checked": prices.checked,
+    }
+    result["usage_per_order"] = {
+        "transitions": usage.transitions,
+        "invocations": dict(usage.invocations),
+        "read_units": usage.read_units,
+        "write_units": usage.write_units,
+        "sqs_requests": usage.sqs_requests,
+        "sns_publishes": usage.sns_publishes,
+        "http_requests": usage.http_requests,
+        "handler_log_bytes": usage.handler_log_bytes,
+    }
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    return 0

@@ -1,0 +1,118 @@
+"""Usage per order, measured on a local system running a mix of orders: state transitions and the state machine's
+log records from the execution histories, everything else from the local runtime's meter (workflow.local.meter).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import random
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import requests
+
+from handlers.observability import logger as handler_logger
+from workflow.cost.model import Usage
+from workflow.local.chaos import quiesce
+from workflow.local.faults import FaultPlan, FunctionFaults
+from workflow.local.runtime import LocalRuntime, RuntimeConfig
+from workflow.local.samples import sample_order
+from workflow.ops.history import execution_history
+
+# A log record's envelope beside the event (id, type, timestamps, the execution's ARN), as Step Functions writes it.
+LOG_ENVELOPE_BYTES = 180
+_FAILURES = ("Failed", "TimedOut", "Aborted")
+
+
+def transitions(events: Sequence[Mapping[str, Any]]) -> int:
+    """Billed state transitions: every state entered, and every retry of a task (an attempt beyond the first)."""
+    entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
+    task_entries = sum(1 for e in events if e["type"] == "TaskStateEntered")
+    attempts = sum(1 for e in events if e["type"] in {"TaskScheduled", "LambdaFunctionScheduled"})
+    return entered + max(0, attempts - task_entries)
+
+
+def log_bytes(events: Sequence[Mapping[str, Any]], include_data: bool) -> dict[str, float]:
+    """What the state machine's log group ingests for these events at each logging level."""
+    sizes = {"ALL": 0.0, "ERROR": 0.0, "FATAL": 0.0, "OFF": 0.0}
+    for event in events:
+        record = {k: v for k, v in event.items() if k != "timestamp"}
+        if not include_data:
+            record = {k: _without_data(v) for k, v in record.items()}
+        size = len(json.dumps(record, default=str)) + LOG_ENVELOPE_BYTES
+        kind = str(event["type"])
+        sizes["ALL"] += size
+        if kind.endswith(_FAILURES):
+            sizes["ERROR"] += size
+            if kind.startswith("Execution"):
+                sizes["FATAL"] += size
+    return sizes
+
+
+def _without_data(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in {"input", "output", "parameters", "cause"}}
+    return value
+
+
+def measure(
+    orders: int = 40, failed: float = 0.0, retried: float = 0.0, seed: int = 1, include_data: bool = False
+) -> Usage:
+    """Runs `orders` orders (a share `failed` failing validation, a share `retried` of CreateOrder calls failing once
+    transiently) through a local system and returns the usage per order."""
+    plan = FaultPlan(functions={"CreateOrder": FunctionFaults(transient=retried)}) if retried else None
+    config = RuntimeConfig(time_scale=0.01, fault_plan=plan, seed=seed, log_invocation_errors=False)
+    rng = random.Random(seed)
+    bodies = [sample_order(currency="XQZ") if rng.random() < failed else sample_order() for _ in range(orders)]
+    with LocalRuntime(config) as runtime, _quiet_handlers():
+        url = runtime.serve_api(port=0).url
+
+        def post(body: dict[str, Any]) -> None:
+            requests.post(f"{url}/orders", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=30)
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(post, bodies))
+        quiesce(runtime, timeout=120)
+        runtime.random_faults.armed = False  # reading the histories is not the system's work
+        return usage(runtime, orders, include_data)
+
+
+@contextlib.contextmanager
+def _quiet_handlers() -> Iterator[None]:
+    """The handlers log as deployed (the meter counts those bytes), but not onto the command's output."""
+    streams = [h for h in logging.getLogger(handler_logger.service).handlers if isinstance(h, logging.StreamHandler)]
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        previous = [h.setStream(sink) for h in streams]
+        try:
+            yield
+        finally:
+            for handler, stream in zip(streams, previous, strict=True):
+                if stream is not None:
+                    handler.setStream(stream)
+
+
+def usage(runtime: LocalRuntime, orders: int, include_data: bool) -> Usage:
+    listed = runtime.sfn.list_executions(stateMachineArn=runtime.state_machine_arn, maxResults=1000)["executions"]
+    histories = [execution_history(runtime.sfn, e["executionArn"]) for e in listed]
+    logs: dict[str, float] = {}
+    for events in histories:
+        for level, size in log_bytes(events, include_data).items():
+            logs[level] = logs.get(level, 0.0) + size
+    meter = runtime.meter
+    return Usage(
+        orders=orders,
+        transitions=sum(transitions(events) for events in histories) / orders,
+        invocations={name: count / orders for name, count in sorted(meter.invocations.items())},
+        read_units=meter.read_units / orders,
+        write_units=meter.write_units / orders,
+        sqs_requests=meter.sqs_requests / orders,
+        sns_publishes=meter.sns_publishes / orders,
+        http_requests=meter.http_requests / orders,
+        handler_log_bytes=meter.handler_log_bytes / orders,
+        workflow_log_bytes={level: size / orders for level, size in logs.items()},
+    )

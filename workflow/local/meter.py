@@ -1,0 +1,169 @@
+"""What the local system served, counted as AWS bills it: Lambda invocations, DynamoDB read and write units (item
+sizes rounded as DynamoDB rounds them, transactions at double rate, failed conditions still charged), SQS requests,
+SNS publishes, HTTP API requests and the bytes the handlers logged. `orderflow cost` reads it (workflow.cost).
+
+Only what the deployed system would do is counted: the runtime's own observations (waits, reports, provisioning)
+read moto's backend directly or are not billed actions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# What the deployed system calls on SQS and SNS (not the runtime's GetQueueAttributes, CreateQueue, ...).
+SQS_BILLED = frozenset(
+    {
+        "SendMessage",
+        "SendMessageBatch",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibility",
+    }
+)
+SNS_BILLED = frozenset({"Publish", "PublishBatch"})
+_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+
+ReadItem = Callable[[str, Mapping[str, Any]], dict[str, Any] | None]
+
+
+def attribute_size(value: Mapping[str, Any]) -> int:
+    """DynamoDB's size of one attribute value (DynamoDB JSON), in bytes."""
+    (kind, data), *_ = value.items()
+    if kind == "S":
+        return len(str(data).encode())
+    if kind == "N":
+        digits = str(data).lstrip("-").replace(".", "").lstrip("0") or "0"
+        return math.ceil(len(digits) / 2) + 1
+    if kind == "B":
+        return len(str(data)) * 3 // 4
+    if kind in {"BOOL", "NULL"}:
+        return 1
+    if kind in {"SS", "NS", "BS"}:
+        return sum(attribute_size({kind[0]: v}) for v in data)
+    if kind == "L":
+        return 3 + sum(1 + attribute_size(v) for v in data)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + 1 + attribute_size(v) for k, v in data.items())
+    return len(json.dumps(data))
+
+
+def item_size(item: Mapping[str, Any]) -> int:
+    """DynamoDB's item size: each attribute's name and value."""
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
+
+
+def write_units(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+def read_units(size: int, consistent: bool) -> float:
+    units = max(1, math.ceil(size / 4096))
+    return units if consistent else units / 2
+
+
+@dataclass
+class Meter:
+    invocations: Counter[str] = field(default_factory=Counter)
+    read_units: float = 0.0
+    write_units: float = 0.0
+    sqs_requests: int = 0
+    sns_publishes: int = 0
+    http_requests: int = 0
+    handler_log_bytes: int = 0
+    write_units_by_table: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    read_units_by_table: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def invoked(self, function: str) -> None:
+        with self._lock:
+            self.invocations[function] += 1
+
+    def http_request(self) -> None:
+        with self._lock:
+            self.http_requests += 1
+
+    def messaging(self, service: str, action: str, params: Mapping[str, Any], answer: Any = None) -> None:
+        """One SQS or SNS call served. An empty receive is the event source's long poll, billed by the month whatever
+        the orders (workflow.cost counts it apart), so it is not an order's."""
+        if service == "sqs" and action == "ReceiveMessage" and not _body(answer).get("Messages"):
+            return
+        with self._lock:
+            if service == "sqs" and action in SQS_BILLED:
+                self.sqs_requests += 1
+            elif service == "sns" and action in SNS_BILLED:
+                entries = params.get("PublishBatchRequestEntries")
+                self.sns_publishes += len(entries) if isinstance(entries, list) else 1
+
+    def logged(self, size: int) -> None:
+        with self._lock:
+            self.handler_log_bytes += size
+
+    def dynamodb(self, action: str, params: Mapping[str, Any], answer: Any, read_item: ReadItem) -> None:
+        """One served DynamoDB call: its units, from the items it read or wrote (after the call)."""
+        if action not in _READS | _WRITES:
+            return
+        body = _body(answer)
+        reads = writes = 0.0
+        consistent = bool(params.get("ConsistentRead"))
+        if action == "GetItem":
+            reads = read_units(item_size(body.get("Item") or {}), consistent)
+        elif action in {"Query", "Scan"}:
+            reads = read_units(sum(item_size(i) for i in body.get("Items", [])), consistent)
+        elif action == "TransactGetItems":
+            reads = sum(2 * read_units(item_size(r.get("Item") or {}), True) for r in body.get("Responses", []))
+        elif action == "PutItem":
+            writes = write_units(item_size(params.get("Item") or {}))
+        elif action in {"UpdateItem", "DeleteItem"}:
+            after = read_item(str(params.get("TableName")), params.get("Key") or {})
+            writes = write_units(item_size(after or params.get("Key") or {}))
+        elif action == "TransactWriteItems":
+            for entry in params.get("TransactItems", []):
+                for kind, operation in entry.items():
+                    if kind == "Put":
+                        size = item_size(operation.get("Item") or {})
+                    else:
+                        found = read_item(str(operation.get("TableName")), operation.get("Key") or {})
+                        size = item_size(found or operation.get("Key") or {})
+                    writes += 2 * write_units(size)
+        elif action == "BatchWriteItem":
+            for requests in (params.get("RequestItems") or {}).values():
+                for request in requests:
+                    for operation in request.values():
+                        writes += write_units(item_size(operation.get("Item") or operation.get("Key") or {}))
+        table = str(params.get("TableName") or action)  # a transaction or batch: by its action
+        with self._lock:
+            self.read_units += reads
+            self.write_units += writes
+            self.read_units_by_table[table] += reads
+            self.write_units_by_table[table] += writes
+
+
+def _body(answer: Any) -> dict[str, Any]:
+    text = answer[2] if isinstance(answer, tuple) and len(answer) == 3 else answer
+    try:
+        parsed = json.loads(text) if isinstance(text, str | bytes) else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+class LogBytes(logging.Handler):
+    """Counts what the handlers' logger writes, formatted as it is written (the bytes CloudWatch ingests)."""
+
+    def __init__(self, meter: Meter, formatter: logging.Formatter | None) -> None:
+        super().__init__()
+        self._meter = meter
+        if formatter is not None:
+            self.setFormatter(formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._meter.logged(len(self.format(record).encode()) + 1)
