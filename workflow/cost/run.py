@@ -16,7 +16,6 @@ from typing import Any
 
 import requests
 
-from handlers.observability import logger as handler_logger
 from workflow.cost.model import Usage
 from workflow.local.chaos import quiesce
 from workflow.local.faults import FaultPlan, FunctionFaults
@@ -85,7 +84,9 @@ def measure(
 @contextlib.contextmanager
 def _quiet_handlers() -> Iterator[None]:
     """The handlers log as deployed (the meter counts those bytes), but not onto the command's output."""
-    streams = [h for h in logging.getLogger(handler_logger.service).handlers if isinstance(h, logging.StreamHandler)]
+    from handlers.observability import logger  # after the command set the level it logs at
+
+    streams = [h for h in logging.getLogger(logger.service).handlers if isinstance(h, logging.StreamHandler)]
     with open(os.devnull, "w", encoding="utf-8") as sink:
         previous = [h.setStream(sink) for h in streams]
         try:

@@ -22,7 +22,6 @@ from botocore.config import Config
 from moto import mock_aws
 
 from handlers.adapters.orders_store import OrdersStore, order_from_item
-from handlers.observability import logger as handler_logger
 from workflow import asl, openapi
 from workflow.local import moto_hooks
 from workflow.local.api import LocalApi
@@ -133,7 +132,7 @@ class LocalRuntime:
             moto_hooks.inject_messaging_faults(self.random_faults)
         moto_hooks.count_messaging(self.meter.messaging)
         self._log_meter = LogBytes(self.meter, _handler_formatter())
-        logging.getLogger(handler_logger.service).addHandler(self._log_meter)
+        _handler_logger().addHandler(self._log_meter)
         moto_hooks.scale_retry_intervals(self.config.time_scale)
         self.dynamodb: DynamoDBClient = self.client("dynamodb")
         self.sqs: SQSClient = self.client("sqs")
@@ -179,7 +178,7 @@ class LocalRuntime:
         self._pollers.clear()
         moto_hooks.uninstall()
         if self._log_meter is not None:
-            logging.getLogger(handler_logger.service).removeHandler(self._log_meter)
+            _handler_logger().removeHandler(self._log_meter)
             self._log_meter = None
         if self._mock is not None:
             self._mock.stop()
@@ -345,9 +344,17 @@ class LocalRuntime:
         return dict(payload)
 
 
+def _handler_logger() -> logging.Logger:
+    """The handlers' logger. Imported when the runtime starts, not with this module: Powertools reads its level
+    (POWERTOOLS_LOG_LEVEL) when the logger is made, and harnesses set it before they start a runtime."""
+    from handlers.observability import logger
+
+    return logging.getLogger(logger.service)
+
+
 def _handler_formatter() -> logging.Formatter | None:
     """The formatter the handlers' log lines are written with (Powertools' JSON), so the meter counts their bytes."""
-    for handler in logging.getLogger(handler_logger.service).handlers:
+    for handler in _handler_logger().handlers:
         if handler.formatter is not None:
             return handler.formatter
     return None
