@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
+
+from handlers.adapters.http import ANONYMOUS
+from handlers.domain.order import scoped_idempotency_key
 from tests.support.fixtures import Submit
 from workflow.cost.run import log_bytes, transitions
 from workflow.local.runtime import LocalRuntime
@@ -10,37 +16,33 @@ from workflow.ops.history import execution_history
 
 
 def test_one_fulfilled_order_counted_by_hand(runtime: LocalRuntime, submit: Submit) -> None:
-    runtime.wait_for_order(submit(sample_order())["json"]["orderId"], ["FULFILLED"])  # earlier orders settle
     meter = runtime.meter
-    tables = {name: runtime.table_name(name) for name in ("orders", "requests", "idempotency")}
-    before = (
-        dict(meter.invocations),
-        {t: meter.write_units_by_table.get(t, 0.0) for t in tables.values()},
-        meter.read_units_by_table.get(tables["orders"], 0.0),
-        meter.sns_publishes,
-        meter.http_requests,
-    )
-    order_id = submit(sample_order())["json"]["orderId"]
+    key = str(uuid.uuid4())
+    order_id = submit(sample_order(), key=key)["json"]["orderId"]
     runtime.wait_for_order(order_id, ["FULFILLED"])
     events = execution_history(runtime.sfn, runtime.execution_arn(order_id))
 
     # ValidateOrder, CreateOrder, OwnsOrder, MarkQueued, EnqueueOrder, NotifyOrder, Done: 7 entered, no retry.
     assert transitions(events) == 7
-    invoked = {name: meter.invocations[name] - before[0].get(name, 0) for name in meter.invocations}
-    assert {k: v for k, v in invoked.items() if v} == {
-        "StartWorkflow": 1,
-        "ValidateOrder": 1,
-        "CreateOrder": 1,
-        "NotifyOrder": 1,
-        "ProcessOrderWorker": 1,  # one batch, this order alone
-    }
-    # Writes, each item under 1 KB: Powertools' request record (put, then completed), the key reservation, the order
-    # (put), MarkQueued, PROCESSING, FULFILLED. (By table: other tests' alerts may still be delivered meanwhile.)
-    written = {name: meter.write_units_by_table[table] - before[1][table] for name, table in tables.items()}
-    assert written == {"requests": 2, "idempotency": 1, "orders": 4}
-    assert meter.read_units_by_table[tables["orders"]] - before[2] == 1  # the worker's consistent GetItem (< 4 KB)
-    assert meter.sns_publishes - before[3] == 1  # NotifyOrder's order-accepted event
-    assert meter.http_requests - before[4] == 1  # its POST
+    scheduled = [
+        e["lambdaFunctionScheduledEventDetails"]["resource"]
+        for e in events
+        if "lambdaFunctionScheduledEventDetails" in e
+    ]
+    tasks = [e.get("taskScheduledEventDetails", {}).get("resource") for e in events if e["type"] == "TaskScheduled"]
+    assert len(scheduled) + sum(1 for t in tasks if t == "invoke") == 3  # ValidateOrder, CreateOrder, NotifyOrder
+
+    scoped = scoped_idempotency_key(ANONYMOUS, key)
+    digest = hashlib.md5(json.dumps(scoped, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+    (request_record,) = [
+        k for t, k in meter.units_by_item if t == runtime.table_name("requests") and k.endswith(digest)
+    ]
+    # Each item under 1 KB: the order is put, then MarkQueued, PROCESSING, FULFILLED (4 writes) and read once by the
+    # worker (consistent, under 4 KB); the key reservation is put once; Powertools' request record is put in
+    # progress, then completed.
+    assert meter.units_by_item[(runtime.table_name("orders"), order_id)] == (1, 4)
+    assert meter.units_by_item[(runtime.table_name("idempotency"), scoped)] == (0, 1)
+    assert meter.units_by_item[(runtime.table_name("requests"), request_record)] == (0, 2)
 
 
 def test_a_retry_is_a_billed_transition_and_logs_follow_the_level() -> None:

@@ -81,6 +81,9 @@ class Meter:
     handler_log_bytes: int = 0
     write_units_by_table: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     read_units_by_table: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    # (table, partition key value) -> (read units, write units): what one order, or one request record, cost
+    units_by_item: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    partition_keys: Mapping[str, str] = field(default_factory=dict)  # table -> its partition key attribute
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def invoked(self, function: str) -> None:
@@ -112,39 +115,56 @@ class Meter:
         if action not in _READS | _WRITES:
             return
         body = _body(answer)
-        reads = writes = 0.0
+        table = str(params.get("TableName") or "")
         consistent = bool(params.get("ConsistentRead"))
+        # (table, the item or its key, read units, write units) for each item the call touched
+        touched: list[tuple[str, Mapping[str, Any], float, float]] = []
         if action == "GetItem":
-            reads = read_units(item_size(body.get("Item") or {}), consistent)
+            item = body.get("Item") or params.get("Key") or {}
+            touched.append((table, item, read_units(item_size(body.get("Item") or {}), consistent), 0))
         elif action in {"Query", "Scan"}:
-            reads = read_units(sum(item_size(i) for i in body.get("Items", [])), consistent)
+            size = sum(item_size(i) for i in body.get("Items", []))
+            touched.append((table, {}, read_units(size, consistent), 0))
         elif action == "TransactGetItems":
-            reads = sum(2 * read_units(item_size(r.get("Item") or {}), True) for r in body.get("Responses", []))
+            for response in body.get("Responses", []):
+                touched.append(
+                    ("", response.get("Item") or {}, 2 * read_units(item_size(response.get("Item") or {}), True), 0)
+                )
         elif action == "PutItem":
-            writes = write_units(item_size(params.get("Item") or {}))
+            item = params.get("Item") or {}
+            touched.append((table, item, 0, write_units(item_size(item))))
         elif action in {"UpdateItem", "DeleteItem"}:
-            after = read_item(str(params.get("TableName")), params.get("Key") or {})
-            writes = write_units(item_size(after or params.get("Key") or {}))
+            key = params.get("Key") or {}
+            touched.append((table, key, 0, write_units(item_size(read_item(table, key) or key))))
         elif action == "TransactWriteItems":
             for entry in params.get("TransactItems", []):
                 for kind, operation in entry.items():
-                    if kind == "Put":
-                        size = item_size(operation.get("Item") or {})
-                    else:
-                        found = read_item(str(operation.get("TableName")), operation.get("Key") or {})
-                        size = item_size(found or operation.get("Key") or {})
-                    writes += 2 * write_units(size)
+                    name = str(operation.get("TableName"))
+                    item = operation.get("Item") if kind == "Put" else None
+                    key = operation.get("Key") or {}
+                    size = item_size(item) if item is not None else item_size(read_item(name, key) or key)
+                    touched.append((name, item or key, 0, 2 * write_units(size)))
         elif action == "BatchWriteItem":
-            for requests in (params.get("RequestItems") or {}).values():
+            for name, requests in (params.get("RequestItems") or {}).items():
                 for request in requests:
                     for operation in request.values():
-                        writes += write_units(item_size(operation.get("Item") or operation.get("Key") or {}))
-        table = str(params.get("TableName") or action)  # a transaction or batch: by its action
+                        item = operation.get("Item") or operation.get("Key") or {}
+                        touched.append((name, item, 0, write_units(item_size(item))))
         with self._lock:
-            self.read_units += reads
-            self.write_units += writes
-            self.read_units_by_table[table] += reads
-            self.write_units_by_table[table] += writes
+            for name, item, reads, writes in touched:
+                self.read_units += reads
+                self.write_units += writes
+                self.read_units_by_table[name] += reads
+                self.write_units_by_table[name] += writes
+                key = self._key_of(name, item)
+                if key is not None:
+                    was_read, was_written = self.units_by_item.get((name, key), (0.0, 0.0))
+                    self.units_by_item[(name, key)] = (was_read + reads, was_written + writes)
+
+    def _key_of(self, table: str, item: Mapping[str, Any]) -> str | None:
+        attribute = self.partition_keys.get(table)
+        value = item.get(attribute) if attribute else None
+        return str(next(iter(value.values()))) if isinstance(value, Mapping) and value else None
 
 
 def _body(answer: Any) -> dict[str, Any]:

@@ -80,7 +80,7 @@ class LocalRuntime:
         )
         self.state_machine_arn = self.names.state_machine_arn()
         # What AWS would bill for what this system served (workflow.local.meter; `orderflow cost` reads it).
-        self.meter = Meter()
+        self.meter = Meter(partition_keys={self.names.table_name(t.name): t.partition_key for t in manifest.tables})
         self._log_meter: logging.Handler | None = None
         # Every successful write to an order, by its id: what waits for an order sleeps until its order is written.
         self.order_changes = Changes()
