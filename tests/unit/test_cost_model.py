@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from workflow.cost.model import Assumptions, Facts, FunctionFacts, Prices, Usage, price
@@ -69,3 +72,41 @@ def test_express_by_hand() -> None:
 def test_a_missing_price_is_named() -> None:
     with pytest.raises(KeyError, match=r"stepfunctions\.standard\.transition"):
         price(USAGE, FACTS, ASSUMPTIONS, Prices({"prices": {}}))
+
+
+def test_one_order_takes_what_its_history_shows() -> None:
+    from workflow.cost.run import one_order
+
+    def task(function: str) -> dict[str, Any]:
+        parameters = json.dumps({"FunctionName": f"arn:aws:lambda:us-east-1:1:function:{function}"})
+        return {
+            "type": "TaskScheduled",
+            "taskScheduledEventDetails": {"resourceType": "lambda", "parameters": parameters},
+        }
+
+    events: list[dict[str, Any]] = [
+        {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "ValidateOrder"}},
+        task("ValidateOrder"),
+        {"type": "TaskFailed", "taskFailedEventDetails": {"error": "Lambda.ServiceException"}},
+        task("ValidateOrder"),  # retried once
+        {"type": "TaskFailed", "taskFailedEventDetails": {"error": "OrderValidationError"}},
+        {"type": "PassStateEntered", "stateEnteredEventDetails": {"name": "ValidateOrderFailed"}},
+        {"type": "FailStateEntered", "stateEnteredEventDetails": {"name": "OrderFailed"}},
+        {"type": "ExecutionFailed", "executionFailedEventDetails": {}},
+    ]
+    typical = Usage(
+        orders=40,
+        transitions=7,
+        invocations={"StartWorkflow": 1, "ValidateOrder": 1, "CreateOrder": 1, "NotifyOrder": 1, "Worker": 0.2},
+        read_units=1,
+        write_units=7,
+        sqs_requests=1.3,
+        sns_publishes=1,
+        http_requests=1,
+        handler_log_bytes=2000,
+    )
+    one = one_order(events, typical)
+    assert one.transitions == 3 + 1  # three states entered, one retry
+    assert one.invocations == {"StartWorkflow": 1, "Worker": 0.2, "ValidateOrder": 2}  # the workflow's from history
+    assert one.write_units == 7  # what the history does not show: the typical order's
+    assert one.workflow_log_bytes["ERROR"] > 0

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from workflow.cli.common import Commands
+from workflow.cli.common import Commands, connect, target_arguments
 
 
 def register(commands: Commands) -> None:
@@ -26,6 +26,12 @@ def register(commands: Commands) -> None:
     cost.add_argument("--prices", help="a price table (JSON, as workflow/cost/prices-us-east-1.json)")
     cost.add_argument("--templates", help="a folder with standard.template.json and express.template.json")
     cost.add_argument("--seed", type=int, default=1)
+    cost.add_argument(
+        "--order",
+        metavar="ORDER_ID",
+        help="price this order from its execution history (on --target); what the history does not show is the mix's",
+    )
+    target_arguments(cost)
     cost.add_argument("--json", action="store_true", help="end with one JSON line")
     cost.set_defaults(run=_cost)
 
@@ -58,6 +64,14 @@ def _cost(args: argparse.Namespace) -> int:
     print(f"cost: synthesizing and measuring {args.orders} orders ({args.mix})", file=sys.stderr, flush=True)
     found = templates(args.templates)
     usage = measure(args.orders, mix.get("failed", 0.0), mix.get("retried", 0.0), args.seed)
+    if args.order:
+        from workflow.cost.run import one_order
+        from workflow.ops.history import execution_arn, execution_history
+
+        target = connect(args)
+        arn = execution_arn(target.output("StateMachineArn"), args.order)
+        usage = one_order(execution_history(target.client("stepfunctions"), arn), usage)
+        print(f"cost: order {args.order} from its history ({target.where}); the rest as measured", file=sys.stderr)
     assumptions = Assumptions(billed_ms=durations)
     result: dict[str, Any] = {}
     for workflow_type, template in found.items():

@@ -12,6 +12,7 @@ import random
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -116,4 +117,26 @@ def usage(runtime: LocalRuntime, orders: int, include_data: bool) -> Usage:
         http_requests=meter.http_requests / orders,
         handler_log_bytes=meter.handler_log_bytes / orders,
         workflow_log_bytes={level: size / orders for level, size in logs.items()},
+    )
+
+
+def one_order(events: Sequence[Mapping[str, Any]], typical: Usage, include_data: bool = False) -> Usage:
+    """One real order, from its execution history: its billed transitions (retries and failure path included), the
+    workflow's function invocations and the state machine's log records. What the history does not show (the
+    handlers' own DynamoDB and SNS calls, the queue, the worker, the API request) is the typical order's."""
+    from workflow.cost.template import invoked_by_workflow
+
+    invoked: dict[str, float] = {}
+    for event in events:
+        details = event.get("taskScheduledEventDetails") or {}
+        if details.get("resourceType") == "lambda":
+            function = str(json.loads(details.get("parameters") or "{}").get("FunctionName", "")).rsplit(":", 1)[-1]
+            invoked[function] = invoked.get(function, 0.0) + 1
+    invocations = {k: v for k, v in typical.invocations.items() if k not in invoked_by_workflow()}
+    return replace(
+        typical,
+        orders=1,
+        transitions=float(transitions(events)),
+        invocations={**invocations, **invoked},
+        workflow_log_bytes=log_bytes(events, include_data),
     )

@@ -45,6 +45,15 @@ def templates(directory: str | None) -> dict[str, dict[str, Any]]:
     return found
 
 
+def invoked_by_workflow(manifest: Manifest = MANIFEST) -> frozenset[str]:
+    """The functions the state machine's Tasks invoke (from the compiled ASL)."""
+    return frozenset(
+        task.target.function
+        for task in tasks(compile_order_workflow(), manifest.substitutions)
+        if task.integration == LAMBDA_INVOKE and isinstance(task.target, FunctionArn)
+    )
+
+
 def facts(template: Mapping[str, Any], manifest: Manifest = MANIFEST) -> Facts:
     resources = template["Resources"].values()
     by_handler = {f.handler: f.name for f in manifest.functions}
@@ -58,11 +67,7 @@ def facts(template: Mapping[str, Any], manifest: Manifest = MANIFEST) -> Facts:
             )
     (machine,) = [r["Properties"] for r in resources if r["Type"] == "AWS::StepFunctions::StateMachine"]
     logging = machine.get("LoggingConfiguration") or {}
-    workflow_functions = frozenset(
-        task.target.function
-        for task in tasks(compile_order_workflow(), manifest.substitutions)
-        if task.integration == LAMBDA_INVOKE and isinstance(task.target, FunctionArn)
-    )
+    workflow_functions = invoked_by_workflow(manifest)
 
     def count(kind: str) -> int:
         return sum(1 for r in resources if r["Type"] == kind)
