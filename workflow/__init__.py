@@ -9,8 +9,10 @@
     graph/         state graphs: a definition, an execution on it, a diff (pure: events come in as data)
     ops/           operator tools, the same against the local system and AWS
     local/         the embedded local system on moto, and the harnesses that check it (chaos, fuzz)
+    cost/          what an order costs on AWS: the templates' facts x the usage a local run meters x dated prices
     cli/           the `orderflow` console script, one module per command group
 
-Imports run downwards: cli uses ops, local and graph; local uses ops (chaos reads what operators read); ops and
-graph use the workflow itself; nothing here is imported by handlers/ (which ship to Lambda alone).
+Imports run downwards: cli uses cost, ops, local and graph; cost uses local; local uses ops (chaos reads what
+operators read); ops and graph use the workflow itself; nothing here is imported by handlers/ (which ship to Lambda
+alone).
 """
