@@ -385,3 +385,12 @@ def request_hash(payload: Any) -> str:
     """A fingerprint of a request body, insensitive to key order and white space."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def execution_arn(state_machine_arn: str, execution_name: str) -> str:
+    """`...:stateMachine:<sm>[:<alias or version>]` -> `...:execution:<sm>:<name>`: executions started through an
+    alias or a version belong to the state machine itself. Raises ValueError for any other ARN."""
+    prefix, found, qualified = state_machine_arn.rpartition(":stateMachine:")
+    if not found or not prefix:
+        raise ValueError(f"not a state machine ARN: {state_machine_arn}")
+    return f"{prefix}:execution:{qualified.split(':', 1)[0]}:{execution_name}"

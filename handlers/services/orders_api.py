@@ -49,6 +49,7 @@ from handlers.domain.errors import IdempotencyConflictError, OrderStoreUnavailab
 from handlers.domain.money import Money
 from handlers.domain.order import (
     OrderStatus,
+    execution_arn,
     is_order_id,
     new_order_id,
     parse_order,
@@ -315,11 +316,7 @@ class OrdersApi:
         return body
 
     def execution_arn(self, order_id: str) -> str:
-        # Executions started through an alias or a version (`...:stateMachine:name:live`) belong to the state
-        # machine itself: `...:execution:name:<execution name>`.
-        prefix, _, qualified = self.state_machine_arn.rpartition(":stateMachine:")
-        name = qualified.split(":", 1)[0]
-        return f"{prefix}:execution:{name}:{order_id}"
+        return execution_arn(self.state_machine_arn, order_id)  # through an alias or a version too
 
 
 def public_order(record: dict[str, Any]) -> dict[str, Any]:

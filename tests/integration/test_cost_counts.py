@@ -20,6 +20,8 @@ def test_one_fulfilled_order_counted_by_hand(runtime: LocalRuntime, submit: Subm
     key = str(uuid.uuid4())
     order_id = submit(sample_order(), key=key)["json"]["orderId"]
     runtime.wait_for_order(order_id, ["FULFILLED"])
+    # The worker can fulfil the order while the execution is still at NotifyOrder: read the history once it ended.
+    runtime.wait_for_execution(runtime.execution_arn(order_id))
     events = execution_history(runtime.sfn, runtime.execution_arn(order_id))
 
     # ValidateOrder, CreateOrder, OwnsOrder, MarkQueued, EnqueueOrder, NotifyOrder, Done: 7 entered, no retry.

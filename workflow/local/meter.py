@@ -114,7 +114,7 @@ class Meter:
         """One served DynamoDB call: its units, from the items it read or wrote (after the call)."""
         if action not in _READS | _WRITES:
             return
-        body = _body(answer)
+        body = _body(answer) if action in _READS or params.get("ReturnValues") == "ALL_NEW" else {}
         table = str(params.get("TableName") or "")
         consistent = bool(params.get("ConsistentRead"))
         # (table, the item or its key, read units, write units) for each item the call touched
@@ -135,7 +135,9 @@ class Meter:
             touched.append((table, item, 0, write_units(item_size(item))))
         elif action in {"UpdateItem", "DeleteItem"}:
             key = params.get("Key") or {}
-            touched.append((table, key, 0, write_units(item_size(read_item(table, key) or key))))
+            # The item as written: in the answer when the caller asked for it (ALL_NEW), else read once more.
+            after = body.get("Attributes") or read_item(table, key)
+            touched.append((table, key, 0, write_units(item_size(after or key))))
         elif action == "TransactWriteItems":
             for entry in params.get("TransactItems", []):
                 for kind, operation in entry.items():

@@ -11,6 +11,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from handlers.domain import order
+
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -22,11 +24,11 @@ class HistoryError(ValueError):
 
 
 def execution_arn(state_machine_arn: str, execution_name: str) -> str:
-    """`...:stateMachine:<sm>[:<alias or version>]` -> `...:execution:<sm>:<name>`."""
-    prefix, found, qualified = state_machine_arn.rpartition(":stateMachine:")
-    if not found or not prefix:
-        raise HistoryError(f"not a state machine ARN: {state_machine_arn}")
-    return f"{prefix}:execution:{qualified.split(':', 1)[0]}:{execution_name}"
+    """`...:stateMachine:<sm>[:<alias or version>]` -> `...:execution:<sm>:<name>` (the handlers' own derivation)."""
+    try:
+        return order.execution_arn(state_machine_arn, execution_name)
+    except ValueError as e:
+        raise HistoryError(str(e)) from None
 
 
 def execution_history(sfn: SFNClient, execution_arn: str, *, max_pages: int = MAX_PAGES) -> list[dict[str, Any]]:
