@@ -1,4 +1,5 @@
-"""CreateOrder: writes the order once (a conditional put) and says whether this execution owns it."""
+"""CreateOrder: writes the order once (a conditional put). An execution that finds the order written by another
+execution raises OrderHandledElsewhere, which the workflow catches by name: only the owner carries the order on."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from handlers import clock, observability, wiring
 from handlers.adapters.orders_store import NewOrder
+from handlers.domain.errors import OrderHandledElsewhere
 from handlers.domain.order import parse_order
 
 store = wiring.orders_store()
@@ -32,8 +34,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     record, created = store.create(new, clock.now())
     # A retry inside this execution finds its own order; another execution of the same order (an Express
     # redelivery, a duplicate start) finds one it does not own, and the workflow leaves the order to its owner.
-    owner = created or record.get("executionArn") == new.execution_arn
-    observability.logger.info(
-        "order created" if created else "order already existed", extra={"newly_created": created, "owner": owner}
-    )
-    return {"orderId": record["orderId"], "status": record["status"], "created": created, "owner": owner}
+    if not created and record.get("executionArn") != new.execution_arn:
+        observability.logger.info("order written by another execution", extra={"owner": record.get("executionArn")})
+        raise OrderHandledElsewhere(f"order {new.order_id} is carried on by another execution")
+    observability.logger.info("order created" if created else "order already existed", extra={"newly_created": created})
+    return {"orderId": record["orderId"], "status": record["status"], "created": created}

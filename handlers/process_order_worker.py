@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -35,7 +36,9 @@ def record_handler(record: SQSRecord) -> str:
     observability.append(message_id=record.message_id, receive_count=record.attributes.approximate_receive_count)
     message = OrderMessage.from_body(record.body)
     observability.append(order_id=message.order_id, correlation_id=message.correlation_id)
-    return fulfil(store, message.order_id, clock.now)
+    # SQS's SentTimestamp (epoch milliseconds) is when EnqueueOrder queued the order.
+    queued_at = datetime.fromtimestamp(int(record.attributes.sent_timestamp) / 1000, UTC)
+    return fulfil(store, message.order_id, queued_at, clock.now)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -1,8 +1,13 @@
 """The order workflow, written with the `stepfunctions` DSL. A pure function: building it does no I/O.
 
-    ValidateOrder -> CreateOrder -> OwnsOrder? -> MarkQueued -> EnqueueOrder -> NotifyOrder -> Done
+    ValidateOrder -> CreateOrder -> EnqueueOrder -> NotifyOrder              (4 billed transitions)
+    CreateOrder finds the order another execution wrote (Catch OrderHandledElsewhere) -> HandledElsewhere
     any of them fails (Catch) -> <Step>Failed -> RecordFailure -> PublishFailure -> OrderFailed
     (NotifyOrderFailed skips RecordFailure: the order is already with the worker.)
+
+Every state on the happy path does work: the path ends on its last task, the ownership check is CreateOrder's Catch
+rather than a Choice, and QUEUED is recorded by the worker (at the message's SentTimestamp) rather than by a state.
+A Standard execution is billed per state transition, so each state left out is a quarter of the workflow's bill.
 
 Retries (with backoff and full jitter) and error routing live here, not in the Lambdas. Error names in Retry are
 the domain exception class names from `handlers.domain.errors` (the Lambda runtime reports them as `errorType`).
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stepfunctions.steps import Chain, Choice, ChoiceRule, Fail, Pass, Succeed
+from stepfunctions.steps import Chain, Fail, Pass, Succeed
 
 from handlers.domain import errors
 from handlers.domain.order import OrderStatus
@@ -137,30 +142,16 @@ def order_workflow() -> Chain:
             "executionArn.$": "$$.Execution.Id",
             "order.$": "$.order",
         },
-        result_selector={
-            "orderId.$": "$.Payload.orderId",
-            "created.$": "$.Payload.created",
-            "owner.$": "$.Payload.owner",
-        },
+        result_selector={"orderId.$": "$.Payload.orderId", "created.$": "$.Payload.created"},
         result_path="$.created",
     )
     # Step Functions may run an order twice (Express is at-least-once; a duplicate start): only the execution
-    # that wrote the order carries it on.
+    # that wrote the order carries it on. The others end here, through CreateOrder's Catch.
     handled_elsewhere = Succeed(
         "HandledElsewhere", comment="Another execution wrote this order and carries it on; nothing to do here."
     )
-    owns_order = Choice("OwnsOrder", comment="Did this execution write the order (or is it retrying its own write)?")
-    # QUEUED is recorded before the message is sent, so the worker can never see the order still CREATED.
-    mark_queued = _update_order(
-        "MarkQueued",
-        update="SET #s = :queued, updatedAt = :now, history = list_append(history, :entry)",
-        condition="#s = :created",
-        values={
-            ":queued": {"S": OrderStatus.QUEUED.value},
-            ":created": {"S": OrderStatus.CREATED.value},
-            ":now": {"S.$": "$$.State.EnteredTime"},
-            ":entry": _history_entry(OrderStatus.QUEUED),
-        },
+    create.add_catch(
+        Catch(error_equals=[errors.OrderHandledElsewhere.__name__], next_step=handled_elsewhere, result_path=None)
     )
     enqueue = SqsSendMessage(
         "EnqueueOrder",
@@ -173,22 +164,12 @@ def order_workflow() -> Chain:
         result_path="$.enqueued",
         retry=[_backoff(SQS_TRANSIENT, max_attempts=4)],
     )
-    # The order is past CREATED already: this is a re-run of the same execution (Express), so queue it again;
-    # the worker takes a duplicate message for an order it already has as a no-op.
-    mark_queued.add_catch(
-        Catch(
-            error_equals=["DynamoDB.ConditionalCheckFailedException"],
-            next_step=enqueue,
-            result_path="$.alreadyQueued",
-        )
-    )
     notify = _lambda(
         "NotifyOrder",
         payload={"orderId.$": "$.orderId", "correlationId.$": "$.correlationId", "order.$": "$.order"},
         result_selector={"messageId.$": "$.Payload.messageId"},
         result_path="$.notified",
     )
-    done = Succeed("Done", comment="The order is queued for fulfilment; ProcessOrderWorker takes it from here.")
 
     # The failure route. RecordFailure upserts: validation can fail before CreateOrder wrote anything.
     record_failure = _update_order(
@@ -203,16 +184,13 @@ def order_workflow() -> Chain:
             "#owner = if_not_exists(#owner, :owner), "
             "history = list_append(if_not_exists(history, :pending), :entry)"
         ),
-        # Only an order not yet handed to the worker may be marked FAILED, and only by the execution that owns it
+        # Only an order the worker has not fulfilled may be marked FAILED, and only by the execution that owns it
         # (another execution of the same order must not fail it), or one being redriven (before its new execution
         # took it over).
-        condition=(
-            "attribute_not_exists(orderId) OR #s = :redriving OR (#s IN (:created, :queued) AND executionArn = :arn)"
-        ),
+        condition="attribute_not_exists(orderId) OR #s = :redriving OR (#s = :created AND executionArn = :arn)",
         values={
             ":failed": {"S": OrderStatus.FAILED.value},
             ":created": {"S": OrderStatus.CREATED.value},
-            ":queued": {"S": OrderStatus.QUEUED.value},
             ":redriving": {"S": OrderStatus.REDRIVING.value},
             ":key": {"S.$": "$.idempotencyKey"},
             ":owner": {"S.$": "$.owner"},
@@ -266,7 +244,6 @@ def order_workflow() -> Chain:
     for step, route in (
         (validate, record_failure),
         (create, record_failure),
-        (mark_queued, record_failure),
         (enqueue, record_failure),
         # The order is already with the worker: alert, but do not mark it FAILED.
         (notify, publish_failure),
@@ -275,8 +252,4 @@ def order_workflow() -> Chain:
         caught.next(route)
         step.add_catch(Catch(error_equals=["States.ALL"], next_step=caught, result_path="$.caught"))
 
-    owns_order.add_choice(
-        ChoiceRule.BooleanEquals(variable="$.created.owner", value=False), next_step=handled_elsewhere
-    )
-    owns_order.default_choice(Chain([mark_queued, enqueue, notify, done]))
-    return Chain([validate, create, owns_order])
+    return Chain([validate, create, enqueue, notify])

@@ -9,7 +9,7 @@ later), so an item past `expiresAt` must count as absent even while it still exi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -218,14 +218,22 @@ class OrdersStore:
         return order_from_item(item) if item else None
 
     def transition(
-        self, order_id: str, allowed_from: Iterable[OrderStatus], to: OrderStatus, now: datetime
+        self,
+        order_id: str,
+        allowed_from: Iterable[OrderStatus],
+        to: OrderStatus,
+        now: datetime,
+        passing: Sequence[tuple[OrderStatus, datetime]] = (),
     ) -> dict[str, Any]:
-        """Move the order to `to` if its status is one of `allowed_from`; append the change to its history."""
+        """Move the order to `to` if its status is one of `allowed_from`, in one conditional write; its history gains
+        the `passing` entries (statuses it went through on the way, with their times), then `to` at `now`. Raises
+        OrderNotFoundError, or InvalidTransitionError with the status the order has."""
         sources = list(allowed_from)
+        entries = [*passing, (to, now)]
         values: dict[str, Any] = {
             ":to": {"S": to.value},
             ":now": {"S": iso(now)},
-            ":entry": {"L": [{"M": {"status": {"S": to.value}, "at": {"S": iso(now)}}}]},
+            ":entry": {"L": [{"M": {"status": {"S": status.value}, "at": {"S": iso(at)}}} for status, at in entries]},
         }
         placeholders = []
         for index, status in enumerate(sources):
@@ -250,7 +258,8 @@ class OrdersStore:
                 raise OrderNotFoundError(f"order {order_id} does not exist") from e
             current = from_item(old).get("status")
             raise InvalidTransitionError(
-                f"order {order_id} is {current}; only {', '.join(s.value for s in sources)} may become {to.value}"
+                f"order {order_id} is {current}; only {', '.join(s.value for s in sources)} may become {to.value}",
+                current=str(current) if current is not None else None,
             ) from e
         updated: dict[str, Any] = _plain(from_item(response["Attributes"]))
         return updated

@@ -51,4 +51,14 @@ class OrderNotFoundError(PermanentError):
 
 
 class InvalidTransitionError(PermanentError):
-    """The order is not in a status from which this step may move it."""
+    """The order is not in a status from which this step may move it. `current` is the status it has (None when
+    unknown)."""
+
+    def __init__(self, message: str, current: str | None = None) -> None:
+        self.current = current
+        super().__init__(message)
+
+
+class OrderHandledElsewhere(PermanentError):
+    """CreateOrder found the order written by another execution of it (Express is at-least-once; a duplicate start):
+    that execution carries the order on. The workflow catches this by name and ends this execution quietly."""

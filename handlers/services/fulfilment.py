@@ -1,42 +1,67 @@
-"""Fulfilment: the ProcessOrderWorker's use case. An order taken from the order queue moves QUEUED -> PROCESSING ->
-FULFILLED.
+"""Fulfilment: the ProcessOrderWorker's use case. An order taken from the order queue becomes FULFILLED in one
+conditional write (no read first), and its history gains QUEUED (when the message was sent), PROCESSING and FULFILLED.
 
-Redelivery is harmless: an order already FULFILLED (or FAILED) is acknowledged without another write, and one left
-PROCESSING by a worker that died is finished.
+The workflow does not record QUEUED itself: the message's SentTimestamp is when the order was queued, so the worker
+writes it, and an order costs one write here instead of three. Fulfilment does no work between PROCESSING and
+FULFILLED; work that can fail midway (a payment, a shipment) would write PROCESSING first, on its own.
+
+Redelivery is harmless: an order already FULFILLED (or FAILED) is acknowledged without another write. An order
+still QUEUED or PROCESSING (written by the workflow's earlier versions, which recorded them separately) is finished
+from where it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from handlers import observability
-from handlers.domain.errors import OrderNotFoundError
+from handlers.domain.errors import InvalidTransitionError
 from handlers.domain.order import OrderStatus
 
 
 class Orders(Protocol):
     """The orders (handlers.adapters.orders_store.OrdersStore)."""
 
-    def get(self, order_id: str) -> dict[str, Any] | None: ...
-
     def transition(
-        self, order_id: str, allowed_from: Iterable[OrderStatus], to: OrderStatus, now: datetime
+        self,
+        order_id: str,
+        allowed_from: Iterable[OrderStatus],
+        to: OrderStatus,
+        now: datetime,
+        passing: Sequence[tuple[OrderStatus, datetime]] = (),
     ) -> dict[str, Any]: ...
 
 
-def fulfil(orders: Orders, order_id: str, now: Callable[[], datetime]) -> str:
-    """Fulfil the order; returns its final status. Raises OrderNotFoundError, InvalidTransitionError."""
-    order = orders.get(order_id)
-    if order is None:
-        raise OrderNotFoundError(f"order {order_id} does not exist")
-    status = OrderStatus(order["status"])
-    if status in (OrderStatus.FULFILLED, OrderStatus.FAILED):
-        observability.logger.warning("order already final; message acknowledged", extra={"status": status})
-        return status.value
-    if status is not OrderStatus.PROCESSING:
-        orders.transition(order_id, [OrderStatus.QUEUED], OrderStatus.PROCESSING, now())
-    done = orders.transition(order_id, [OrderStatus.PROCESSING], OrderStatus.FULFILLED, now())
-    observability.logger.info("order fulfilled")
-    return str(done["status"])
+_FINAL = frozenset({OrderStatus.FULFILLED.value, OrderStatus.FAILED.value})
+
+
+def _still_to_record(found: OrderStatus, queued_at: datetime, at: datetime) -> list[tuple[OrderStatus, datetime]]:
+    """The history entries between the status the order has and FULFILLED."""
+    passing = [(OrderStatus.QUEUED, queued_at), (OrderStatus.PROCESSING, at)]
+    order = [OrderStatus.CREATED, OrderStatus.QUEUED, OrderStatus.PROCESSING]
+    return passing[order.index(found) :]
+
+
+def fulfil(orders: Orders, order_id: str, queued_at: datetime, now: Callable[[], datetime]) -> str:
+    """Fulfil the order; returns its final status. `queued_at` is when its message was sent. Raises
+    OrderNotFoundError, and InvalidTransitionError for an order no worker may fulfil (REDRIVING, say)."""
+    found = OrderStatus.CREATED
+    for _ in range(3):  # CREATED, then (orders of earlier workflow versions) QUEUED or PROCESSING
+        at = now()
+        try:
+            done = orders.transition(
+                order_id, [found], OrderStatus.FULFILLED, at, passing=_still_to_record(found, queued_at, at)
+            )
+        except InvalidTransitionError as e:
+            if e.current in _FINAL:
+                observability.logger.warning("order already final; message acknowledged", extra={"status": e.current})
+                return str(e.current)
+            if e.current not in (OrderStatus.QUEUED.value, OrderStatus.PROCESSING.value) or e.current == found.value:
+                raise
+            found = OrderStatus(e.current)
+            continue
+        observability.logger.info("order fulfilled")
+        return str(done["status"])
+    raise InvalidTransitionError(f"order {order_id} kept changing status while being fulfilled")

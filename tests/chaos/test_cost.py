@@ -23,9 +23,9 @@ def test_cost_prices_a_measured_mix_for_both_types() -> None:
     report = json.loads(result.stdout.strip().splitlines()[-1])
     usage = report["usage_per_order"]
     # Every order succeeds by default: each is the hand-counted one (tests/integration/test_cost_counts.py).
-    assert usage["transitions"] == 7
-    assert usage["write_units"] == 7
-    assert usage["read_units"] == 1
+    assert usage["transitions"] == 4
+    assert usage["write_units"] == 5
+    assert usage["read_units"] == 0
     assert usage["sns_publishes"] == 1
     assert usage["http_requests"] == 1
     assert {k: v for k, v in usage["invocations"].items() if k != "ProcessOrderWorker"} == {
@@ -36,7 +36,7 @@ def test_cost_prices_a_measured_mix_for_both_types() -> None:
     }
     assert 0 < usage["invocations"]["ProcessOrderWorker"] <= 1  # batches of orders
     standard, express = report["standard"], report["express"]
-    assert standard["by_service"]["Step Functions"] == 7 * 25.0  # $0.025 per 1,000 transitions
+    assert standard["by_service"]["Step Functions"] == 4 * 25.0  # $0.025 per 1,000 transitions
     assert express["total_per_million"] < standard["total_per_million"]
     assert report["assumptions"]["prices_checked"]
     assert "STANDARD: $" in result.stdout

@@ -24,8 +24,8 @@ def test_one_fulfilled_order_counted_by_hand(runtime: LocalRuntime, submit: Subm
     runtime.wait_for_execution(runtime.execution_arn(order_id))
     events = execution_history(runtime.sfn, runtime.execution_arn(order_id))
 
-    # ValidateOrder, CreateOrder, OwnsOrder, MarkQueued, EnqueueOrder, NotifyOrder, Done: 7 entered, no retry.
-    assert transitions(events) == 7
+    # ValidateOrder, CreateOrder, EnqueueOrder, NotifyOrder: 4 entered, no retry.
+    assert transitions(events) == 4
     lambda_tasks = [e for e in events if e.get("taskScheduledEventDetails", {}).get("resourceType") == "lambda"]
     assert len(lambda_tasks) == 3  # ValidateOrder, CreateOrder, NotifyOrder
 
@@ -34,10 +34,10 @@ def test_one_fulfilled_order_counted_by_hand(runtime: LocalRuntime, submit: Subm
     (request_record,) = [
         k for t, k in meter.units_by_item if t == runtime.table_name("requests") and k.endswith(digest)
     ]
-    # Each item under 1 KB: the order is put, then MarkQueued, PROCESSING, FULFILLED (4 writes) and read once by the
-    # worker (consistent, under 4 KB); the key reservation is put once; Powertools' request record is put in
-    # progress, then completed.
-    assert meter.units_by_item[(runtime.table_name("orders"), order_id)] == (1, 4)
+    # Each item under 1 KB: the order is put, then fulfilled by the worker in one write (QUEUED, PROCESSING and
+    # FULFILLED appended together), never read; the key reservation is put once; Powertools' request record is put
+    # in progress, then completed.
+    assert meter.units_by_item[(runtime.table_name("orders"), order_id)] == (0, 2)
     assert meter.units_by_item[(runtime.table_name("idempotency"), scoped)] == (0, 1)
     assert meter.units_by_item[(runtime.table_name("requests"), request_record)] == (0, 2)
 

@@ -20,7 +20,7 @@ from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.ops.history import execution_definition, execution_history
 
-HAPPY_PATH = ["ValidateOrder", "CreateOrder", "OwnsOrder", "MarkQueued", "EnqueueOrder", "NotifyOrder", "Done"]
+HAPPY_PATH = ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
 FAILURE_PATH = ["ValidateOrder", "ValidateOrderFailed", "RecordFailure", "PublishFailure", "OrderFailed"]
 
 
@@ -34,8 +34,7 @@ def taken(graph: g.Graph) -> set[tuple[str, str, g.EdgeKind]]:
 
 def path_edges(path: list[str]) -> set[tuple[str, str, g.EdgeKind]]:
     states = [g.START, *path, g.END]
-    # Leaving a Choice by its default is a DEFAULT edge; every other step of these paths is a NEXT.
-    return {(a, b, g.EdgeKind.DEFAULT if a == "OwnsOrder" else g.EdgeKind.NEXT) for a, b in itertools.pairwise(states)}
+    return {(a, b, g.EdgeKind.NEXT) for a, b in itertools.pairwise(states)}
 
 
 def executed(runtime: LocalRuntime, submit: Submit, order: dict[str, Any]) -> tuple[str, g.Graph]:

@@ -29,16 +29,16 @@ def local(runtime: LocalRuntime) -> Target:
 def test_an_order_the_worker_gave_up_on_is_listed_redriven_and_fulfilled(
     runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The worker cannot read the orders table for as many receives as the queue allows: the message is parked.
+    # The worker cannot write the orders table for as many receives as the queue allows: the message is parked.
     receives = runtime.manifest.queue("orders").max_receive_count
-    runtime.dynamodb_faults.throttle("GetItem", times=receives, table=runtime.table_name("orders"))
+    runtime.dynamodb_faults.throttle("UpdateItem", times=receives, table=runtime.table_name("orders"))
     order_id = submit(sample_order())["json"]["orderId"]
 
     def parked() -> list[str]:
         return [p.message_id for p in peek(local, "orders") if p.order_id == order_id]
 
     (message_id,) = poll_until(parked, timeout=30, what="the order message in the order DLQ")
-    assert runtime.order(order_id)["status"] == "QUEUED"  # type: ignore[index]
+    assert runtime.order(order_id)["status"] == "CREATED"  # type: ignore[index]
 
     assert cli.main(["dlq", "list", "orders", "--endpoint-url", local.endpoint_url or ""]) == 0
     listing = capsys.readouterr().out
@@ -108,21 +108,25 @@ def test_unknown_message_is_reported_not_invented(local: Target, capsys: pytest.
 def test_a_failed_order_is_redriven_after_the_cause_is_fixed(
     runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # MarkQueued's table is throttled for longer than its Retry lasts: the order fails there, with an alert.
-    attempts = 1 + max(r["MaxAttempts"] for r in compile_order_workflow()["States"]["MarkQueued"]["Retry"])
-    runtime.dynamodb_faults.throttle("UpdateItem", times=attempts, table=runtime.table_name("orders"))
+    # CreateOrder's table is throttled for longer than its Retry lasts: the order fails there, with an alert.
+    (retry,) = [
+        r
+        for r in compile_order_workflow()["States"]["CreateOrder"]["Retry"]
+        if "OrderStoreUnavailable" in r["ErrorEquals"]
+    ]
+    runtime.dynamodb_faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=runtime.table_name("orders"))
     accepted = submit(sample_order())["json"]
     order_id = accepted["orderId"]
     assert runtime.wait_for_execution(runtime.execution_arn(accepted["orderId"]))["status"] == "FAILED"
     failed = runtime.wait_for_order(order_id, ["FAILED"])
-    assert failed["failure"]["state"] == "MarkQueued"
+    assert failed["failure"]["state"] == "CreateOrder"
 
     # The throttling is over: redrive it.
     assert cli.main(["redrive", order_id, "--endpoint-url", local.endpoint_url or ""]) == 0
     assert "is REDRIVING" in capsys.readouterr().out
     fulfilled = runtime.wait_for_order(order_id, ["FULFILLED"])
     assert [h["status"] for h in fulfilled["history"]] == [
-        "PENDING", "CREATED", "FAILED", "REDRIVING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED",
+        "PENDING", "FAILED", "REDRIVING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED",
     ]  # fmt: skip
     assert fulfilled["executionArn"].endswith(f"{order_id}-redrive-1")
     with pytest.raises(RerunRefused, match="only a FAILED order is run again"):

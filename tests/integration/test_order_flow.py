@@ -11,6 +11,7 @@ import requests
 
 from tests.support.apievents import api_event
 from tests.support.fixtures import Submit, alerts_settled
+from workflow.local.chaos import quiesce
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
@@ -41,11 +42,8 @@ def test_valid_order_is_fulfilled_with_its_history(runtime: LocalRuntime, submit
     assert history_states(runtime, runtime.execution_arn(body["orderId"])) == [
         "ValidateOrder",
         "CreateOrder",
-        "OwnsOrder",
-        "MarkQueued",
         "EnqueueOrder",
         "NotifyOrder",
-        "Done",
     ]
     stored = runtime.wait_for_order(body["orderId"], ["FULFILLED"])
     assert stored["total"] == Decimal("25.99")
@@ -64,6 +62,8 @@ def test_valid_order_is_fulfilled_with_its_history(runtime: LocalRuntime, submit
 def test_invalid_order_fails_with_one_slack_alert(
     runtime: LocalRuntime, submit: Submit, webhook: LoopbackWebhook
 ) -> None:
+    # Other tests' failures still on their way would share this alert's batch, and a storm is posted as a summary.
+    quiesce(runtime, timeout=30)
     accepted = submit(sample_order(currency="XYZ"))
     assert accepted["statusCode"] == 202  # well-formed; the business rule is the workflow's to check
     order_id = accepted["json"]["orderId"]
@@ -185,7 +185,6 @@ def test_a_second_execution_of_the_same_order_leaves_it_to_its_owner(
     assert history_states(runtime, duplicate["executionArn"]) == [
         "ValidateOrder",
         "CreateOrder",
-        "OwnsOrder",
         "HandledElsewhere",
     ]
     order = runtime.order(accepted["orderId"])
@@ -195,12 +194,15 @@ def test_a_second_execution_of_the_same_order_leaves_it_to_its_owner(
     assert webhook.for_order(accepted["orderId"]) == []
 
 
-def test_a_throttled_native_dynamodb_step_is_retried(runtime: LocalRuntime, submit: Submit) -> None:
-    """MarkQueued is Step Functions' own DynamoDB integration: its throttling is retried by the workflow."""
+def test_a_throttled_native_dynamodb_step_is_retried(
+    runtime: LocalRuntime, submit: Submit, webhook: LoopbackWebhook
+) -> None:
+    """RecordFailure is Step Functions' own DynamoDB integration: its throttling is retried by the workflow."""
     runtime.dynamodb_faults.throttle("UpdateItem", times=1, table=runtime.table_name("orders"))
-    accepted = submit(sample_order())["json"]
-    assert runtime.wait_for_execution(runtime.execution_arn(accepted["orderId"]))["status"] == "SUCCEEDED"
-    events = execution_history(runtime.sfn, runtime.execution_arn(accepted["orderId"]))
+    order_id = submit(sample_order(currency="XYZ"))["json"]["orderId"]
+    assert runtime.wait_for_execution(runtime.execution_arn(order_id))["status"] == "FAILED"
+    events = execution_history(runtime.sfn, runtime.execution_arn(order_id))
     failures = [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
-    assert failures == ["DynamoDB.ProvisionedThroughputExceededException"]
-    runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])
+    assert failures == ["OrderValidationError", "DynamoDB.ProvisionedThroughputExceededException"]
+    assert runtime.wait_for_order(order_id, ["FAILED"])["failure"]["state"] == "ValidateOrder"
+    poll_until(lambda: webhook.for_order(order_id), what="the Slack alert")

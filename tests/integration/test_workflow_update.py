@@ -41,8 +41,9 @@ def changed_lines(diff: str, sign: str) -> list[str]:
 def with_audit_step() -> dict[str, object]:
     changed = copy.deepcopy(compile_order_workflow())
     states = changed["States"]
+    del states["NotifyOrder"]["End"]
     states["NotifyOrder"]["Next"] = "Audited"
-    states["Audited"] = {"Type": "Pass", "Next": "Done"}
+    states["Audited"] = {"Type": "Pass", "End": True}
     return changed
 
 
@@ -58,14 +59,14 @@ def test_update_publishes_a_version_moves_live_and_new_orders_take_it(
     assert plan.changed
     assert '"Audited": {' in changed_lines(plan.diff(), "+")
     assert '"Next": "Audited",' in changed_lines(plan.diff(), "+")
-    assert '"Next": "Done",' in changed_lines(plan.diff(), "-")
+    assert '"End": true,' in changed_lines(plan.diff(), "-")
 
     result = apply_update(local, plan, "add an audit step")
     assert result.version_arn != before.live_version_arn
     routes = sfn.describe_state_machine_alias(stateMachineAliasArn=result.alias_arn)["routingConfiguration"]
     assert routes == [{"stateMachineVersionArn": result.version_arn, "weight": 100}]
     published = json.loads(sfn.describe_state_machine(stateMachineArn=result.version_arn)["definition"])
-    assert published["States"]["Audited"] == {"Type": "Pass", "Next": "Done"}
+    assert published["States"]["Audited"] == {"Type": "Pass", "End": True}
     assert not plan_update(local, with_audit_step()).changed
 
     accepted = submit(sample_order())
@@ -73,7 +74,7 @@ def test_update_publishes_a_version_moves_live_and_new_orders_take_it(
     assert runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))["status"] == "SUCCEEDED"
     events = execution_history(runtime.sfn, runtime.execution_arn(accepted["json"]["orderId"]))
     entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-    assert entered[-2:] == ["Audited", "Done"]
+    assert entered[-2:] == ["NotifyOrder", "Audited"]
 
 
 def test_cli_dry_run_prints_the_diff_and_changes_nothing(

@@ -40,7 +40,7 @@ def test_every_state_is_a_node_between_start_and_end(definition: dict[str, Any],
     states = set(definition["States"])
     assert {n.name for n in graph.nodes if n.kind not in {g.Kind.START, g.Kind.END}} == states
     assert [e.target for e in graph.edges_from(g.START)] == [definition["StartAt"]]
-    assert {e.source for e in graph.edges if e.target == g.END} == {"Done", "HandledElsewhere", "OrderFailed"}
+    assert {e.source for e in graph.edges if e.target == g.END} == {"NotifyOrder", "HandledElsewhere", "OrderFailed"}
     dot, mermaid = g.to_dot(graph), g.to_mermaid(graph)
     for name in states:
         assert f'"{name}" [' in dot
@@ -54,7 +54,7 @@ def test_catch_edges_are_labelled_with_their_errors(definition: dict[str, Any], 
     dot, mermaid = g.to_dot(graph), g.to_mermaid(graph)
     ids = {name: mermaid_id for mermaid_id, name in mermaid_ids(mermaid).items()}
     catches = [(name, c) for name, state in definition["States"].items() for c in state.get("Catch", [])]
-    assert len(catches) == 7  # six States.ALL routes and MarkQueued's already-queued one
+    assert len(catches) == 6  # five States.ALL routes and CreateOrder's handled-elsewhere one
     for name, catcher in catches:
         label = "catch " + ", ".join(catcher["ErrorEquals"])
         (edge,) = [e for e in graph.edges_from(name) if e.kind is g.EdgeKind.CATCH and e.label == label]
@@ -90,8 +90,8 @@ def test_diff_marks_added_removed_and_changed_states(definition: dict[str, Any])
     states = new["States"]
     states["NotifyOrder"]["Retry"][1]["MaxAttempts"] = 6
     del states["EnqueueOrderFailed"]
-    states["EnqueueOrder"]["Catch"][0]["Next"] = "MarkQueuedFailed"
-    states["CheckStock"] = {"Type": "Pass", "Next": "OwnsOrder"}
+    states["EnqueueOrder"]["Catch"][0]["Next"] = "CreateOrderFailed"
+    states["CheckStock"] = {"Type": "Pass", "Next": "EnqueueOrder"}
     states["CreateOrder"]["Next"] = "CheckStock"
 
     changes = g.diff(definition, new)
@@ -104,13 +104,13 @@ def test_diff_marks_added_removed_and_changed_states(definition: dict[str, Any])
         "CreateOrder": g.Change.CHANGED,
     }
     assert changes.named("NotifyOrder").change_note == "Retry[1].MaxAttempts 4 → 6"
-    assert changes.named("CreateOrder").change_note == 'Next "OwnsOrder" → "CheckStock"'
+    assert changes.named("CreateOrder").change_note == 'Next "EnqueueOrder" → "CheckStock"'
     edges = {(e.source, e.target, e.kind): e.change for e in changes.edges if e.change is not g.Change.UNCHANGED}
     assert edges == {
         ("CreateOrder", "CheckStock", g.EdgeKind.NEXT): g.Change.ADDED,
-        ("CheckStock", "OwnsOrder", g.EdgeKind.NEXT): g.Change.ADDED,
-        ("EnqueueOrder", "MarkQueuedFailed", g.EdgeKind.CATCH): g.Change.ADDED,
-        ("CreateOrder", "OwnsOrder", g.EdgeKind.NEXT): g.Change.REMOVED,
+        ("CheckStock", "EnqueueOrder", g.EdgeKind.NEXT): g.Change.ADDED,
+        ("EnqueueOrder", "CreateOrderFailed", g.EdgeKind.CATCH): g.Change.ADDED,
+        ("CreateOrder", "EnqueueOrder", g.EdgeKind.NEXT): g.Change.REMOVED,
         ("EnqueueOrder", "EnqueueOrderFailed", g.EdgeKind.CATCH): g.Change.REMOVED,
         ("EnqueueOrderFailed", "RecordFailure", g.EdgeKind.NEXT): g.Change.REMOVED,
     }

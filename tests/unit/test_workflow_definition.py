@@ -67,18 +67,19 @@ def test_every_transient_error_a_lambda_raises_is_retried() -> None:
 def test_every_task_is_caught_and_failures_are_published() -> None:
     states = asl.compile_order_workflow()["States"]
     tasks = [n for n, s in states.items() if s["Type"] == "Task" and n not in {"RecordFailure", "PublishFailure"}]
-    assert tasks == ["ValidateOrder", "CreateOrder", "MarkQueued", "EnqueueOrder", "NotifyOrder"]
+    assert tasks == ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
     for name in tasks:
         catcher = states[name]["Catch"][-1]  # the last catcher takes whatever the ones before did not
         assert catcher["ErrorEquals"] == ["States.ALL"]
         assert states[catcher["Next"]]["Parameters"]["failure"] == {"state": name, "error.$": catcher["ResultPath"]}
-    # A MarkQueued that finds the order past CREATED is a re-run of this execution: carry on queueing it.
-    (already_queued, _) = states["MarkQueued"]["Catch"]
-    assert already_queued == {
-        "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
-        "Next": "EnqueueOrder",
-        "ResultPath": "$.alreadyQueued",
+    # A CreateOrder that finds the order written by another execution ends this one; the specific catcher first.
+    (handled_elsewhere, _) = states["CreateOrder"]["Catch"]
+    assert handled_elsewhere == {
+        "ErrorEquals": [errors.OrderHandledElsewhere.__name__],
+        "Next": "HandledElsewhere",
+        "ResultPath": None,
     }
+    assert states["HandledElsewhere"]["Type"] == "Succeed"
     assert states["PublishFailure"]["Next"] == "OrderFailed"
     assert states["NotifyOrderFailed"]["Next"] == "PublishFailure"
 
