@@ -52,16 +52,12 @@ def orders_store() -> OrdersStore:
 
 
 def orders_api() -> OrdersApi:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
     from handlers.services.orders_api import OrdersApi
 
     return OrdersApi(
         sfn=boto3.client("stepfunctions", config=CLIENT_CONFIG),
         store=orders_store(),
         state_machine_arn=env.require(env.STATE_MACHINE_ARN),
-        requests=DynamoDBPersistenceLayer(table_name=env.require(env.REQUESTS_TABLE), boto3_client=dynamodb()),
-        key_ttl_seconds=idempotency_ttl_seconds(),
     )
 
 

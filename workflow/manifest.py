@@ -351,8 +351,6 @@ MANIFEST = Manifest(
     tables=(
         Table("orders", partition_key="orderId"),
         Table("idempotency", partition_key="idempotencyKey", ttl_attribute="expiresAt"),
-        # Powertools idempotency's schema (its default attribute names).
-        Table("requests", partition_key="id", ttl_attribute="expiration"),
         # Alerts already delivered, by fingerprint: one alert per failure, however often it is published.
         Table("alert-log", partition_key="fingerprint", ttl_attribute="expiresAt"),
     ),
@@ -399,16 +397,14 @@ MANIFEST = Manifest(
             "handlers.start_workflow.handler",
             environment={
                 **_STORE_ENV,
-                env.REQUESTS_TABLE: TableName("requests"),
                 env.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS),
             },
             trigger=HttpRoutes((*ROUTES, DEFAULT_ROUTE)),
-            # POST records the request (Powertools idempotency: put, read, complete or release the record), reserves
-            # the key's order id and starts the execution through the live alias; a replay reads the first
-            # execution; GET reads the order or, before CreateOrder ran, its execution.
+            # POST reserves the key's order id (one put; released by an update when StartExecution refused) and
+            # starts the execution through the live alias; a replay reads the order or the first execution; GET
+            # reads the order or, before CreateOrder ran, its execution.
             access=(
-                TableAccess("requests", ("PutItem", "GetItem", "UpdateItem", "DeleteItem")),
-                TableAccess("idempotency", ("PutItem", "GetItem")),
+                TableAccess("idempotency", ("PutItem", "UpdateItem")),
                 StartExecutions(LIVE_ALIAS),
                 DescribeExecutions(),
                 TableAccess("orders", ("GetItem",)),

@@ -62,6 +62,20 @@ def _store_error(e: ClientError, what: str) -> Exception:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """What an Idempotency-Key names: its order id; whether this request reserved it (`fresh`); and, when another
+    request did, whether that one is still within its deadline (`in_flight`)."""
+
+    order_id: str
+    fresh: bool
+    in_flight: bool
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
 class NewOrder:
     """Everything CreateOrder writes: the validated order and where it came from."""
 
@@ -88,12 +102,15 @@ class OrdersStore:
         self._locks = idempotency_table
         self._lock_ttl = lock_ttl
 
-    def reserve(self, idempotency_key: str, request_hash: str, order_id: str, now: datetime) -> str:
-        """Reserve the order id for an Idempotency-Key for 24 hours; returns the id the key names.
+    def reserve(
+        self, idempotency_key: str, request_hash: str, order_id: str, now: datetime, in_flight_until: datetime
+    ) -> Reservation:
+        """Reserve the order id for an Idempotency-Key for 24 hours: the one record of a POST (one write).
 
-        The first request of a window puts the lock with `order_id`; any later request in the window (a retry after
-        a crash, a concurrent duplicate) gets the id already reserved, so it starts the same execution. A key past
-        its expiry counts as free even while TTL has not deleted it yet. The same key with another body raises
+        The first request of a window puts the reservation with `order_id`, in flight until `in_flight_until` (its
+        invocation's deadline). Any later request in the window (a retry after a crash, a concurrent duplicate)
+        gets the reservation already there, read from the failed put itself, so it names the same order. A key
+        past its expiry counts as free even while TTL has not deleted it yet. The same key with another body raises
         IdempotencyConflictError.
         """
         lock = {
@@ -102,6 +119,7 @@ class OrdersStore:
             "requestHash": request_hash,
             "createdAt": iso(now),
             "expiresAt": int((now + self._lock_ttl).timestamp()),
+            "inFlightUntil": _epoch_ms(in_flight_until),
         }
         try:
             self._client.put_item(
@@ -109,27 +127,40 @@ class OrdersStore:
                 Item=to_item(lock),
                 ConditionExpression="attribute_not_exists(idempotencyKey) OR expiresAt < :now",
                 ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise _store_error(e, "reserve idempotency key") from e
+            old: Any = e.response.get("Item")
+            held = from_item(old or {})
         else:
-            return order_id
-        try:
-            response = self._client.get_item(
-                TableName=self._locks, Key={"idempotencyKey": {"S": idempotency_key}}, ConsistentRead=True
-            )
-        except ClientError as e:
-            raise _store_error(e, "read idempotency key") from e
-        held = from_item(response.get("Item") or {})
+            return Reservation(order_id, fresh=True, in_flight=True)
         if not held:
-            # Deleted between the two calls (only an operator does that): the caller may simply retry.
-            raise OrderStoreUnavailable("the idempotency lock vanished while being read; retry")
+            # Deleted between the condition and the answer (only an operator does that): the caller may retry.
+            raise OrderStoreUnavailable("the idempotency reservation vanished while being read; retry")
         if held.get("requestHash") != request_hash:
             raise IdempotencyConflictError(
                 f"idempotency key is already used by another request (order {held.get('orderId')})"
             )
-        return str(held["orderId"])
+        in_flight = int(held.get("inFlightUntil") or 0) > _epoch_ms(now)
+        return Reservation(str(held["orderId"]), fresh=False, in_flight=in_flight)
+
+    def release(self, idempotency_key: str, order_id: str) -> None:
+        """The request that reserved the key ends without starting its execution (StartExecution refused): a retry
+        need not wait for its deadline. Best effort: if this fails too, the retry waits (409) until the deadline."""
+        try:
+            self._client.update_item(
+                TableName=self._locks,
+                Key={"idempotencyKey": {"S": idempotency_key}},
+                UpdateExpression="REMOVE inFlightUntil",
+                ConditionExpression="orderId = :id",
+                ExpressionAttributeValues={":id": {"S": order_id}},
+            )
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return  # the key has expired and names another order now: nothing of ours to release
+            raise _store_error(e, "release idempotency key") from e
 
     def create(self, new: NewOrder, now: datetime) -> tuple[dict[str, Any], bool]:
         """Write the order once: a conditional put, so a retried or redelivered call (Standard retries, Express's

@@ -8,16 +8,21 @@ Orders belong to their caller (handlers.adapters.http.caller_of): GET answers 40
 exactly as for an order that does not exist. Public answers carry no AWS account id: operators find the execution
 by order id (`orderflow executions`, `orderflow graph --order`).
 
-The Idempotency-Key contract (Stripe; the IETF Idempotency-Key draft), in two layers:
-
-1. Powertools idempotency records each POST under its key for 24 hours (DynamoDB, the expiry compared in the
-   conditional write): the same key and body again -> the first response replayed (`Idempotent-Replayed: true`);
-   another body -> 422; while the first request is still in flight -> 409 with Retry-After. A record left
-   IN_PROGRESS by an invocation that died expires with that invocation's own timeout, then a retry takes over.
-2. Inside it, the key reserves an order id for its 24 hours (OrdersStore.reserve). The execution is named after the
-   order id, so whatever path a retry takes (a crash after StartExecution, a lost record), one key never starts two
-   executions: StartExecution answers ExecutionAlreadyExists and the first execution is replayed. A key reused after
-   its 24 hours reserves a new order id: a new order.
+The Idempotency-Key contract (Stripe; the IETF Idempotency-Key draft) rests on one record per key, written once:
+the key reserves an order id for 24 hours (OrdersStore.reserve; the expiry compared in the conditional write), in
+flight until the reserving invocation's deadline. A later request with the key and
+- another body -> 422;
+- the same body, once the order is written (CreateOrder, or RecordFailure for an order that failed first) -> the
+  first response replayed (`Idempotent-Replayed: true`), without starting anything;
+- the same body, once the key's execution has started (DescribeExecution; Standard only) -> replayed too;
+- the same body while the first request is within its deadline and neither has happened yet -> 409 with
+  Retry-After (on Express, whose executions cannot be described, until the order is written);
+- the same body after that deadline (the first request died, before or after StartExecution) -> StartExecution
+  under the same name: it starts the order the dead request did not, or Standard answers ExecutionAlreadyExists and
+  the first execution is replayed. (Express does not de-duplicate names: there a second execution may start, and
+  CreateOrder leaves the order to the first.)
+A key reused after its 24 hours reserves a new order id: a new order. The order's own record says what the first
+request did, so no second record is kept per request.
 """
 
 from __future__ import annotations
@@ -25,19 +30,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from botocore.exceptions import ClientError
 
 from handlers import observability
@@ -89,17 +88,17 @@ def _template(route: str) -> tuple[str, re.Pattern[str]]:
 _MATCHERS = [_template(route) for route in ROUTES]
 
 
-KEY_TTL_SECONDS = 24 * 3600
 RETRY_IN_FLIGHT_SECONDS = 1
+# How long a request counts as in flight when its invocation's deadline is unknown (HTTP API's longest wait).
+DEFAULT_IN_FLIGHT_SECONDS = 30
 
 
 class StartExecutionBusy(TransientError):
-    """Step Functions throttled StartExecution: the client may retry (503), the idempotency record is released."""
+    """Step Functions throttled StartExecution: the client may retry (503), the key's reservation is released."""
 
 
-def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
-    # Powertools calls this when it answers from a stored record instead of running the request again.
-    return {**response, "replayed": True} if isinstance(response, dict) else response
+class RequestInFlight(Exception):
+    """The key's first request is still within its deadline and its order not written yet: the client waits (409)."""
 
 
 @dataclass(frozen=True)
@@ -107,33 +106,17 @@ class OrdersApi:
     sfn: SFNClient
     store: OrdersStore
     state_machine_arn: str
-    requests: BasePersistenceLayer | None = None  # Powertools' record of POSTs; None only in unit tests of GET
-    key_ttl_seconds: int = KEY_TTL_SECONDS
-    config: IdempotencyConfig = field(init=False)
-
-    def __post_init__(self) -> None:
-        config = IdempotencyConfig(
-            event_key_jmespath="idempotencyKey",
-            payload_validation_jmespath="requestHash",
-            raise_on_no_idempotency_key=True,
-            expires_after_seconds=self.key_ttl_seconds,
-            response_hook=_mark_replayed,
-        )
-        object.__setattr__(self, "config", config)
-        if self.requests is not None:
-            accept = idempotent_function(
-                self._accept,
-                data_keyword_argument="submission",
-                persistence_store=self.requests,
-                config=config,
-                key_prefix="orderflow#POST /orders",
-            )
-            object.__setattr__(self, "_accept_once", accept)
+    _remaining_ms: list[Callable[[], int]] = field(default_factory=list, init=False, repr=False)
 
     def register_context(self, context: Any) -> None:
-        """With the invocation's deadline, an IN_PROGRESS record of a request that dies expires with it."""
+        """With the invocation's deadline, a request that dies in flight holds its key only until then."""
+        self._remaining_ms.clear()
         if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-            self.config.register_lambda_context(context)
+            self._remaining_ms.append(context.get_remaining_time_in_millis)
+
+    def _deadline(self, start: datetime) -> datetime:
+        remaining = self._remaining_ms[0]() if self._remaining_ms else DEFAULT_IN_FLIGHT_SECONDS * 1000
+        return start + timedelta(milliseconds=remaining)
 
     def handle(self, request: Request) -> Response:
         supplied = request.header("x-correlation-id")
@@ -208,31 +191,39 @@ class OrdersApi:
             "order": order.to_dict(),
         }
         try:
-            accepted = self._accept_once(submission=submission)
-        except IdempotencyAlreadyInProgressError:
+            accepted = self._accept(submission)
+        except RequestInFlight:
             return problem(
                 409,
                 "Conflict",
                 "a request with this Idempotency-Key is still being processed; retry after it finished",
                 headers={"retry-after": str(RETRY_IN_FLIGHT_SECONDS)},
             )
-        except (IdempotencyValidationError, IdempotencyConflictError) as e:
+        except IdempotencyConflictError as e:
             raise BadRequest(
                 422, "Unprocessable Content", "this Idempotency-Key was already used with a different request body"
             ) from e
-        except (IdempotencyPersistenceLayerError, TransientError) as e:
+        except TransientError as e:
             observability.logger.warning("POST /orders could not be recorded", extra={"reason": str(e)})
             return problem(503, "Service Unavailable", "try again shortly", headers={"retry-after": "1"})
         return self._accepted(accepted["orderId"], replayed=bool(accepted.get("replayed")))
 
-    def _accept_once(self, *, submission: dict[str, Any]) -> dict[str, Any]:
-        raise RuntimeError("OrdersApi was built without its idempotency record store (requests=)")
-
     def _accept(self, submission: dict[str, Any]) -> dict[str, Any]:
-        """Runs once per key and window (Powertools); its result is what a replay answers."""
+        """Reserve the key's order id and start its execution, or answer with what the key's first request did."""
         key, fingerprint = submission["idempotencyKey"], submission["requestHash"]
-        order_id = self.store.reserve(key, fingerprint, new_order_id(), now())
+        start = now()
+        reservation = self.store.reserve(key, fingerprint, new_order_id(), start, self._deadline(start))
+        order_id = reservation.order_id
         observability.append(order_id=order_id)
+        if not reservation.fresh:
+            if self.store.get(order_id) is not None:
+                observability.logger.info("idempotent replay: the order is written")
+                return {"orderId": order_id, "replayed": True}
+            first = self._first_execution(order_id, fingerprint)
+            if first is not None:
+                return first
+            if reservation.in_flight:
+                raise RequestInFlight(order_id)
         execution_input = {"orderId": order_id, **submission}
         try:
             started = self.sfn.start_execution(
@@ -241,17 +232,30 @@ class OrdersApi:
         except ClientError as e:
             code = e.response.get("Error", {}).get("Code", "")
             if code == "ExecutionAlreadyExists":
-                return self._replay(order_id, fingerprint)
+                replayed = self._first_execution(order_id, fingerprint)
+                if replayed is None:
+                    raise RuntimeError(f"execution {order_id} exists but cannot be described") from e
+                return replayed
+            try:
+                self.store.release(key, order_id)
+            except TransientError:  # then a retry waits (409) until this invocation's deadline
+                observability.logger.warning("the key's reservation could not be released")
             if code in _THROTTLED:
                 raise StartExecutionBusy(f"StartExecution answered {code}") from e
             raise
         observability.logger.info("order accepted", extra={"execution_arn": started["executionArn"]})
         return {"orderId": order_id, "executionArn": started["executionArn"]}
 
-    def _replay(self, order_id: str, fingerprint: str) -> dict[str, Any]:
-        """The key's execution already started (an earlier attempt died after StartExecution): answer with it."""
+    def _first_execution(self, order_id: str, fingerprint: str) -> dict[str, Any] | None:
+        """The answer with the key's execution if it has started (the first request answered, or died after
+        StartExecution); None if it has not, or cannot be told (Express executions cannot be described)."""
         execution_arn = self.execution_arn(order_id)
-        first = self.sfn.describe_execution(executionArn=execution_arn)
+        try:
+            first = self.sfn.describe_execution(executionArn=execution_arn)
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in {"ExecutionDoesNotExist", "StateMachineTypeNotSupported"}:
+                return None
+            raise
         first_input = json.loads(first.get("input") or "{}")
         if first_input.get("requestHash") != fingerprint:
             raise IdempotencyConflictError(f"execution {order_id} was started by another request")

@@ -24,7 +24,7 @@ def test_cost_prices_a_measured_mix_for_both_types() -> None:
     usage = report["usage_per_order"]
     # Every order succeeds by default: each is the hand-counted one (tests/integration/test_cost_counts.py).
     assert usage["transitions"] == 4
-    assert usage["write_units"] == 5
+    assert usage["write_units"] == 3
     assert usage["read_units"] == 0
     assert usage["sns_publishes"] == 1
     assert usage["http_requests"] == 1

@@ -1,30 +1,30 @@
 """The Idempotency-Key contract of POST /orders, on the local runtime with the real handlers:
 replay, 422 on another body, 409 while in flight, a new order after 24 hours (without trusting TTL deletion),
-a request that died IN_PROGRESS neither blocks its key forever nor lets a duplicate through, and 50 concurrent
-POSTs with one key make one order."""
+a request that died in flight neither blocks its key forever nor lets a duplicate through, and 50 concurrent
+POSTs with one key make one order. One record per key holds it all (OrdersStore.reserve)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
 
 from handlers.adapters.http import ANONYMOUS
-from handlers.domain.order import scoped_idempotency_key
+from handlers.adapters.orders_store import OrdersStore
+from handlers.domain.order import new_order_id, request_hash, scoped_idempotency_key
 from tests.support.apievents import api_event
 from tests.support.fixtures import Submit
 from workflow.local.api import LocalApi
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
-from workflow.local.waiting import poll_until
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +43,34 @@ def executions_named(runtime: LocalRuntime, order_id: str) -> int:
     return sum(1 for e in listed if e["name"] == order_id)
 
 
-def request_records(runtime: LocalRuntime) -> list[dict[str, Any]]:
-    return list(runtime.dynamodb.scan(TableName=runtime.table_name("requests"), ConsistentRead=True)["Items"])
+def reservation(runtime: LocalRuntime, key: str) -> dict[str, Any] | None:
+    """The key's one record: its reserved order id, and until when its first request is in flight."""
+    found = runtime.dynamodb.get_item(
+        TableName=runtime.table_name("idempotency"),
+        Key={"idempotencyKey": {"S": scoped_idempotency_key(ANONYMOUS, key)}},
+        ConsistentRead=True,
+    )
+    return found.get("Item")
 
 
-def record_for(runtime: LocalRuntime, key: str, status: str | None = None) -> dict[str, Any] | None:
-    """Powertools' record of a key, by its id: `<function>#<md5 of the JSON of the idempotency key>` (Powertools'
-    default hash; the key it hashes is the caller-scoped one). An in-flight record stores no response, so the id is
-    the only thing that names its key."""
-    scoped = scoped_idempotency_key(ANONYMOUS, key)
-    digest = hashlib.md5(json.dumps(scoped, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
-    for item in request_records(runtime):
-        if item["id"]["S"].endswith(f"#{digest}") and (status is None or item["status"]["S"] == status):
-            return item
-    return None
+def died_after_reserving(runtime: LocalRuntime, key: str, order: dict[str, Any], deadline: float) -> str:
+    """A request that reserved the key (as StartWorkflow does, with the real store) and died before it started its
+    execution, its invocation's deadline at `deadline` (epoch seconds). Returns the order id it reserved."""
+    store = OrdersStore(
+        runtime.dynamodb,
+        orders_table=runtime.table_name("orders"),
+        idempotency_table=runtime.table_name("idempotency"),
+    )
+    now = datetime.now(UTC)
+    reserved = store.reserve(
+        scoped_idempotency_key(ANONYMOUS, key),
+        request_hash(order),
+        new_order_id(),
+        now,
+        in_flight_until=datetime.fromtimestamp(deadline, UTC),
+    )
+    assert reserved.fresh
+    return reserved.order_id
 
 
 def test_same_key_same_body_replays_the_first_response(runtime: LocalRuntime, api: LocalApi) -> None:
@@ -81,22 +95,14 @@ def test_same_key_other_body_is_422(api: LocalApi) -> None:
 
 def test_same_key_while_the_first_is_in_flight_is_409_with_retry_after(runtime: LocalRuntime, api: LocalApi) -> None:
     key, order = str(uuid.uuid4()), sample_order()
-    # Hold the first request inside its idempotent section: its key reservation takes 1.5 s.
-    runtime.dynamodb_faults.delay("PutItem", 1.5, times=1, table=runtime.table_name("idempotency"))
-    first: dict[str, requests.Response] = {}
-    thread = threading.Thread(target=lambda: first.setdefault("r", post(api, key, order)))
-    thread.start()
-    poll_until(lambda: record_for(runtime, key, status="INPROGRESS"), timeout=5, what="the first request in flight")
+    # The first request reserved the key and is still before its deadline; its order is not written yet.
+    order_id = died_after_reserving(runtime, key, order, deadline=time.time() + 300)
     second = post(api, key, order)
-    thread.join(timeout=30)
     assert second.status_code == 409
     assert second.headers["retry-after"] == "1"
     assert second.json()["status"] == 409
-    assert first["r"].status_code == 202
-    after = post(api, key, order)
-    assert after.status_code == 202
-    assert after.headers.get("idempotent-replayed") == "true"
-    assert after.json()["orderId"] == first["r"].json()["orderId"]
+    assert executions_named(runtime, order_id) == 0  # nothing was started behind the first request's back
+    assert post(api, key, sample_order(customerId="someone-else")).status_code == 422
 
 
 def test_a_key_older_than_24_hours_is_a_new_order_even_before_ttl_deletes_it(
@@ -105,16 +111,8 @@ def test_a_key_older_than_24_hours_is_a_new_order_even_before_ttl_deletes_it(
     key, order = str(uuid.uuid4()), sample_order()
     first = post(api, key, order).json()["orderId"]
     runtime.wait_for_order(first, ["FULFILLED"])
-    # 24 hours pass: both records are past their expiry but still there (TTL deletes them days later, if ever).
+    # 24 hours pass: the key's record is past its expiry but still there (TTL deletes it days later, if ever).
     past = str(int(time.time()) - 60)
-    for item in request_records(runtime):
-        if first in json.dumps(item):
-            runtime.dynamodb.update_item(
-                TableName=runtime.table_name("requests"),
-                Key={"id": item["id"]},
-                UpdateExpression="SET expiration = :past",
-                ExpressionAttributeValues={":past": {"N": past}},
-            )
     runtime.dynamodb.update_item(
         TableName=runtime.table_name("idempotency"),
         Key={"idempotencyKey": {"S": scoped_idempotency_key(ANONYMOUS, key)}},
@@ -130,33 +128,37 @@ def test_a_key_older_than_24_hours_is_a_new_order_even_before_ttl_deletes_it(
     assert runtime.order(first) is not None  # the old order is untouched
 
 
-def test_a_request_that_died_in_progress_neither_blocks_the_key_nor_doubles_the_order(
+def test_a_request_that_died_before_starting_its_execution_neither_blocks_the_key_nor_loses_the_order(
     runtime: LocalRuntime, api: LocalApi
 ) -> None:
     key, order = str(uuid.uuid4()), sample_order()
-    # The invocation dies after StartExecution, before Powertools records the response: the record stays
-    # IN_PROGRESS (here: saving the response is throttled, so the client sees a 503).
-    runtime.dynamodb_faults.throttle("UpdateItem", times=1, table=runtime.table_name("requests"))
-    died = post(api, key, order)
-    assert died.status_code == 503
-    stuck = record_for(runtime, key, status="INPROGRESS")
-    assert stuck is not None
-    # Within the dead invocation's own deadline, the key is still taken: a retry is told to wait.
-    assert post(api, key, order).status_code == 409
-    # Its deadline passes (the function's timeout): the next retry takes over ...
-    runtime.dynamodb.update_item(
-        TableName=runtime.table_name("requests"),
-        Key={"id": stuck["id"]},
-        UpdateExpression="SET in_progress_expiration = :past",
-        ExpressionAttributeValues={":past": {"N": str(int(time.time() * 1000) - 1)}},
-    )
+    # Its deadline (the function's timeout) has passed: the retry starts the order under the reserved id.
+    order_id = died_after_reserving(runtime, key, order, deadline=time.time() - 1)
     retried = post(api, key, order)
     assert retried.status_code == 202
-    # ... and answers with the execution the dead request started: one order, one execution.
-    order_id = retried.json()["orderId"]
-    assert retried.headers.get("idempotent-replayed") == "true"
+    assert retried.json()["orderId"] == order_id
+    assert "idempotent-replayed" not in retried.headers  # this request started it
     assert executions_named(runtime, order_id) == 1
     runtime.wait_for_order(order_id, ["FULFILLED"])
+    again = post(api, key, order)
+    assert (again.status_code, again.headers.get("idempotent-replayed")) == (202, "true")
+    assert executions_named(runtime, order_id) == 1
+
+
+def test_a_request_that_died_after_starting_its_execution_is_replayed_not_doubled(
+    runtime: LocalRuntime, api: LocalApi
+) -> None:
+    key, order = str(uuid.uuid4()), sample_order()
+    order_id = died_after_reserving(runtime, key, order, deadline=time.time() - 1)
+    # It had started the execution (named after the order id) before it died; the order is not written yet.
+    runtime.dynamodb_faults.delay("PutItem", 1.0, times=1, table=runtime.table_name("orders"))
+    first_input = {"orderId": order_id, "requestHash": request_hash(order), "order": order}
+    runtime.sfn.start_execution(stateMachineArn=runtime.state_machine_arn, name=order_id, input=json.dumps(first_input))
+    retried = post(api, key, order)
+    assert retried.status_code == 202
+    assert retried.json()["orderId"] == order_id
+    assert retried.headers.get("idempotent-replayed") == "true"
+    assert executions_named(runtime, order_id) == 1
 
 
 def test_fifty_concurrent_posts_with_one_key_make_one_order_and_no_5xx(
