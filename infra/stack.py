@@ -51,6 +51,7 @@ class OrderflowStack(cdk.Stack):
             manifest,
             refs,
             retention=retention,
+            system_log_level=settings.lambda_system_log_level,
             function_settings=settings.function_settings,
             code_dir=lambda_code_dir or functions.REPO / "build" / "lambda",
         )

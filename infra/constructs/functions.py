@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -45,6 +46,7 @@ def add_functions(
     refs: References,
     *,
     retention: logs.RetentionDays,
+    system_log_level: str,
     function_settings: Mapping[str, str],
     code_dir: Path,
 ) -> dict[str, lambda_.Function]:
@@ -56,8 +58,17 @@ def add_functions(
         ssm.StringParameter.value_for_string_parameter(scope, POWERTOOLS_LAYER_PARAMETER),
     )
     return {
-        f.name: _function(scope, f, refs, code, powertools, retention, function_settings) for f in manifest.functions
+        f.name: _function(scope, f, refs, code, powertools, _Logs(retention, system_log_level), function_settings)
+        for f in manifest.functions
     }
+
+
+@dataclass(frozen=True)
+class _Logs:
+    retention: logs.RetentionDays
+    # Lambda's own START, END and REPORT lines are INFO: at WARN they are not written (Duration and Errors stay
+    # CloudWatch metrics; REPORT's "Max Memory Used" is then only seen by setting lambdaSystemLogLevel=INFO).
+    system_level: str
 
 
 def _function(
@@ -66,11 +77,13 @@ def _function(
     refs: References,
     code: lambda_.Code,
     layer: lambda_.ILayerVersion,
-    retention: logs.RetentionDays,
+    logged: _Logs,
     function_settings: Mapping[str, str],
 ) -> lambda_.Function:
     name = function.name
-    log_group = logs.LogGroup(scope, f"{name}Logs", retention=retention, removal_policy=cdk.RemovalPolicy.DESTROY)
+    log_group = logs.LogGroup(
+        scope, f"{name}Logs", retention=logged.retention, removal_policy=cdk.RemovalPolicy.DESTROY
+    )
     role = iam.Role(
         scope,
         f"{name}Role",
@@ -100,6 +113,7 @@ def _function(
         role=role,
         log_group=log_group,
         logging_format=lambda_.LoggingFormat.JSON,
+        system_log_level_v2=lambda_.SystemLogLevel[logged.system_level],
         tracing=lambda_.Tracing.ACTIVE,
     )
 

@@ -39,6 +39,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
             oidc_audience=("orders-api",),
             alert_emails=("oncall@example.com",),
             log_retention_days=90,
+            lambda_system_log_level="INFO",
         ),
         lambda_code_dir=code,
     )

@@ -68,12 +68,17 @@ def test_every_function_is_arm64_python_with_tracing_the_layer_and_its_own_log_g
         (layer,) = props["Layers"]
         assert parameters[layer["Ref"]]["Default"] == POWERTOOLS_LAYER_PARAMETER
         assert "Ref" in props["LoggingConfig"]["LogGroup"]
+        # Lambda's START/END/REPORT lines are INFO: not written by default, by choice (lambdaSystemLogLevel).
+        assert props["LoggingConfig"]["SystemLogLevel"] == "WARN"
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
         assert "FunctionName" not in props  # CloudFormation names it
         # The layer deployed is the Powertools release the tests ran with (the lock), for this runtime.
         locked = re.search(r"^aws[-_]lambda[-_]powertools==(\S+)$", LOCK.read_text(), flags=re.M | re.I)
         assert locked is not None
         expected = f"/aws/service/powertools/python/arm64/{props['Runtime']}/{locked.group(1)}"
         assert expected == POWERTOOLS_LAYER_PARAMETER
+    for function in resources(synth.express, "AWS::Lambda::Function").values():
+        assert function["Properties"]["LoggingConfig"]["SystemLogLevel"] == "INFO"
     for group in resources(synth.standard, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 30
     for group in resources(synth.express, "AWS::Logs::LogGroup").values():
@@ -377,6 +382,8 @@ def test_settings_refuse_nonsense() -> None:
         StackSettings(workflow_type="SOMETIMES")
     with pytest.raises(ValueError, match="oidcAudience"):
         StackSettings(oidc_issuer="https://issuer.example.com/")
+    with pytest.raises(ValueError, match="lambdaSystemLogLevel"):
+        StackSettings(lambda_system_log_level="QUIET")
 
 
 def test_make_synth_is_plain_python_offline(tmp_path: Path) -> None:

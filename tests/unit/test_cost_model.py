@@ -110,3 +110,16 @@ def test_one_order_takes_what_its_history_shows() -> None:
     assert one.invocations == {"StartWorkflow": 1, "Worker": 0.2, "ValidateOrder": 2}  # the workflow's from history
     assert one.write_units == 7  # what the history does not show: the typical order's
     assert one.workflow_log_bytes["ERROR"] > 0
+
+
+def test_lambda_platform_lines_are_billed_only_where_the_system_log_level_writes_them() -> None:
+    facts = Facts(
+        **{
+            **FACTS.__dict__,
+            "functions": {"Api": FunctionFacts(256, "arm64", "INFO"), "Task": FunctionFacts(512, "x86_64", "WARN")},
+        }
+    )
+    assumptions = Assumptions(**{**ASSUMPTIONS.__dict__, "platform_log_bytes": 350})
+    estimate = price(USAGE, facts, assumptions, Prices.load())
+    # Api's one invocation writes START/END/REPORT; Task's two (at WARN) do not.
+    assert estimate.by_service["CloudWatch Logs"] == pytest.approx((1000 + 3000 + 350) / 1e9 * 0.50 * 1e6)

@@ -19,6 +19,11 @@ MILLION = 1_000_000
 class FunctionFacts:
     memory_mb: int
     architecture: str  # arm64 | x86_64
+    system_log_level: str = "INFO"  # Lambda's START/END/REPORT lines are INFO: written at DEBUG and INFO only
+
+    @property
+    def writes_platform_lines(self) -> bool:
+        return self.system_log_level in ("DEBUG", "INFO")
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,8 @@ def price(usage: Usage, facts: Facts, assumptions: Assumptions, prices: Prices) 
     per_order["API Gateway"] = usage.http_requests * prices["apigateway.http.request"]
     log_bytes = (
         usage.handler_log_bytes
-        + assumptions.platform_log_bytes * sum(usage.invocations.values())
+        + assumptions.platform_log_bytes
+        * sum(count for name, count in usage.invocations.items() if facts.functions[name].writes_platform_lines)
         + usage.workflow_log_bytes.get(facts.log_level, 0.0)
     )
     per_order["CloudWatch Logs"] = log_bytes / 1e9 * prices["logs.ingest_gb"]

@@ -64,6 +64,7 @@ def facts(template: Mapping[str, Any], manifest: Manifest = MANIFEST) -> Facts:
             functions[by_handler[properties["Handler"]]] = FunctionFacts(
                 memory_mb=int(properties.get("MemorySize", 128)),
                 architecture=(properties.get("Architectures") or ["x86_64"])[0],
+                system_log_level=str((properties.get("LoggingConfig") or {}).get("SystemLogLevel", "INFO")),
             )
     (machine,) = [r["Properties"] for r in resources if r["Type"] == "AWS::StepFunctions::StateMachine"]
     logging = machine.get("LoggingConfiguration") or {}
