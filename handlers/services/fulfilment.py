@@ -58,7 +58,7 @@ def fulfil(orders: Orders, order_id: str, queued_at: datetime, now: Callable[[],
             if e.current in _FINAL:
                 observability.logger.warning("order already final; message acknowledged", extra={"status": e.current})
                 return str(e.current)
-            if e.current not in (OrderStatus.QUEUED.value, OrderStatus.PROCESSING.value) or e.current == found.value:
+            if e.current not in (OrderStatus.QUEUED.value, OrderStatus.PROCESSING.value):
                 raise
             found = OrderStatus(e.current)
             continue
