@@ -8,9 +8,9 @@ from typing import Any
 
 from aws_cdk import aws_logs as logs
 
+from workflow.asl import WORKFLOW_TYPES
 from workflow.manifest import MANIFEST, Setting
 
-WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 LAMBDA_SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
 
 

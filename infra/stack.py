@@ -35,7 +35,7 @@ class OrderflowStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings = settings or StackSettings()
         self.manifest = manifest
-        self.definition = definition if definition is not None else asl.compile_order_workflow()
+        self.definition = definition if definition is not None else asl.compile_order_workflow(settings.workflow_type)
         asl.check_manifest(self.definition, manifest)
         retention = log_retention(settings.log_retention_days)
 

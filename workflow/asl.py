@@ -24,6 +24,9 @@ GOLDEN_RESOURCE = "order_workflow.asl.json"
 # The service integrations' parameters that name the resource a Task acts on.
 TARGET_PARAMETERS = ("FunctionName", "TableName", "QueueUrl", "TopicArn")
 LAMBDA_INVOKE = "lambda:invoke"
+# Step Functions' two workflow types: the same definition compiles for either (infra's workflowType, the local
+# runtime's RuntimeConfig.workflow_type).
+WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 
 
 class DefinitionError(ValueError):
@@ -37,7 +40,14 @@ def compile_chain(chain: Chain, comment: str = "") -> dict[str, Any]:
     return definition
 
 
-def compile_order_workflow() -> dict[str, Any]:
+def check_workflow_type(workflow_type: str) -> str:
+    if workflow_type not in WORKFLOW_TYPES:
+        raise DefinitionError(f"the workflow type is one of {', '.join(WORKFLOW_TYPES)}, not {workflow_type!r}")
+    return workflow_type
+
+
+def compile_order_workflow(workflow_type: str = "STANDARD") -> dict[str, Any]:
+    check_workflow_type(workflow_type)
     definition = compile_chain(
         order_workflow(),
         comment="orderflow: validate, create, queue and notify an order; alert on any failure",

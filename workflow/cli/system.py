@@ -26,13 +26,20 @@ def register(commands: Commands) -> None:
         default=0.1,
         help="multiplies retry intervals and queue timeouts (1.0 = production values; default 0.1)",
     )
+    up.add_argument(
+        "--workflow-type",
+        type=str.upper,
+        choices=("STANDARD", "EXPRESS"),
+        default="STANDARD",
+        help="the state machine's type (default STANDARD; EXPRESS keeps AWS's contract: no execution history)",
+    )
     up.set_defaults(run=_up)
 
 
 def _up(args: argparse.Namespace) -> int:
     from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
-    runtime = LocalRuntime(RuntimeConfig(time_scale=args.time_scale)).start()
+    runtime = LocalRuntime(RuntimeConfig(time_scale=args.time_scale, workflow_type=args.workflow_type)).start()
     try:
         api = runtime.serve_api(host=args.host, port=args.port)
         aws_endpoint = runtime.serve_aws(host=args.aws_host, port=args.aws_port)
@@ -50,7 +57,7 @@ def _up(args: argparse.Namespace) -> int:
         else "no SLACK_WEBHOOK_URL set: alerts are logged here only"
     )
     print(
-        f"""orderflow is running locally (AWS on moto, state machine {runtime.state_machine_arn}).
+        f"""orderflow is running locally (AWS on moto, {args.workflow_type} state machine {runtime.state_machine_arn}).
   API:    {api.url}   ({slack})
   Submit: curl -s -X POST {api.url}/orders -H 'Content-Type: application/json' \\
             -H "Idempotency-Key: order-$(date +%s)-$RANDOM" \\

@@ -36,6 +36,7 @@ class Provisioner:
     region: str
     time_scale: float
     poll_wait_seconds: int
+    workflow_type: str
 
     def provision(self, definition: str) -> Provisioned:
         done = Provisioned()
@@ -131,7 +132,7 @@ class Provisioner:
             name=STATE_MACHINE,
             definition=definition,
             roleArn=role,
-            type="STANDARD",
+            type=self.workflow_type,
             publish=True,
             versionDescription="as provisioned",
         )

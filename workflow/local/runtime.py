@@ -49,6 +49,8 @@ __all__ = ["TERMINAL", "LocalRuntime", "RuntimeConfig", "WaitTimeout"]
 @dataclass(frozen=True)
 class RuntimeConfig:
     region: str = DEFAULT_REGION
+    # STANDARD or EXPRESS: the state machine's type, and the definition compiled for it.
+    workflow_type: str = "STANDARD"
     # Multiplies every wait the definition and the queues ask for (retry intervals, batching windows, visibility).
     time_scale: float = 1.0
     # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.
@@ -64,6 +66,7 @@ class RuntimeConfig:
 class LocalRuntime:
     def __init__(self, config: RuntimeConfig | None = None, manifest: Manifest = MANIFEST) -> None:
         self.config = config or RuntimeConfig()
+        asl.check_workflow_type(self.config.workflow_type)
         self.manifest = manifest
         self._mock: Any = None
         self._pollers: list[QueuePoller] = []
@@ -159,6 +162,7 @@ class LocalRuntime:
             region=self.config.region,
             time_scale=self.config.time_scale,
             poll_wait_seconds=self.config.poll_wait_seconds,
+            workflow_type=self.config.workflow_type,
         ).provision(self.compiled_definition())
         self.queue_urls, self.topic_arns = provisioned.queue_urls, provisioned.topic_arns
         self._pollers = provisioned.pollers
@@ -219,7 +223,7 @@ class LocalRuntime:
             values[name] = value
         if definition is not None:
             asl.check_manifest(definition, self.manifest)  # as compile_order_workflow checks its own output
-        return asl.substitute(definition or asl.compile_order_workflow(), values)
+        return asl.substitute(definition or asl.compile_order_workflow(self.config.workflow_type), values)
 
     # Observing
 
