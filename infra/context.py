@@ -9,7 +9,7 @@ from typing import Any
 from aws_cdk import aws_logs as logs
 
 from workflow.asl import WORKFLOW_TYPES
-from workflow.manifest import MANIFEST, Setting
+from workflow.manifest import DEFAULT_EXPRESS_LOG_LEVEL, EXPRESS_LOG_LEVELS, MANIFEST, Setting
 
 LAMBDA_SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
 
@@ -23,7 +23,7 @@ class StackSettings:
     # the executions themselves. ERROR keeps failures (with their data: the failure route carries no customer data,
     # workflow.definition._failure_document) and drops the rest. At ALL every state's input would carry the order's
     # email and address, so ALL logs without data.
-    express_log_level: str = "ERROR"
+    express_log_level: str = DEFAULT_EXPRESS_LOG_LEVEL
     log_retention_days: int = 30
     # Lambda's system log lines (START, END, REPORT: about 350 bytes an invocation, $0.73 per 1M orders) are INFO;
     # WARN keeps only the platform's warnings and errors. INFO shows REPORT's memory use, for tuning memory sizes.
@@ -39,7 +39,7 @@ class StackSettings:
     def __post_init__(self) -> None:
         if self.workflow_type not in WORKFLOW_TYPES:
             raise ValueError(f"workflowType must be one of {', '.join(WORKFLOW_TYPES)}, not {self.workflow_type!r}")
-        if self.express_log_level not in ("ALL", "ERROR", "FATAL", "OFF"):
+        if self.express_log_level not in EXPRESS_LOG_LEVELS:
             raise ValueError(f"expressLogLevel must be ALL, ERROR, FATAL or OFF, not {self.express_log_level!r}")
         if self.lambda_system_log_level not in LAMBDA_SYSTEM_LOG_LEVELS:
             raise ValueError(

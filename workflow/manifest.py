@@ -25,6 +25,21 @@ STACK_NAME = "orderflow"
 LIVE_ALIAS = "live"
 # Final: its literal type is one the Lambda API accepts (boto3-stubs check the local runtime's create_function).
 PYTHON_RUNTIME: Final = "python3.14"
+# How the state machine logs. Express workflows have no execution history, so their logs are the record; at ALL they
+# can cost more than the executions themselves, so the default is ERROR (the stack's expressLogLevel). Standard keeps
+# every execution's history (with its data) for 90 days and logs ALL without repeating customer data.
+EXPRESS_LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
+DEFAULT_EXPRESS_LOG_LEVEL = "ERROR"
+STANDARD_LOG_LEVEL = "ALL"
+
+
+def logs_execution_data(workflow_type: str, level: str) -> bool:
+    """Whether the state machine's log records carry execution data: an Express one at ERROR and FATAL, where they
+    are the failure route's, whose inputs hold no personal data (workflow.definition._failure_document); at ALL every
+    state's input would carry the order's email and address. Standard's history has the data already."""
+    return workflow_type == "EXPRESS" and level in ("ERROR", "FATAL")
+
+
 # SQS redelivers a message whose consumer is still running once its visibility timeout ends: AWS recommends at least
 # six times the consumer function's timeout.
 VISIBILITY_PER_FUNCTION_TIMEOUT = 6

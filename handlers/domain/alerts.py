@@ -48,8 +48,9 @@ class Alert:
 
     @property
     def fingerprint(self) -> str:
-        """The same failure of the same order, however often it is published (a retried publish, a redrive)."""
-        return f"order|{self.order_id}|{self.failed_state}|{self.error}|{self.execution_arn}"
+        """The same failure of the same order, however often it is published (a retried publish, a redrive of the
+        alert), and whichever of an Express order's duplicate executions (at-least-once starts) published it."""
+        return f"order|{self.order_id}|{self.failed_state}|{self.error}|{started_as(self.execution_arn)}"
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -131,6 +132,15 @@ class AlarmNotice:
 
 
 Notification = Alert | AlarmNotice
+
+
+def started_as(execution_arn: str) -> str:
+    """The execution as it was started: its ARN, less the id Express gives each of its runs
+    (`arn:...:express:<state machine>:<name>:<id>`), so the runs of one at-least-once start are one."""
+    parts = execution_arn.split(":")
+    if len(parts) == 9 and parts[5] == "express":
+        return ":".join(parts[:8])
+    return execution_arn
 
 
 def parse_notification(message: str) -> Alert | AlarmNotice:

@@ -21,14 +21,14 @@ from constructs import Construct
 
 from infra import permissions
 from infra.constructs.references import References
+from workflow import manifest as manifest_rules
 from workflow.manifest import Manifest, Partition
 
 
 def logs_execution_data(level: str) -> bool:
-    """Whether an Express state machine's log records carry execution data: at ERROR and FATAL they are the failure
-    route's, whose inputs hold no personal data (workflow.definition._failure_document); at ALL every state's input
-    would carry the order's email and address."""
-    return level in ("ERROR", "FATAL")
+    """Whether an Express state machine's log records carry execution data (workflow.manifest's rule, which the
+    local runtime follows too)."""
+    return manifest_rules.logs_execution_data("EXPRESS", level)
 
 
 @dataclass(frozen=True)

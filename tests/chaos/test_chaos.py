@@ -11,27 +11,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_a_bounded_chaos_run_loses_and_doubles_nothing(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "workflow.cli",
-            "chaos",
-            "--orders",
-            "30",
-            "--seed",
-            "11",
-            "--time-scale",
-            "0.005",
-            "--json",
-        ],
+def chaos(*options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workflow.cli", "chaos", "--time-scale", "0.005", "--json", *options],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=240,
         check=False,
     )
+
+
+def test_a_bounded_chaos_run_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    result = chaos("--orders", "30", "--seed", "11")
     # Exit code first: a run that crashed has no report to parse, and its stderr says why.
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])  # the contract: the last line is the JSON report
@@ -45,3 +37,20 @@ def test_a_bounded_chaos_run_loses_and_doubles_nothing(tmp_path: Path) -> None:
     for key in ("accepted", "terminal", "lost", "duplicates", "failed", "alerts", "dlq", "seconds"):
         assert key in report
     assert sum(report["faults_injected"].values()) > 0, "the run injected no fault at all"
+
+
+def test_express_runs_started_twice_still_make_one_order_and_one_alert(tmp_path: Path) -> None:
+    """Express starts at least once: the plan starts every fifth execution twice, and each order is carried on by
+    one of its executions (the other ends at HandledElsewhere), with one alert per failed order."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"duplicate_start": 0.2, "functions": {"ValidateOrder": {"transient": 0.05}}}))
+    result = chaos("--orders", "40", "--seed", "5", "--workflow-type", "EXPRESS", "--faults", str(plan))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["violations"] == []
+    assert report["workflow_type"] == "EXPRESS"
+    assert report["lost"] == 0
+    assert report["duplicates"] == 0
+    assert report["alerts"] == report["failed"]
+    assert report["extra_executions"] == report["faults_injected"]["stepfunctions.StartExecution.duplicated"] > 0
+    assert 0 < report["handled_elsewhere"] <= report["extra_executions"]

@@ -1,3 +1,3 @@
-from tests.support.fixtures import hook, runtime, submit, webhook
+from tests.support.fixtures import hook, runtime, runtimes, submit, webhook
 
-__all__ = ["hook", "runtime", "submit", "webhook"]
+__all__ = ["hook", "runtime", "runtimes", "submit", "webhook"]

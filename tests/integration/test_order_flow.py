@@ -1,17 +1,16 @@
-"""The whole pipeline on the local runtime, with the real handlers: each seed step and each error path."""
+"""The whole pipeline on the local runtime (Standard), with the real handlers: each error path. The core flow on both
+workflow types is in test_core_flow.py."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import requests
 
 from tests.support.apievents import api_event
-from tests.support.fixtures import Submit, alerts_settled
-from workflow.local.chaos import quiesce
+from tests.support.fixtures import Submit
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
@@ -29,78 +28,6 @@ def get_order(runtime: LocalRuntime, order_id: str) -> tuple[int, dict[str, Any]
     return response["statusCode"], json.loads(response["body"])
 
 
-def test_valid_order_is_fulfilled_with_its_history(runtime: LocalRuntime, submit: Submit) -> None:
-    correlation = f"corr-{uuid.uuid4()}"
-    accepted = submit(sample_order(), headers={"x-correlation-id": correlation})
-    assert accepted["statusCode"] == 202
-    body = accepted["json"]
-    assert body["status"] == "PENDING"
-    assert body["links"] == {"self": f"/orders/{body['orderId']}"}
-
-    execution = runtime.wait_for_execution(runtime.execution_arn(body["orderId"]))
-    assert execution["status"] == "SUCCEEDED"
-    assert history_states(runtime, runtime.execution_arn(body["orderId"])) == [
-        "ValidateOrder",
-        "CreateOrder",
-        "EnqueueOrder",
-        "NotifyOrder",
-    ]
-    stored = runtime.wait_for_order(body["orderId"], ["FULFILLED"])
-    assert stored["total"] == Decimal("25.99")
-    assert stored["correlationId"] == correlation
-
-    status, order = get_order(runtime, body["orderId"])
-    assert status == 200
-    assert order["status"] == "FULFILLED"
-    assert [h["status"] for h in order["history"]] == ["PENDING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED"]
-    assert order["total"] == "25.99"
-    assert order["items"][0]["unitPrice"] == "12.50"
-    assert "idempotencyKey" not in order
-    assert "requestHash" not in order
-
-
-def test_invalid_order_fails_with_one_slack_alert(
-    runtime: LocalRuntime, submit: Submit, webhook: LoopbackWebhook
-) -> None:
-    # Other tests' failures still on their way would share this alert's batch, and a storm is posted as a summary.
-    quiesce(runtime, timeout=30)
-    accepted = submit(sample_order(currency="XYZ"))
-    assert accepted["statusCode"] == 202  # well-formed; the business rule is the workflow's to check
-    order_id = accepted["json"]["orderId"]
-    execution = runtime.wait_for_execution(runtime.execution_arn(accepted["json"]["orderId"]))
-    assert execution["status"] == "FAILED"
-    assert execution["error"] == "OrderFailed"
-    assert history_states(runtime, runtime.execution_arn(accepted["json"]["orderId"])) == [
-        "ValidateOrder",
-        "ValidateOrderFailed",
-        "RecordFailure",
-        "PublishFailure",
-        "OrderFailed",
-    ]
-
-    (alert,) = poll_until(lambda: webhook.for_order(order_id), what="the Slack alert")
-    alerts_settled(runtime)
-    assert len(webhook.for_order(order_id)) == 1
-    assert alert["blocks"][0]["text"]["text"] == "Order failed at ValidateOrder"
-    fields = " ".join(f["text"] for f in alert["blocks"][1]["fields"])
-    assert order_id in fields
-    assert "OrderValidationError" in fields
-    assert "XYZ is not an ISO 4217 currency code" in alert["blocks"][2]["text"]["text"]
-    link = alert["blocks"][3]["elements"][0]["url"]
-    assert link.startswith("https://us-east-1.console.aws.amazon.com/states/")
-    assert link.endswith(runtime.execution_arn(accepted["json"]["orderId"]))
-
-    status, order = get_order(runtime, order_id)
-    assert status == 200
-    assert order["status"] == "FAILED"
-    assert order["failure"] == {
-        "state": "ValidateOrder",
-        "error": "OrderValidationError",
-        "cause": "currency: XYZ is not an ISO 4217 currency code",
-    }
-    assert [h["status"] for h in order["history"]] == ["PENDING", "FAILED"]
-
-
 def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, submit: Submit) -> None:
     runtime.dynamodb_faults.throttle("PutItem", times=2, table=runtime.table_name("orders"))
     accepted = submit(sample_order())
@@ -112,23 +39,6 @@ def test_transient_store_error_is_retried_then_succeeds(runtime: LocalRuntime, s
     scheduled = [e for e in events if e["type"] == "TaskScheduled" and "CreateOrder" in str(e)]
     assert len(scheduled) == 3
     runtime.wait_for_order(accepted["json"]["orderId"], ["FULFILLED"])
-
-
-def test_same_key_twice_is_one_order(runtime: LocalRuntime, submit: Submit) -> None:
-    key = f"key-{uuid.uuid4()}"
-    first = submit(sample_order(), key=key)
-    runtime.wait_for_execution(runtime.execution_arn(first["json"]["orderId"]))
-    second = submit(sample_order(), key=key)
-    assert second["statusCode"] == 202
-    assert second["json"] == first["json"]
-    assert second["headers"]["idempotent-replayed"] == "true"
-    executions = runtime.sfn.list_executions(stateMachineArn=runtime.state_machine_arn, maxResults=1000)
-    assert [e["name"] for e in executions["executions"]].count(first["json"]["orderId"]) == 1
-    runtime.wait_for_order(first["json"]["orderId"], ["FULFILLED"])
-
-    different = submit(sample_order(currency="USD"), key=key)
-    assert different["statusCode"] == 422
-    assert "different request body" in different["json"]["detail"]
 
 
 def test_poison_message_lands_in_the_dlq(runtime: LocalRuntime) -> None:

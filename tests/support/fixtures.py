@@ -35,20 +35,48 @@ def hook() -> Iterator[LoopbackWebhook]:
         yield receiver
 
 
+class Runtimes:
+    """At most one local runtime per process (moto's state and its hooks are global), of the workflow type a test
+    module asks for: asking for the other type stops the running one and starts that one."""
+
+    def __init__(self, settings: dict[str, str]) -> None:
+        self._settings = settings
+        self._current: LocalRuntime | None = None
+
+    def get(self, workflow_type: str = "STANDARD") -> LocalRuntime:
+        if self._current is not None and self._current.config.workflow_type == workflow_type:
+            return self._current
+        self.close()
+        config = RuntimeConfig(
+            time_scale=TIME_SCALE, settings=self._settings, poll_wait_seconds=1, workflow_type=workflow_type
+        )
+        self._current = LocalRuntime(config).start()
+        return self._current
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.stop()
+            self._current = None
+
+
 @pytest.fixture(scope="session")
-def runtime(webhook: LoopbackWebhook, hook: LoopbackWebhook) -> Iterator[LocalRuntime]:
-    config = RuntimeConfig(
-        time_scale=TIME_SCALE,
-        settings={
+def runtimes(webhook: LoopbackWebhook, hook: LoopbackWebhook) -> Iterator[Runtimes]:
+    held = Runtimes(
+        {
             "SLACK_WEBHOOK_URL": webhook.url,
             "SLACK_MAX_ATTEMPTS": "2",
             "ALERT_WEBHOOK_URL": hook.url,
             "ALERT_TARGETS": "slack,webhook",
-        },
-        poll_wait_seconds=1,
+        }
     )
-    with LocalRuntime(config) as started:
-        yield started
+    yield held
+    held.close()
+
+
+@pytest.fixture(scope="module")
+def runtime(runtimes: Runtimes) -> LocalRuntime:
+    """The local system (Standard), shared by the modules that run one after another in this process."""
+    return runtimes.get("STANDARD")
 
 
 @pytest.fixture

@@ -43,3 +43,18 @@ def test_execution_arn_of_an_order_started_through_the_live_alias() -> None:
     for started_through in (machine, f"{machine}:live", f"{machine}:7"):
         api = OrdersApi(sfn=cast(Any, None), store=cast(Any, None), state_machine_arn=started_through)
         assert api.execution_arn("ord_1") == expected
+
+
+def test_the_runs_of_one_express_start_are_one_alert() -> None:
+    """Express starts at least once: two runs of one start (same name, their own ids) publish the same failure."""
+    from handlers.domain.alerts import started_as
+
+    first = "arn:aws:states:us-east-1:123456789012:express:orderflow-orders:ord_1:1f2e"
+    again = "arn:aws:states:us-east-1:123456789012:express:orderflow-orders:ord_1:9a8b"
+    assert (
+        started_as(first) == started_as(again) == "arn:aws:states:us-east-1:123456789012:express:orderflow-orders:ord_1"
+    )
+    rerun = "arn:aws:states:us-east-1:123456789012:express:orderflow-orders:ord_1-redrive-1:77aa"
+    assert started_as(rerun) != started_as(first)  # a rerun's failure is a new alert
+    standard = "arn:aws:states:us-east-1:123456789012:execution:orderflow-orders:ord_1"
+    assert started_as(standard) == standard

@@ -19,6 +19,13 @@ def register(commands: Commands) -> None:
     chaos.add_argument("--orders", type=int, default=100)
     chaos.add_argument("--concurrency", type=int, default=8)
     chaos.add_argument("--faults", help="a JSON fault plan (workflow/local/faults.py); default: a moderate mix")
+    chaos.add_argument(
+        "--workflow-type",
+        type=str.upper,
+        choices=("STANDARD", "EXPRESS"),
+        default="STANDARD",
+        help="the local state machine's type (EXPRESS: at-least-once starts, duplicate_start in the plan)",
+    )
     _harness_arguments(chaos)
     chaos.set_defaults(run=_chaos)
 
@@ -58,6 +65,7 @@ def _chaos(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         time_scale=args.time_scale,
         progress=lambda line: print(f"chaos: {line}", file=sys.stderr, flush=True),
+        workflow_type=args.workflow_type,
     )
     return print_report(report, args.json)
 

@@ -56,6 +56,7 @@ DEFAULT_PLAN = FaultPlan(
     sqs_send_failure=0.03,
     sns_publish_failure=0.03,
     worker_crash_after_write=0.03,
+    duplicate_start=0.05,
     slack_500=0.1,
     slack_429=0.05,
     slack_timeout=0.02,
@@ -122,6 +123,11 @@ class ChaosReport:
     alerted_twice: int = 0
     client_server_errors: int = 0
     client_gave_up: int = 0
+    workflow_type: str = "STANDARD"
+    # Executions started beyond one per order (Express's at-least-once starts), and how many of those extra ones
+    # ended at HandledElsewhere, leaving the order to the execution that wrote it.
+    extra_executions: int = 0
+    handled_elsewhere: int = 0
     faults_injected: dict[str, int] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
 
@@ -143,6 +149,8 @@ class ChaosReport:
             f" · orders stored but never acknowledged to their client {self.unacknowledged_orders}",
             f"  clients saw {self.client_server_errors} 5xx/409 answers and retried them; gave up on"
             f" {self.client_gave_up} orders",
+            f"  {self.workflow_type}: executions started twice {self.extra_executions}"
+            f" (ended at HandledElsewhere {self.handled_elsewhere})",
             "  faults injected: "
             + (", ".join(f"{name} {count}" for name, count in sorted(self.faults_injected.items())) or "none"),
             "invariants:",
@@ -250,6 +258,7 @@ def run_chaos(
     time_scale: float = 0.01,
     quiescence_timeout: float = 300.0,
     progress: Callable[[str], None] = lambda _: None,
+    workflow_type: str = "STANDARD",
 ) -> ChaosReport:
     from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
@@ -270,6 +279,7 @@ def run_chaos(
         fault_plan=plan,
         seed=seed,
         log_invocation_errors=False,
+        workflow_type=workflow_type,
     )
     started = time.monotonic()
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")  # the report is the output, not thousands of log lines
@@ -295,6 +305,7 @@ def run_chaos(
         runtime.random_faults.armed = False  # the report reads the system as it is, without faults
         observed = observe(runtime, hook, accepted={o.order_id for o in outcomes if o.order_id})
         report = check_invariants(orders, seed, outcomes, observed, time.monotonic() - started)
+        report.workflow_type = workflow_type
         report.faults_injected = dict(Counter(runtime.random_faults.injected) + Counter(injector_for_slack.injected))
         return report
     finally:
@@ -309,10 +320,8 @@ def quiesce(runtime: LocalRuntime, timeout: float) -> None:
     seen: dict[str, int] = {}
 
     def quiet() -> bool:
-        running = runtime.sfn.list_executions(
-            stateMachineArn=runtime.state_machine_arn, statusFilter="RUNNING", maxResults=1
-        )["executions"]
-        seen["running"], seen["queued"] = len(running), sum(runtime.messages_in(queue) for queue in consumed)
+        running = runtime.running_executions()
+        seen["running"], seen["queued"] = running, sum(runtime.messages_in(queue) for queue in consumed)
         return not seen["running"] and not seen["queued"]
 
     poll_until(
@@ -333,6 +342,8 @@ class Observation:
     parked: Mapping[str, Sequence[Mapping[str, Any]]]  # DLQ (by its queue's name) -> the parked messages' bodies
     alerts_taken: Sequence[Mapping[str, Any]]  # the generic webhook's accepted messages (storm summaries too)
     traces: Mapping[str, str] = field(default_factory=dict)  # orderId -> what its execution did (non-terminal ones)
+    # orderId -> the states each of its executions entered, for the orders that ran more than once
+    reruns: Mapping[str, Sequence[Sequence[str]]] = field(default_factory=dict)
 
 
 def observe(runtime: LocalRuntime, hook: LoopbackWebhook, accepted: Iterable[str] = ()) -> Observation:
@@ -364,12 +375,22 @@ def observe(runtime: LocalRuntime, hook: LoopbackWebhook, accepted: Iterable[str
 
     accepted = set(accepted)
     traced = unfinished(accepted) + unfinished(set(stored) - accepted)  # as check_invariants reports them
+    reruns = {}
+    for order_id in accepted:
+        arns = runtime.execution_arns(order_id) if runtime.express else []
+        if len(arns) > 1:
+            reruns[order_id] = [_entered(runtime.execution_events(arn)) for arn in arns]
     return Observation(
         stored=stored,
         parked=parked,
         alerts_taken=hook.messages(),
         traces={order_id: _trace(runtime, order_id) for order_id in traced},
+        reruns=reruns,
     )
+
+
+def _entered(events: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [str(e["stateEnteredEventDetails"]["name"]) for e in events if "stateEnteredEventDetails" in e]
 
 
 TERMINAL_STATUSES = frozenset({"FULFILLED", "FAILED"})
@@ -377,12 +398,12 @@ TERMINAL_STATUSES = frozenset({"FULFILLED", "FAILED"})
 
 def _trace(runtime: LocalRuntime, order_id: str) -> str:
     """What the order's execution did: its status and the states it entered, failures included."""
-    from workflow.ops.history import execution_history, steps
+    from workflow.ops.history import steps
 
-    arn = runtime.execution_arn(order_id)
     try:
-        described = runtime.sfn.describe_execution(executionArn=arn)
-        events = execution_history(runtime.sfn, arn)
+        arn = runtime.execution_arn(order_id)
+        described = runtime.describe_execution(arn)
+        events = runtime.execution_events(arn)
     except Exception as e:  # a report must not fail on its diagnostics
         return f"unavailable ({e})"
     return f"{described['status']} via {' > '.join(steps(events))}"
@@ -443,6 +464,14 @@ def check_invariants(
         violations.append(
             f"key {outcome.submission.key} was never accepted ({outcome.attempts} tries, last answer {outcome.status})"
         )
+    extra_runs = sum(len(runs) - 1 for runs in observed.reruns.values())
+    elsewhere = sum(1 for runs in observed.reruns.values() for states in runs if "HandledElsewhere" in states)
+    for order_id, runs in sorted(observed.reruns.items()):
+        carried = [
+            states for states in runs if "HandledElsewhere" not in states and "ValidateOrderFailed" not in states
+        ]
+        if len(carried) > 1:
+            violations.append(f"order {order_id} was carried on by {len(carried)} executions: {carried}")
     malformed = [o for o in outcomes if o.submission.kind == "malformed"]
     malformed_accepted = sum(1 for o in malformed if o.order_id)
     if malformed_accepted:
@@ -468,5 +497,7 @@ def check_invariants(
         alerted_twice=len(twice),
         client_server_errors=sum(o.server_errors for o in outcomes),
         client_gave_up=len(gave_up),
+        extra_executions=extra_runs,
+        handled_elsewhere=elsewhere,
         violations=violations,
     )

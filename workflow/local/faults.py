@@ -9,6 +9,8 @@ Every rate is a probability per call, drawn from one seeded generator. Where eac
   which the workflow retries; a permanent error the workflow catches, and the order fails with its alert);
 - DynamoDB: any call throttled; CreateOrder's conditional put answered ConditionalCheckFailed;
 - SQS SendMessage and SNS Publish answered with a server error (the workflow's Retry, the handlers' error mapping);
+- Step Functions StartExecution on an Express state machine starts the execution twice, as Express's at-least-once
+  delivery may (Standard de-duplicates by name, so the rate does nothing there);
 - the worker's poller "crashes" after the worker wrote, before the messages are deleted (so they come back);
 - Slack (the chaos run's stand-in): 500s, 429s with Retry-After, and answers slower than the client waits.
 """
@@ -38,6 +40,7 @@ class FaultPlan:
     sqs_send_failure: float = 0.0
     sns_publish_failure: float = 0.0
     worker_crash_after_write: float = 0.0
+    duplicate_start: float = 0.0
     slack_500: float = 0.0
     slack_429: float = 0.0
     slack_timeout: float = 0.0

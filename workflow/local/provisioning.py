@@ -14,7 +14,7 @@ from typing import Any
 
 from workflow.local.faults import FaultInjector
 from workflow.local.poller import QueuePoller
-from workflow.manifest import PYTHON_RUNTIME, STACK_NAME, Manifest, QueueTrigger, Setting
+from workflow.manifest import PYTHON_RUNTIME, STACK_NAME, Manifest, QueueTrigger, Setting, logs_execution_data
 from workflow.ops.local_names import STATE_MACHINE, LocalNames
 
 
@@ -37,6 +37,8 @@ class Provisioner:
     time_scale: float
     poll_wait_seconds: int
     workflow_type: str
+    # The state machine's logging level (Express: the stack's expressLogLevel; Standard logs ALL without data).
+    log_level: str
 
     def provision(self, definition: str) -> Provisioned:
         done = Provisioned()
@@ -127,8 +129,15 @@ class Provisioner:
             )
 
     def _state_machine(self, role: str, definition: str) -> None:
+        log_group = self.names.state_machine_log_group()
+        self.client("logs").create_log_group(logGroupName=log_group)
         sfn = self.client("stepfunctions")
         created = sfn.create_state_machine(
+            loggingConfiguration={
+                "level": self.log_level,
+                "includeExecutionData": logs_execution_data(self.workflow_type, self.log_level),
+                "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": self.names.log_group_arn(log_group)}}],
+            },
             name=STATE_MACHINE,
             definition=definition,
             roleArn=role,

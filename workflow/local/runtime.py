@@ -23,7 +23,7 @@ from moto import mock_aws
 
 from handlers.adapters.orders_store import OrdersStore, order_from_item
 from workflow import asl, openapi
-from workflow.local import moto_hooks
+from workflow.local import express, moto_hooks
 from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
@@ -31,8 +31,17 @@ from workflow.local.meter import LogBytes, Meter
 from workflow.local.poller import QueuePoller
 from workflow.local.provisioning import Provisioner
 from workflow.local.waiting import Changes, WaitTimeout, poll_until
-from workflow.manifest import DEFAULT_REGION, MANIFEST, HttpRoutes, Manifest, Ref, Setting
-from workflow.ops.history import execution_arn
+from workflow.manifest import (
+    DEFAULT_EXPRESS_LOG_LEVEL,
+    DEFAULT_REGION,
+    MANIFEST,
+    STANDARD_LOG_LEVEL,
+    HttpRoutes,
+    Manifest,
+    Ref,
+    Setting,
+)
+from workflow.ops.history import execution_arn, execution_history
 from workflow.ops.local_names import ACCOUNT, LocalNames
 
 if TYPE_CHECKING:
@@ -49,8 +58,11 @@ __all__ = ["TERMINAL", "LocalRuntime", "RuntimeConfig", "WaitTimeout"]
 @dataclass(frozen=True)
 class RuntimeConfig:
     region: str = DEFAULT_REGION
-    # STANDARD or EXPRESS: the state machine's type, and the definition compiled for it.
+    # STANDARD or EXPRESS: the state machine's type, and the definition compiled for it. An Express state machine
+    # keeps AWS's contract (workflow.local.express): no history behind the API, its log records the record.
     workflow_type: str = "STANDARD"
+    # An Express state machine's logging level (the stack's expressLogLevel); Standard's is always ALL.
+    express_log_level: str = DEFAULT_EXPRESS_LOG_LEVEL
     # Multiplies every wait the definition and the queues ask for (retry intervals, batching windows, visibility).
     time_scale: float = 1.0
     # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.
@@ -129,6 +141,11 @@ class LocalRuntime:
             self.dynamodb_faults, on_write=self._tables_written, on_call=self._dynamodb_served
         )
         moto_hooks.cache_parsed_programs()
+        express.install(
+            duplicate=lambda: self.random_faults.roll(
+                self.random_faults.plan.duplicate_start, "stepfunctions.StartExecution.duplicated"
+            )
+        )
         moto_hooks.reuse_task_clients()
         moto_hooks.cache_json_paths()
         if self.random_faults.plan.sqs_send_failure or self.random_faults.plan.sns_publish_failure:
@@ -163,6 +180,7 @@ class LocalRuntime:
             time_scale=self.config.time_scale,
             poll_wait_seconds=self.config.poll_wait_seconds,
             workflow_type=self.config.workflow_type,
+            log_level=self.config.express_log_level if self.express else STANDARD_LOG_LEVEL,
         ).provision(self.compiled_definition())
         self.queue_urls, self.topic_arns = provisioned.queue_urls, provisioned.topic_arns
         self._pollers = provisioned.pollers
@@ -181,6 +199,7 @@ class LocalRuntime:
             poller.stop()
         self._pollers.clear()
         moto_hooks.uninstall()
+        express.uninstall()
         if self._log_meter is not None:
             _handler_logger().removeHandler(self._log_meter)
             self._log_meter = None
@@ -227,12 +246,41 @@ class LocalRuntime:
 
     # Observing
 
+    @property
+    def express(self) -> bool:
+        return self.config.workflow_type == express.EXPRESS
+
+    def describe_execution(self, execution_arn: str) -> dict[str, Any]:
+        """DescribeExecution's answer, for Express executions too (read from the engine: the API refuses them)."""
+        if not express.is_express_arn(execution_arn):
+            return dict(self.sfn.describe_execution(executionArn=execution_arn))
+        found = express.execution_by_arn(ACCOUNT, self.config.region, execution_arn)
+        if found is None:
+            raise LookupError(f"no execution {execution_arn}")
+        return express.described(found)
+
+    def execution_events(self, execution_arn: str) -> list[dict[str, Any]]:
+        """Every event of an execution, for Express too (the engine's record: the API refuses them, and the log
+        records hold only what the logging level keeps)."""
+        if not express.is_express_arn(execution_arn):
+            return execution_history(self.sfn, execution_arn)
+        found = express.execution_by_arn(ACCOUNT, self.config.region, execution_arn)
+        if found is None:
+            raise LookupError(f"no execution {execution_arn}")
+        return express.history(found)
+
+    def running_executions(self) -> int:
+        if self.express:
+            return express.running(ACCOUNT, self.config.region)
+        listed = self.sfn.list_executions(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING", maxResults=1)
+        return len(listed["executions"])
+
     def wait_for_execution(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
         """The execution once it is terminal."""
         seen: dict[str, Any] = {}
 
         def terminal() -> dict[str, Any] | None:
-            seen.update(self.sfn.describe_execution(executionArn=execution_arn))
+            seen.update(self.describe_execution(execution_arn))
             return dict(seen) if seen["status"] in TERMINAL else None
 
         return poll_until(
@@ -253,8 +301,20 @@ class LocalRuntime:
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def execution_arn(self, order_id: str) -> str:
-        """The execution the API started for an order (named after it; public answers do not carry its ARN)."""
-        return execution_arn(self.state_machine_arn, order_id)
+        """The execution the API started for an order (named after it; public answers do not carry its ARN). An
+        Express execution's ARN ends in an id of its own: the first one of that name."""
+        if not self.express:
+            return execution_arn(self.state_machine_arn, order_id)
+        arns = self.execution_arns(order_id)
+        if not arns:
+            raise LookupError(f"no execution of order {order_id}")
+        return arns[0]
+
+    def execution_arns(self, name: str) -> list[str]:
+        """Every execution of that name, oldest first (an Express order may run twice: at-least-once starts)."""
+        if not self.express:
+            return [execution_arn(self.state_machine_arn, name)]
+        return [e.exec_arn for e in express.executions_named(ACCOUNT, self.config.region, name)]
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         """The order as the handlers' own store reads it (consistent read; straight from moto's backend, so that

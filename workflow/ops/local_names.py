@@ -69,6 +69,13 @@ class LocalNames:
     def state_machine_arn(self) -> str:
         return f"arn:aws:states:{self.region}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
 
+    def state_machine_log_group(self) -> str:
+        """Under /aws/vendedlogs/states/, where Step Functions needs no CloudWatch Logs resource policy entry."""
+        return f"/aws/vendedlogs/states/{STATE_MACHINE}"
+
+    def log_group_arn(self, name: str) -> str:
+        return f"arn:aws:logs:{self.region}:{ACCOUNT}:log-group:{name}:*"
+
     def alias_arn(self, alias: str) -> str:
         return f"{self.state_machine_arn()}:{alias}"
 
