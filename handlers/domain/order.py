@@ -328,6 +328,29 @@ def parse_order(payload: Any) -> Order:
     )
 
 
+def order_payload(order: Order) -> dict[str, Any]:
+    """The order as an execution's input carries it: the wire form, and its total (what alerts show) in the
+    currency's minor units. The API starts executions with it, and a rerun rebuilds it from the orders table."""
+    return {"total": order.total.wire(), "order": order.to_dict()}
+
+
+def order_of_record(record: Mapping[str, Any]) -> Order | None:
+    """The order an orders-table record holds (CreateOrder wrote it), read by the input rules again; None when the
+    record holds only a failure (the order failed before CreateOrder wrote it)."""
+    if not record.get("items"):
+        return None
+    stored = {
+        "customerId": record.get("customerId"),
+        "currency": record.get("currency"),
+        # DynamoDB keeps amounts normalized (12.50 as 12.5): the rules read them back as the decimal text they are.
+        "items": [{**item, "unitPrice": str(item.get("unitPrice"))} for item in record["items"]],
+    }
+    for field in ("shippingAddress", "email"):
+        if record.get(field) is not None:
+            stored[field] = record[field]
+    return parse_order(stored)
+
+
 def check_business_rules(order: Order) -> None:
     """Rules beyond shape, checked by ValidateOrder. Raises OrderValidationError."""
     problems = _Problems()

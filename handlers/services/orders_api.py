@@ -51,6 +51,7 @@ from handlers.domain.order import (
     execution_arn,
     is_order_id,
     new_order_id,
+    order_payload,
     parse_order,
     request_hash,
     scoped_idempotency_key,
@@ -186,9 +187,7 @@ class OrdersApi:
             "owner": request.caller,
             "correlationId": correlation_id,
             "submittedAt": iso(now()),
-            # What alerts show of the order, in the currency's minor units.
-            "total": order.total.wire(),
-            "order": order.to_dict(),
+            **order_payload(order),
         }
         try:
             accepted = self._accept(submission)

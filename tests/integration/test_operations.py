@@ -17,8 +17,10 @@ from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
 from workflow.ops.dlq import peek, redrive_messages
 from workflow.ops.executions import executions
-from workflow.ops.rerun import RerunRefused, rerun_order
+from workflow.ops.rerun import RerunRefused, rebuilt_input, rerun_order
 from workflow.ops.targets import Target, connect
+
+ADDRESS = {"line1": "1 Main St", "line2": "Flat 2", "city": "Dublin", "postalCode": "D01 F5P2", "country": "IE"}
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +161,14 @@ def test_an_order_that_failed_before_it_was_written_is_redriven_whole(
     fulfilled = runtime.wait_for_order(accepted["orderId"], ["FULFILLED"])
     assert [i["sku"] for i in fulfilled["items"]] == ["BOOK-1", "PEN-7"]
     assert [h["status"] for h in fulfilled["history"]][:4] == ["PENDING", "FAILED", "REDRIVING", "CREATED"]
+
+
+def test_a_rerun_starts_with_the_input_the_order_first_started_with(runtime: LocalRuntime, submit: Submit) -> None:
+    """The orders table holds what a rerun needs: the input rebuilt from the record is the first execution's."""
+    order_id = submit(sample_order(shippingAddress=ADDRESS, email="ada@example.com"))["json"]["orderId"]
+    record = runtime.wait_for_order(order_id, ["FULFILLED"])
+    first = json.loads(runtime.describe_execution(runtime.execution_arn(order_id))["input"])
+    assert rebuilt_input(runtime.sfn, order_id, record) == first
 
 
 def test_a_dlq_is_listed_whole_not_just_the_first_ten(runtime: LocalRuntime, local: Target) -> None:

@@ -9,9 +9,16 @@ from workflow.cli.common import Commands, connect, print_listing, target_argumen
 
 
 def register(commands: Commands) -> None:
-    runs = commands.add_parser("executions", help="the newest executions, with why failed ones failed")
+    runs = commands.add_parser(
+        "executions",
+        help="the newest executions, with why failed ones failed (Standard: from the API; Express: from the state "
+        "machine's log records)",
+    )
     runs.add_argument("--status", choices=("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"), type=str.upper)
     runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument(
+        "--since-hours", type=float, default=24.0, help="Express: how far back to read log records (default 24)"
+    )
     runs.add_argument("--json", action="store_true")
     target_arguments(runs)
     runs.set_defaults(run=_executions)
@@ -32,7 +39,7 @@ def _executions(args: argparse.Namespace) -> int:
 
     target = connect(args)
     return print_listing(
-        executions(target, args.status, args.limit),
+        executions(target, args.status, args.limit, args.since_hours),
         args.json,
         empty=f"{target.where}: no {args.status.upper() + ' ' if args.status else ''}executions",
         header=f"{'ORDER':30} {'STATUS':9} {'STARTED':25} {'STOPPED':25} FAILURE",

@@ -3,6 +3,9 @@
 orderflow graph --out order.svg                          # the compiled workflow (.svg/.png need Graphviz)
 orderflow graph --order ord_123 --out ord_123.md         # that order's execution, as Mermaid
 orderflow graph --diff old.asl.json --out change.png     # old -> the compiled workflow (or --definition)
+
+An execution is read from its history (Standard) or from the state machine's log records (Express, which keeps no
+history: at log level ERROR only failed executions have records).
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ def register(commands: Commands) -> None:
     execution = command.add_mutually_exclusive_group()
     execution.add_argument("--execution", metavar="ARN", help="colour the graph by what this execution did")
     execution.add_argument("--order", metavar="ORDER_ID", help="the same, for the execution of this order")
+    command.add_argument(
+        "--since-hours",
+        type=float,
+        default=24.0,
+        help="Express: how far back to look for the execution's log records (default 24)",
+    )
     target_arguments(command)
     command.set_defaults(run=run)
 
@@ -44,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         if args.diff and (args.execution or args.order):
             raise g.GraphError("--diff compares definitions; it does not take --execution or --order")
         path = g.render(build(args), args.out)
-    except (ValueError, RuntimeError, OSError) as e:  # GraphError, HistoryError, GraphvizNotFound, TargetError, I/O
+    # GraphError, HistoryError, GraphvizNotFound, TargetError, LogsUnavailable, I/O
+    except (ValueError, RuntimeError, OSError) as e:
         print(f"orderflow graph: {e}", file=sys.stderr)
         return 2
     print(path)
@@ -58,17 +68,32 @@ def build(args: argparse.Namespace) -> g.Graph:
     if args.execution or args.order:
         from botocore.exceptions import ClientError
 
-        from workflow.ops import history
+        from workflow.ops import execution_logs, history
 
         target = connect(args)
         sfn = target.client("stepfunctions")
-        arn = args.execution or history.execution_arn(target.output("StateMachineArn"), args.order)
+        machine = target.output("StateMachineArn")
         try:
-            events = history.execution_history(sfn, arn)
-            ran = definition or history.execution_definition(sfn, arn)
+            described = sfn.describe_state_machine(stateMachineArn=machine)
+            if described.get("type") == "EXPRESS":
+                # No history behind the API: the log records, and the definition the state machine has now.
+                since, until = execution_logs.window(args.since_hours)
+                wanted = args.execution or args.order
+                records = execution_logs.records_of_execution(sfn, target.client("logs"), machine, wanted, since, until)
+                arn = str(records[0]["execution_arn"])
+                events = execution_logs.events(records)
+                ran = definition or json.loads(described["definition"])
+                title = f"Execution {arn.split(':')[7]}"
+            else:
+                arn = args.execution or history.execution_arn(machine, args.order)
+                events = history.execution_history(sfn, arn)
+                ran = definition or history.execution_definition(sfn, arn)
+                title = f"Execution {arn.rsplit(':', 1)[-1]}"
         except ClientError as e:
-            raise g.GraphError(f"cannot read {arn}: {e.response['Error'].get('Message', e)}") from None
-        return g.overlay(g.state_graph(ran), events, title=f"Execution {arn.rsplit(':', 1)[-1]}")
+            raise g.GraphError(
+                f"cannot read {args.execution or args.order}: {e.response['Error'].get('Message', e)}"
+            ) from None
+        return g.overlay(g.state_graph(ran), events, title=title)
     return g.state_graph(definition or _compiled())
 
 
