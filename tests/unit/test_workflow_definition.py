@@ -105,3 +105,11 @@ def test_definition_uses_no_partition_lookup() -> None:
 def test_moto_hooks_still_fit_the_pinned_moto() -> None:
     """moto's Lambda hook patches a private method: this fails loudly when a moto upgrade changes it."""
     moto_hooks.check_moto_compatible()
+
+
+def test_the_express_contract_still_fits_the_pinned_moto() -> None:
+    """The Express start replaces moto's start_execution and wires its unused logging session: this fails loudly
+    when a moto upgrade moves what it follows."""
+    from workflow.local import express
+
+    express.check_moto_compatible()

@@ -33,13 +33,25 @@ def register(commands: Commands) -> None:
         default="STANDARD",
         help="the state machine's type (default STANDARD; EXPRESS keeps AWS's contract: no execution history)",
     )
+    up.add_argument(
+        "--express-log-level",
+        type=str.upper,
+        choices=("ALL", "ERROR", "FATAL", "OFF"),
+        default="ERROR",
+        help="an Express state machine's logging level, as the stack's expressLogLevel (default ERROR: failures "
+        "only; ALL lets `orderflow executions` and `graph --order` read every execution)",
+    )
     up.set_defaults(run=_up)
 
 
 def _up(args: argparse.Namespace) -> int:
     from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
-    runtime = LocalRuntime(RuntimeConfig(time_scale=args.time_scale, workflow_type=args.workflow_type)).start()
+    runtime = LocalRuntime(
+        RuntimeConfig(
+            time_scale=args.time_scale, workflow_type=args.workflow_type, express_log_level=args.express_log_level
+        )
+    ).start()
     try:
         api = runtime.serve_api(host=args.host, port=args.port)
         aws_endpoint = runtime.serve_aws(host=args.aws_host, port=args.aws_port)

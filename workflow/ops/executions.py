@@ -113,6 +113,15 @@ def _logged_failure(records: tuple[dict[str, Any], ...]) -> tuple[str, str]:
     if recorded is not None:
         state, caught = recorded
         return f"{state}: {caught.get('Error', '?')}", _readable(caught.get("Cause"))
+    # Logged without data (level ALL): the first failed step's own event still names its error and cause.
+    state = ""
+    for event in events:
+        if "stateEnteredEventDetails" in event:
+            state = str(event["stateEnteredEventDetails"].get("name", ""))
+        kind = str(event["type"])
+        details = event.get(f"{kind[0].lower()}{kind[1:]}EventDetails") or {}
+        if kind.endswith("Failed") and kind != "ExecutionFailed" and details.get("error"):
+            return f"{state}: {details['error']}" if state else str(details["error"]), _readable(details.get("cause"))
     for event in reversed(events):
         details = event.get("executionFailedEventDetails")
         if details:
