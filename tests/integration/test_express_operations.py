@@ -142,3 +142,14 @@ def test_a_second_start_of_the_same_order_is_handled_elsewhere(express: LocalRun
     order = express.wait_for_order(order_id, ["FULFILLED"])
     assert order["executionArn"] == first
     assert [h["status"] for h in order["history"]] == ["PENDING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED"]
+
+
+def test_a_client_follows_an_express_order_from_202_to_the_end(
+    express: LocalRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Until CreateOrder writes it, an Express order answers 404 (no execution can be described): `submit --wait`
+    follows it through that to its final status."""
+    api = express.serve_api(port=0)
+    example = Path(__file__).resolve().parents[2] / "examples" / "order.json"
+    assert cli.main(["submit", str(example), "--wait", "--timeout", "20", "--url", api.url]) == 0
+    assert '"status": "FULFILLED"' in capsys.readouterr().out

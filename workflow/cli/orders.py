@@ -29,7 +29,8 @@ def register(commands: Commands) -> None:
 
 
 def _follow(base: str, order_id: str, timeout: float) -> Any:
-    """The order once it is final (or not found), or as it is when `timeout` runs out."""
+    """The order once it is final, or as it is when `timeout` runs out. The order was just accepted, so a 404 means
+    "not written yet" (on Express, nothing answers for an order before CreateOrder writes it): keep following."""
     from workflow.local.waiting import WaitTimeout, poll_until
 
     seen: list[Any] = [None]
@@ -37,7 +38,7 @@ def _follow(base: str, order_id: str, timeout: float) -> Any:
     def final() -> Any:
         status, _, body = request("GET", f"{base}/orders/{order_id}")
         seen[0] = body
-        return body if status != 200 or body.get("status") in FINAL else None
+        return body if status not in (200, 404) or body.get("status") in FINAL else None
 
     try:
         return poll_until(final, timeout=timeout, what=f"order {order_id} final", first=0.1, longest=1.0)
@@ -67,7 +68,8 @@ def _submit(args: argparse.Namespace) -> int:
     print(json.dumps(order, indent=2))
     final = order.get("status") if isinstance(order, dict) else None
     if final not in FINAL:
-        print(f"orderflow: order still {final} after {args.timeout}s", file=sys.stderr)
+        state = "not found" if final == 404 else final
+        print(f"orderflow: order still {state} after {args.timeout}s", file=sys.stderr)
         return 3
     return 0 if final == "FULFILLED" else 1
 
