@@ -33,6 +33,12 @@ DEFAULT_EXPRESS_LOG_LEVEL = "ERROR"
 STANDARD_LOG_LEVEL = "ALL"
 
 
+def state_machine_log_group(stack: str) -> str:
+    """The state machine's log group: under /aws/vendedlogs/states/, for which Step Functions needs no entry in the
+    account's CloudWatch Logs resource policy (capped at 5,120 characters, so busy accounts fail the deploy)."""
+    return f"/aws/vendedlogs/states/{stack}-orders"
+
+
 def logs_execution_data(workflow_type: str, level: str) -> bool:
     """Whether the state machine's log records carry execution data: an Express one at ERROR and FATAL, where they
     are the failure route's, whose inputs hold no personal data (workflow.definition._failure_document); at ALL every

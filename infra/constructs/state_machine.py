@@ -43,8 +43,14 @@ class Logging:
 def add_state_machine(
     scope: Construct, definition: Mapping[str, Any], manifest: Manifest, refs: References, logging: Logging
 ) -> tuple[sfn.StateMachine, sfn.CfnStateMachineAlias]:
+    # Named under /aws/vendedlogs/states/ (workflow.manifest). A stack deployed before had a generated name: the
+    # rename replaces the group (same logical id), and the old one's records go with it (DESTROY).
     log_group = logs.LogGroup(
-        scope, "StateMachineLogs", retention=logging.retention, removal_policy=cdk.RemovalPolicy.DESTROY
+        scope,
+        "StateMachineLogs",
+        log_group_name=manifest_rules.state_machine_log_group(cdk.Stack.of(scope).stack_name),
+        retention=logging.retention,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
     )
     if logging.express:
         level = logging.express_log_level

@@ -85,6 +85,18 @@ def test_every_function_is_arm64_python_with_tracing_the_layer_and_its_own_log_g
         assert group["Properties"]["RetentionInDays"] == 90
 
 
+def test_the_state_machine_logs_under_vendedlogs_for_both_types(synth: Synth) -> None:
+    """Step Functions needs no CloudWatch Logs resource policy entry for /aws/vendedlogs/ groups (that policy is
+    capped at 5,120 characters, and a busy account's deploy would fail adding one)."""
+    for template, stack in ((synth.standard, "orderflow"), (synth.express, "orderflow-express")):
+        groups = resources(template, "AWS::Logs::LogGroup")
+        (machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+        (destination,) = machine["Properties"]["LoggingConfiguration"]["Destinations"]
+        group_id = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+        assert groups[group_id]["Properties"]["LogGroupName"] == f"/aws/vendedlogs/states/{stack}-orders"
+        assert groups[group_id]["Properties"]["LogGroupName"].startswith("/aws/vendedlogs/states/")
+
+
 def test_lambda_package_is_the_handlers_package_alone(synth: Synth) -> None:
     code = next(iter(resources(synth.standard, "AWS::Lambda::Function").values()))["Properties"]["Code"]
     asset = synth.outdir / f"asset.{code['S3Key'].removesuffix('.zip')}"

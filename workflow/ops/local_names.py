@@ -24,6 +24,7 @@ from workflow.manifest import (
     StateMachineArn,
     TableName,
     TopicArn,
+    state_machine_log_group,
 )
 
 ACCOUNT = "123456789012"
@@ -70,8 +71,7 @@ class LocalNames:
         return f"arn:aws:states:{self.region}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
 
     def state_machine_log_group(self) -> str:
-        """Under /aws/vendedlogs/states/, where Step Functions needs no CloudWatch Logs resource policy entry."""
-        return f"/aws/vendedlogs/states/{STATE_MACHINE}"
+        return state_machine_log_group(STACK_NAME)
 
     def log_group_arn(self, name: str) -> str:
         return f"arn:aws:logs:{self.region}:{ACCOUNT}:log-group:{name}:*"
