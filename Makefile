@@ -80,6 +80,7 @@ destroy: $(STAMP)
 # Rewrite the golden ASL after an intended change to the workflow; review the diff before committing it.
 golden: $(STAMP)
 	$(BIN)/orderflow asl > workflow/golden/order_workflow.asl.json
+	$(BIN)/orderflow asl --workflow-type EXPRESS > workflow/golden/order_workflow.express.asl.json
 
 # Rewrite docs/openapi.json from workflow/openapi.py after an intended change to the API; a test fails when stale.
 openapi: $(STAMP)

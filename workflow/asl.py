@@ -2,7 +2,8 @@
 
 Checks done here, before anything is deployed or run locally: every `Next`/`Default`/Catch target names a state,
 every state is reachable, the placeholders used are exactly the manifest's substitutions, every Task acts on a
-resource the manifest names, and no Lambda Task gives up on a function before the function's own timeout.
+resource the manifest names, no Lambda Task gives up on a function before the function's own timeout, and an
+Express definition's worst path fits Express's five minutes (`budget`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from workflow.definition import order_workflow
 from workflow.manifest import MANIFEST, FunctionArn, Manifest, Ref
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-GOLDEN_RESOURCE = "order_workflow.asl.json"
+GOLDEN_RESOURCES = {"STANDARD": "order_workflow.asl.json", "EXPRESS": "order_workflow.express.asl.json"}
 # The service integrations' parameters that name the resource a Task acts on.
 TARGET_PARAMETERS = ("FunctionName", "TableName", "QueueUrl", "TopicArn")
 LAMBDA_INVOKE = "lambda:invoke"
@@ -49,10 +50,11 @@ def check_workflow_type(workflow_type: str) -> str:
 def compile_order_workflow(workflow_type: str = "STANDARD") -> dict[str, Any]:
     check_workflow_type(workflow_type)
     definition = compile_chain(
-        order_workflow(),
+        order_workflow(workflow_type),
         comment="orderflow: validate, create, queue and notify an order; alert on any failure",
     )
     check_manifest(definition, MANIFEST)
+    check_budget(definition, workflow_type)
     return definition
 
 
@@ -60,8 +62,8 @@ def to_json(definition: Mapping[str, Any]) -> str:
     return json.dumps(definition, indent=2) + "\n"
 
 
-def golden_text() -> str:
-    return resources.files("workflow.golden").joinpath(GOLDEN_RESOURCE).read_text(encoding="utf-8")
+def golden_text(workflow_type: str = "STANDARD") -> str:
+    return resources.files("workflow.golden").joinpath(GOLDEN_RESOURCES[workflow_type]).read_text(encoding="utf-8")
 
 
 def _targets(state: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -185,3 +187,111 @@ def substitute(definition: Mapping[str, Any], values: Mapping[str, str]) -> str:
     if missing:
         raise DefinitionError(f"no value for placeholders {sorted(missing)}")
     return PLACEHOLDER.sub(lambda m: json.dumps(values[m.group(1)])[1:-1], text)
+
+
+# How long an execution may run: Express five minutes, Standard one year.
+TIME_LIMITS = {"STANDARD": 365 * 24 * 3600, "EXPRESS": 300}
+# ASL's defaults where a Retrier leaves a field out.
+_RETRY_DEFAULTS = {"IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0}
+
+
+@dataclass(frozen=True)
+class StateBudget:
+    """One state's worst case: every attempt runs to its timeout (an error just before it, retried), plus every
+    retry's delay (IntervalSeconds x BackoffRate^n, capped by MaxDelaySeconds; full jitter only shortens it)."""
+
+    state: str
+    seconds: float | None  # None: unbounded (a Task without TimeoutSeconds, a Wait on a path)
+    attempts: int = 1
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class PathBudget:
+    states: tuple[str, ...]
+    seconds: float | None  # None: a state on it is unbounded
+
+    def describe(self) -> str:
+        total = "unbounded" if self.seconds is None else f"{self.seconds:g} s"
+        return f"{' -> '.join(self.states)} ({total})"
+
+
+def state_budget(name: str, state: Mapping[str, Any]) -> StateBudget:
+    kind = state.get("Type")
+    if kind == "Wait":
+        seconds = state.get("Seconds")
+        return StateBudget(name, float(seconds) if seconds is not None else None, why="a Wait of unknown length")
+    if kind in ("Parallel", "Map"):
+        return StateBudget(name, None, why=f"a {kind} (its branches are not budgeted)")
+    if kind != "Task":
+        return StateBudget(name, 0.0)
+    timeout = state.get("TimeoutSeconds")
+    attempts, delays = 1, 0.0
+    for retrier in state.get("Retry", []):
+        rules = {**_RETRY_DEFAULTS, **retrier}
+        cap = rules.get("MaxDelaySeconds")
+        for n in range(int(rules["MaxAttempts"])):
+            delay = float(rules["IntervalSeconds"]) * float(rules["BackoffRate"]) ** n
+            delays += min(delay, float(cap)) if cap is not None else delay
+        attempts += int(rules["MaxAttempts"])
+    if timeout is None:
+        return StateBudget(name, None, attempts, why="a Task without TimeoutSeconds")
+    return StateBudget(name, attempts * float(timeout) + delays, attempts)
+
+
+def budget(definition: Mapping[str, Any]) -> list[PathBudget]:
+    """The worst path from StartAt to each terminal state (a Fail, a Succeed, or an End), slowest first. The graph
+    is acyclic (retries are the only repetition); a loop would make every budget unbounded, and is refused."""
+    states: Mapping[str, Any] = definition.get("States", {})
+    costs = {name: state_budget(name, state) for name, state in states.items()}
+    worst: dict[str, PathBudget] = {}  # the slowest path from a state to a terminal, by state
+    visiting: set[str] = set()
+
+    def slowest(name: str) -> list[PathBudget]:
+        if name in visiting:
+            raise DefinitionError(f"{name} is on a loop: no path through it has a worst case")
+        visiting.add(name)
+        own = costs[name].seconds
+        found: list[PathBudget] = []
+        nexts = [target for _, target in _targets(states[name]) if target in states]
+        if not nexts or states[name].get("End") is True:  # an End with a Catch ends here too
+            found.append(PathBudget((name,), own))
+        for target in dict.fromkeys(nexts):
+            for rest in slowest(target):
+                total = None if own is None or rest.seconds is None else own + rest.seconds
+                found.append(PathBudget((name, *rest.states), total))
+        visiting.discard(name)
+        return found
+
+    for path in slowest(str(definition.get("StartAt"))):
+        end = path.states[-1]
+        known = worst.get(end)
+        if known is None or _slower(path, known):
+            worst[end] = path
+    return sorted(worst.values(), key=lambda p: float("inf") if p.seconds is None else p.seconds, reverse=True)
+
+
+def _slower(a: PathBudget, b: PathBudget) -> bool:
+    if a.seconds is None:
+        return b.seconds is not None
+    return b.seconds is not None and a.seconds > b.seconds
+
+
+def check_budget(definition: Mapping[str, Any], workflow_type: str) -> None:
+    """An Express definition whose worst path passes five minutes is refused, naming the path: an execution cut off
+    there skips the failure route (no FAILED status, no alert). Every Task needs a TimeoutSeconds for that."""
+    if workflow_type != "EXPRESS":
+        return
+    unbounded = [b for name, s in definition.get("States", {}).items() if (b := state_budget(name, s)).seconds is None]
+    if unbounded:
+        raise DefinitionError(
+            "an EXPRESS definition needs a bound on every state: "
+            + "; ".join(f"{b.state} is {b.why}" for b in unbounded)
+        )
+    limit = TIME_LIMITS["EXPRESS"]
+    over = [path for path in budget(definition) if path.seconds is not None and path.seconds > limit]
+    if over:
+        raise DefinitionError(
+            f"the EXPRESS retry budget passes {limit} s on {len(over)} path(s); the worst: {over[0].describe()}. "
+            "Give its Tasks shorter timeouts or fewer retries (workflow.definition.POLICIES)"
+        )

@@ -11,10 +11,15 @@ A Standard execution is billed per state transition, so each state left out is a
 
 Retries (with backoff and full jitter) and error routing live here, not in the Lambdas. Error names in Retry are
 the domain exception class names from `handlers.domain.errors` (the Lambda runtime reports them as `errorType`).
+
+Each workflow type has its retry policy (`POLICIES`). An Express execution ends after five minutes, and one cut off
+there never reaches RecordFailure and PublishFailure (no FAILED status, no alert): its every Task has a timeout and
+fewer, shorter retries, so the worst path fits (workflow.asl.check_budget refuses an Express compile that does not).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from stepfunctions.steps import Chain, Fail, Pass, Succeed
@@ -22,6 +27,7 @@ from stepfunctions.steps import Chain, Fail, Pass, Succeed
 from handlers.domain import errors
 from handlers.domain.order import OrderStatus
 from workflow.dsl import Catch, DynamoDBUpdateItem, LambdaInvoke, Retry, SnsPublish, SqsSendMessage
+from workflow.manifest import MANIFEST
 
 # Errors of the Lambda service itself (not of our code): always worth retrying.
 LAMBDA_SERVICE_ERRORS = [
@@ -55,34 +61,86 @@ SNS_TRANSIENT = [
 LAMBDA_TASK_TIMEOUT = 30
 
 
-def _backoff(error_equals: list[str], *, max_attempts: int = 3) -> Retry:
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long a Task may take and how often it is retried, per kind of Task."""
+
+    # A Lambda Task's TimeoutSeconds; None: its function's own timeout (a Task must not give up before it).
+    lambda_timeout: int | None
+    lambda_service_attempts: int  # Lambda's own errors
+    transient_attempts: int  # our transient errors (the store or the notifier was unavailable)
+    store_attempts: int  # the native DynamoDB and SQS steps
+    publish_attempts: int  # the alert's SNS publish: the last step of the failure route
+    # The native integrations' TimeoutSeconds; None sets none (Standard: a year is not its limit to fear).
+    service_timeout: int | None
+    max_delay: int
+
+
+POLICIES = {
+    "STANDARD": RetryPolicy(
+        lambda_timeout=LAMBDA_TASK_TIMEOUT,
+        lambda_service_attempts=3,
+        transient_attempts=4,
+        store_attempts=4,
+        publish_attempts=6,
+        service_timeout=None,
+        max_delay=10,
+    ),
+    # Worst path (workflow.asl.budget): 213 s of Express's 300.
+    "EXPRESS": RetryPolicy(
+        lambda_timeout=None,
+        lambda_service_attempts=2,
+        transient_attempts=2,
+        store_attempts=2,
+        publish_attempts=3,
+        service_timeout=5,
+        max_delay=4,
+    ),
+}
+
+
+def _backoff(error_equals: list[str], policy: RetryPolicy, *, max_attempts: int) -> Retry:
     return Retry(
         error_equals=error_equals,
         interval_seconds=1,
         backoff_rate=2.0,
         max_attempts=max_attempts,
-        max_delay_seconds=10,
+        max_delay_seconds=policy.max_delay,
         jitter_strategy="FULL",
     )
 
 
-def _lambda_retries() -> list[Retry]:
-    return [_backoff(LAMBDA_SERVICE_ERRORS), _backoff(TRANSIENT_ERRORS, max_attempts=4)]
+def _lambda_retries(policy: RetryPolicy) -> list[Retry]:
+    return [
+        _backoff(LAMBDA_SERVICE_ERRORS, policy, max_attempts=policy.lambda_service_attempts),
+        _backoff(TRANSIENT_ERRORS, policy, max_attempts=policy.transient_attempts),
+    ]
 
 
-def _lambda(name: str, payload: dict[str, Any], result_selector: dict[str, str], result_path: str) -> LambdaInvoke:
+def _timeout(policy: RetryPolicy) -> dict[str, int]:
+    return {"timeout_seconds": policy.service_timeout} if policy.service_timeout is not None else {}
+
+
+def _lambda(
+    name: str, payload: dict[str, Any], result_selector: dict[str, str], result_path: str, policy: RetryPolicy
+) -> LambdaInvoke:
     return LambdaInvoke(
         name,
         parameters={"FunctionName": f"${{{name}FunctionArn}}", "Payload": payload},
         result_selector=result_selector,
         result_path=result_path,
-        timeout_seconds=LAMBDA_TASK_TIMEOUT,
-        retry=_lambda_retries(),
+        timeout_seconds=policy.lambda_timeout or MANIFEST.function(name).timeout,
+        retry=_lambda_retries(policy),
     )
 
 
 def _update_order(
-    name: str, update: str, condition: str, values: dict[str, Any], names: dict[str, str] | None = None
+    name: str,
+    update: str,
+    condition: str,
+    values: dict[str, Any],
+    policy: RetryPolicy,
+    names: dict[str, str] | None = None,
 ) -> DynamoDBUpdateItem:
     """A native DynamoDB UpdateItem on the order named by $.orderId, keeping the state's input as its output."""
     return DynamoDBUpdateItem(
@@ -96,7 +154,8 @@ def _update_order(
             "ExpressionAttributeValues": values,
         },
         result_path=None,
-        retry=[_backoff(DYNAMODB_TRANSIENT, max_attempts=4)],
+        retry=[_backoff(DYNAMODB_TRANSIENT, policy, max_attempts=policy.store_attempts)],
+        **_timeout(policy),
     )
 
 
@@ -127,13 +186,15 @@ def _failure_document(state: str) -> dict[str, Any]:
     }
 
 
-def order_workflow() -> Chain:
-    """The whole state machine as a DSL chain."""
+def order_workflow(workflow_type: str = "STANDARD") -> Chain:
+    """The whole state machine as a DSL chain, with the workflow type's retry policy."""
+    policy = POLICIES[workflow_type]
     validate = _lambda(
         "ValidateOrder",
         payload={"orderId.$": "$.orderId", "correlationId.$": "$.correlationId", "order.$": "$.order"},
         result_selector={"total.$": "$.Payload.total"},
         result_path="$.validation",
+        policy=policy,
     )
     create = _lambda(
         "CreateOrder",
@@ -144,6 +205,7 @@ def order_workflow() -> Chain:
         },
         result_selector={"orderId.$": "$.Payload.orderId", "created.$": "$.Payload.created"},
         result_path="$.created",
+        policy=policy,
     )
     # Step Functions may run an order twice (Express is at-least-once; a duplicate start): only the execution
     # that wrote the order carries it on. The others end here, through CreateOrder's Catch.
@@ -162,13 +224,15 @@ def order_workflow() -> Chain:
         },
         result_selector={"messageId.$": "$.MessageId"},
         result_path="$.enqueued",
-        retry=[_backoff(SQS_TRANSIENT, max_attempts=4)],
+        retry=[_backoff(SQS_TRANSIENT, policy, max_attempts=policy.store_attempts)],
+        **_timeout(policy),
     )
     notify = _lambda(
         "NotifyOrder",
         payload={"orderId.$": "$.orderId", "correlationId.$": "$.correlationId", "order.$": "$.order"},
         result_selector={"messageId.$": "$.Payload.messageId"},
         result_path="$.notified",
+        policy=policy,
     )
 
     # The failure route. RecordFailure upserts: validation can fail before CreateOrder wrote anything.
@@ -208,6 +272,7 @@ def order_workflow() -> Chain:
             ":pending": {"L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S.$": "$.submittedAt"}}}]},
             ":entry": _history_entry(OrderStatus.FAILED),
         },
+        policy=policy,
         # OWNER is one of DynamoDB's reserved words.
         names={"#owner": "owner"},
     )
@@ -233,7 +298,8 @@ def order_workflow() -> Chain:
             },
         },
         result_path=None,
-        retry=[_backoff(SNS_TRANSIENT, max_attempts=6)],
+        retry=[_backoff(SNS_TRANSIENT, policy, max_attempts=policy.publish_attempts)],
+        **_timeout(policy),
     )
     order_failed = Fail("OrderFailed", error="OrderFailed", cause="The order failed; an alert was published.")
 

@@ -14,9 +14,62 @@ from workflow.local import moto_hooks
 from workflow.manifest import MANIFEST
 
 
-def test_compiled_asl_matches_the_golden_file() -> None:
-    """A drift in the DSL's output (or an unreviewed change) fails here; `make golden` rewrites it."""
-    assert asl.to_json(asl.compile_order_workflow()) == asl.golden_text()
+@pytest.mark.parametrize("workflow_type", asl.WORKFLOW_TYPES)
+def test_compiled_asl_matches_the_golden_file(workflow_type: str) -> None:
+    """A drift in the DSL's output (or an unreviewed change) fails here; `make golden` rewrites both."""
+    assert asl.to_json(asl.compile_order_workflow(workflow_type)) == asl.golden_text(workflow_type)
+
+
+def test_the_shipped_express_policy_fits_five_minutes_with_every_path_bounded() -> None:
+    paths = asl.budget(asl.compile_order_workflow("EXPRESS"))
+    assert all(p.seconds is not None for p in paths)
+    worst = paths[0]
+    assert worst.seconds is not None
+    assert worst.seconds <= asl.TIME_LIMITS["EXPRESS"]
+    # The failure route is on the worst path: an execution cut off before it would not alert.
+    assert worst.states[-2:] == ("PublishFailure", "OrderFailed")
+    # Every end is budgeted, NotifyOrder's (an End with a Catch) too.
+    assert {p.states[-1] for p in paths} == {"NotifyOrder", "HandledElsewhere", "OrderFailed"}
+
+
+def test_a_state_worst_case_is_every_attempt_to_its_timeout_and_every_capped_delay() -> None:
+    state = {
+        "Type": "Task",
+        "TimeoutSeconds": 10,
+        "Retry": [
+            {"ErrorEquals": ["A"], "IntervalSeconds": 1, "BackoffRate": 2.0, "MaxAttempts": 3, "MaxDelaySeconds": 3},
+            {"ErrorEquals": ["B"], "MaxAttempts": 2},  # ASL's defaults: 1 s, x2
+        ],
+    }
+    cost = asl.state_budget("T", state)
+    assert cost.attempts == 6
+    assert cost.seconds == 6 * 10 + (1 + 2 + 3) + (1 + 2)
+
+
+def test_an_express_definition_over_five_minutes_is_refused_naming_its_path() -> None:
+    """Standard's retry policy (30 s Lambda timeouts, up to 8 attempts) on an Express state machine."""
+    standard = asl.compile_order_workflow("STANDARD")
+    bounded = {
+        **standard,
+        "States": {n: {**s, "TimeoutSeconds": s.get("TimeoutSeconds", 5)} if s["Type"] == "Task" else s
+                   for n, s in standard["States"].items()},
+    }  # fmt: skip
+    with pytest.raises(asl.DefinitionError, match=r"passes 300 s .*the worst: ValidateOrder -> CreateOrder -> "):
+        asl.check_budget(bounded, "EXPRESS")
+    asl.check_budget(bounded, "STANDARD")  # a year is Standard's limit
+
+
+def test_an_express_task_without_a_timeout_is_refused() -> None:
+    with pytest.raises(asl.DefinitionError, match="EnqueueOrder is a Task without TimeoutSeconds"):
+        asl.check_budget(asl.compile_order_workflow("STANDARD"), "EXPRESS")
+
+
+def test_cli_prints_the_budget(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["asl", "--workflow-type", "express", "--budget"]) == 0
+    out = capsys.readouterr().out
+    assert "EXPRESS: an execution may run 300 s" in out
+    worst = asl.budget(asl.compile_order_workflow("EXPRESS"))[0]
+    assert f"{worst.seconds:g} s  {' -> '.join(worst.states)}" in out
 
 
 def test_cli_prints_the_same_asl(capsys: pytest.CaptureFixture[str]) -> None:

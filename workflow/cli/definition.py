@@ -9,16 +9,46 @@ from workflow.cli.common import Commands
 
 
 def register(commands: Commands) -> None:
-    asl = commands.add_parser("asl", help="print the compiled Amazon States Language definition")
+    asl = commands.add_parser("asl", help="print the compiled Amazon States Language definition, or its retry budget")
+    asl.add_argument(
+        "--workflow-type",
+        type=str.upper,
+        choices=("STANDARD", "EXPRESS"),
+        default="STANDARD",
+        help="compile for this type (its retry policy; default STANDARD)",
+    )
+    asl.add_argument(
+        "--budget",
+        action="store_true",
+        help="print each terminal's worst path instead: every attempt to its timeout, every retry delay",
+    )
     asl.set_defaults(run=_asl)
     contract = commands.add_parser("openapi", help="print the orders API's OpenAPI 3.1 document (docs/openapi.json)")
     contract.set_defaults(run=_openapi)
 
 
 def _asl(args: argparse.Namespace) -> int:
-    from workflow.asl import compile_order_workflow, to_json
+    from workflow import asl
 
-    sys.stdout.write(to_json(compile_order_workflow()))
+    try:
+        definition = asl.compile_order_workflow(args.workflow_type)
+    except asl.DefinitionError as e:
+        print(f"orderflow asl: {e}", file=sys.stderr)
+        return 2
+    if not args.budget:
+        sys.stdout.write(asl.to_json(definition))
+        return 0
+    limit = asl.TIME_LIMITS[args.workflow_type]
+    print(f"{args.workflow_type}: an execution may run {limit:,} s. The worst path to each end:")
+    for path in asl.budget(definition):
+        seconds = "unbounded (a Task without TimeoutSeconds)" if path.seconds is None else f"{path.seconds:g} s"
+        print(f"  {seconds:>10}  {' -> '.join(path.states)}")
+    print("Per state (attempts x TimeoutSeconds + retry delays):")
+    for name, state in definition["States"].items():
+        cost = asl.state_budget(name, state)
+        if state.get("Type") == "Task":
+            seconds = "no TimeoutSeconds" if cost.seconds is None else f"{cost.seconds:g} s"
+            print(f"  {name:18} {cost.attempts} attempts  {seconds}")
     return 0
 
 
