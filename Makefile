@@ -68,8 +68,12 @@ synth: $(STAMP)
 	@echo "wrote cdk.out/orderflow.template.json"
 
 # These need AWS credentials (and `cdk bootstrap` once per account/region); see infra/README.md.
+# Each deploy publishes a state machine version (RETAINed, so `live` can move back); AWS allows 1,000. After the
+# deploy, all but the newest KEEP_VERSIONS and those an alias routes to are deleted.
+KEEP_VERSIONS ?= 10
 deploy: $(STAMP)
 	$(CDK) deploy orderflow --require-approval broadening
+	$(BIN)/orderflow workflow prune --target aws --keep-versions $(KEEP_VERSIONS)
 
 diff: $(STAMP)
 	$(CDK) diff orderflow

@@ -17,6 +17,7 @@ from workflow.ops.history import execution_history
 from workflow.ops.local_names import LocalNames
 from workflow.ops.targets import Target, TargetError, connect
 from workflow.ops.update import apply_update, plan_update
+from workflow.ops.versions import prune_versions, versions
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +134,47 @@ def test_a_missing_alias_is_created_even_when_the_definition_is_current(runtime:
 def test_local_target_says_when_nothing_runs() -> None:
     with pytest.raises(TargetError, match="orderflow up"):
         connect("local", endpoint_url="http://127.0.0.1:9")
+
+
+def test_versions_are_pruned_to_the_newest_and_the_routed(local: Target, capsys: pytest.CaptureFixture[str]) -> None:
+    """AWS allows 1,000 versions per state machine: pruning keeps the newest N and whatever an alias routes to."""
+    sfn = local.client("stepfunctions")
+    machine = local.output("StateMachineArn")
+    alias = f"{machine}:live"  # locally LiveAliasArn names the state machine (moto cannot start through an alias)
+    live = plan_update(local).live_version_arn
+    assert live is not None
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=machine)["definition"])
+    for n in range(12):
+        sfn.update_state_machine(
+            stateMachineArn=machine, definition=json.dumps({**definition, "Comment": f"v{n}"}), publish=True
+        )
+    every = versions(sfn, machine)
+    assert len(every) >= 13
+    assert every == sorted(every, key=lambda arn: int(arn.rsplit(":", 1)[1]), reverse=True)
+
+    dry = prune_versions(sfn, machine, keep=3, dry_run=True)
+    assert versions(sfn, machine) == every  # a dry run deletes nothing
+    assert live in dry.kept  # routed to by `live`, however old
+
+    # The versions' CLI, as `make deploy` runs it after `cdk deploy`.
+    assert cli.main(["workflow", "prune", "--target", "local", "--endpoint-url", local.endpoint_url or "",
+                     "--keep-versions", "3"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert f"kept 4 versions (1 routed to by an alias); deleted {len(every) - 4}" in out
+    assert versions(sfn, machine) == [*every[:3], live]
+
+    with pytest.raises(sfn.exceptions.ConflictException):
+        sfn.delete_state_machine_version(stateMachineVersionArn=live)
+    with pytest.raises(ValueError, match="keep at least the newest version"):
+        prune_versions(sfn, machine, keep=0)
+    # Numbers are not reused: the next version is newer than every one deleted.
+    published = sfn.update_state_machine(
+        stateMachineArn=machine, definition=json.dumps({**definition, "Comment": "after"}), publish=True
+    )["stateMachineVersionArn"]
+    assert int(published.rsplit(":", 1)[1]) > int(every[0].rsplit(":", 1)[1])
+    assert (
+        sfn.describe_state_machine_alias(stateMachineAliasArn=alias)["routingConfiguration"][0][
+            "stateMachineVersionArn"
+        ]
+        == live
+    )

@@ -1,9 +1,11 @@
-"""`orderflow workflow update`: publish the compiled definition to a running system and move its live alias."""
+"""`orderflow workflow update` and `prune`: publish the compiled definition to a running system and move its live
+alias; keep its versions under AWS's 1,000."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from workflow.cli.common import Commands, connect, target_arguments
 
@@ -21,7 +23,50 @@ def register(commands: Commands) -> None:
     target_arguments(update, required=True)
     update.add_argument("--dry-run", action="store_true", help="print the ASL diff and change nothing")
     update.add_argument("--description", default="orderflow workflow update", help="the new version's description")
+    _keep_argument(update)
     update.set_defaults(run=_workflow_update)
+
+    prune = workflow.add_parser(
+        "prune",
+        help="delete all but the newest versions and those an alias routes to (AWS allows 1,000 per state machine)",
+        description="Keep the newest N versions and every version an alias routes to; delete the rest. `make deploy` "
+        "runs it after `cdk deploy`; `workflow update` after it moves the alias.",
+    )
+    target_arguments(prune, required=True)
+    prune.add_argument("--dry-run", action="store_true", help="say what would be deleted and delete nothing")
+    _keep_argument(prune)
+    prune.set_defaults(run=_workflow_prune)
+
+
+def _keep_argument(command: argparse.ArgumentParser) -> None:
+    from workflow.ops.versions import DEFAULT_KEEP
+
+    command.add_argument(
+        "--keep-versions",
+        type=int,
+        default=DEFAULT_KEEP,
+        help=f"versions to keep besides those an alias routes to (default {DEFAULT_KEEP})",
+    )
+
+
+def _workflow_prune(args: argparse.Namespace) -> int:
+    from workflow.ops.versions import prune_versions
+
+    target = connect(args)
+    pruned = prune_versions(
+        target.client("stepfunctions"), target.output("StateMachineArn"), args.keep_versions, dry_run=args.dry_run
+    )
+    _print_pruned(pruned, args.dry_run)
+    return 0
+
+
+def _print_pruned(pruned: Any, dry_run: bool) -> None:
+    verb = "would delete" if dry_run else "deleted"
+    print(
+        f"kept {len(pruned.kept)} versions ({len(pruned.routed)} routed to by an alias); {verb} {len(pruned.deleted)}"
+    )
+    for arn in pruned.deleted:
+        print(f"  {verb} {arn}")
 
 
 def _workflow_update(args: argparse.Namespace) -> int:
@@ -38,4 +83,7 @@ def _workflow_update(args: argparse.Namespace) -> int:
         return 0
     result = apply_update(target, plan, args.description)
     print(f"published {result.version_arn}\nalias {result.alias_arn} -> it (100%)")
+    from workflow.ops.versions import prune_versions
+
+    _print_pruned(prune_versions(target.client("stepfunctions"), plan.state_machine_arn, args.keep_versions), False)
     return 0
