@@ -3,6 +3,7 @@ checked before anything is built. See infra/README.md for each key."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from workflow.asl import WORKFLOW_TYPES
 from workflow.manifest import DEFAULT_EXPRESS_LOG_LEVEL, EXPRESS_LOG_LEVELS, MANIFEST, Setting
 
 LAMBDA_SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
+LAYER_VERSION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class StackSettings:
     api_burst_limit: int = 100
     # Operator settings the manifest asks for (e.g. SLACK_MAX_ATTEMPTS); absent ones are left unset.
     function_settings: dict[str, str] = field(default_factory=dict)
+    # A Powertools layer version ARN to use instead of the public SSM parameter of the locked release.
+    powertools_layer_arn: str | None = None
 
     def __post_init__(self) -> None:
         if self.workflow_type not in WORKFLOW_TYPES:
@@ -45,6 +49,11 @@ class StackSettings:
             raise ValueError(
                 f"lambdaSystemLogLevel must be one of {', '.join(LAMBDA_SYSTEM_LOG_LEVELS)}, "
                 f"not {self.lambda_system_log_level!r}"
+            )
+        if self.powertools_layer_arn is not None and not LAYER_VERSION_ARN.fullmatch(self.powertools_layer_arn):
+            raise ValueError(
+                "powertoolsLayerArn must be a Lambda layer version ARN "
+                f"(arn:aws:lambda:<region>:<account>:layer:<name>:<version>), not {self.powertools_layer_arn!r}"
             )
         if bool(self.oidc_issuer) != bool(self.oidc_audience):
             raise ValueError("a JWT authorizer needs both oidcIssuer and oidcAudience")
@@ -77,6 +86,7 @@ class StackSettings:
             api_rate_limit=int(text("apiRateLimit") or defaults.api_rate_limit),
             api_burst_limit=int(text("apiBurstLimit") or defaults.api_burst_limit),
             function_settings={name: value for name in _setting_names() if (value := text(name)) is not None},
+            powertools_layer_arn=text("powertoolsLayerArn"),
         )
 
 

@@ -54,6 +54,7 @@ class OrderflowStack(cdk.Stack):
             system_log_level=settings.lambda_system_log_level,
             function_settings=settings.function_settings,
             code_dir=lambda_code_dir or functions.REPO / "build" / "lambda",
+            powertools_layer_arn=settings.powertools_layer_arn,
         )
         refs = refs.with_functions(self.functions)
         self.state_machine, self.live_alias = state_machine.add_state_machine(

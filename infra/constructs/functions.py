@@ -49,13 +49,17 @@ def add_functions(
     system_log_level: str,
     function_settings: Mapping[str, str],
     code_dir: Path,
+    powertools_layer_arn: str | None = None,
 ) -> dict[str, lambda_.Function]:
-    """Every function, with the environment that can be resolved before the state machine exists."""
+    """Every function, with the environment that can be resolved before the state machine exists. The Powertools
+    layer is the release of requirements.lock, by its public SSM parameter, unless the operator pins a layer ARN
+    (context powertoolsLayerArn): a per-version parameter can go missing, and exists only where Powertools
+    publishes, and CloudFormation resolves it halfway through the change set."""
     code = lambda_.Code.from_asset(str(stage_lambda_code(code_dir)))
     powertools = lambda_.LayerVersion.from_layer_version_arn(
         scope,
         "PowertoolsLayer",
-        ssm.StringParameter.value_for_string_parameter(scope, POWERTOOLS_LAYER_PARAMETER),
+        powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(scope, POWERTOOLS_LAYER_PARAMETER),
     )
     return {
         f.name: _function(scope, f, refs, code, powertools, _Logs(retention, system_log_level), function_settings)

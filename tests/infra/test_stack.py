@@ -422,3 +422,24 @@ def test_make_synth_is_plain_python_offline(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     template = json.loads((tmp_path / "out" / "orderflow.template.json").read_text())
     assert one(template, "AWS::StepFunctions::StateMachine")["StateMachineType"] == "EXPRESS"
+
+
+PINNED_LAYER = "arn:aws:lambda:eu-central-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:9"
+
+
+def test_a_pinned_powertools_layer_replaces_the_ssm_lookup(tmp_path: Path) -> None:
+    """powertoolsLayerArn: no public SSM parameter is resolved mid-deploy (one can go missing, and exists only
+    where Powertools publishes)."""
+    from infra.app import add_stack, new_app
+
+    app = new_app(outdir=str(tmp_path / "out"), context={"powertoolsLayerArn": PINNED_LAYER}, nag=False)
+    stack = add_stack(app, "orderflow-pinned", lambda_code_dir=tmp_path / "lambda")
+    template = Template.from_stack(stack).to_json()
+    for function in resources(template, "AWS::Lambda::Function").values():
+        assert function["Properties"]["Layers"] == [PINNED_LAYER]
+    assert POWERTOOLS_LAYER_PARAMETER not in json.dumps(template)
+
+
+def test_a_pinned_layer_must_be_a_layer_version_arn() -> None:
+    with pytest.raises(ValueError, match="powertoolsLayerArn must be a Lambda layer version ARN"):
+        StackSettings(powertools_layer_arn="arn:aws:lambda:eu-central-1:017000801446:function:x")
