@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CDK := npx --yes aws-cdk@2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth deploy diff destroy chaos fuzz bench cost clean
+.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth preflight deploy diff destroy chaos fuzz bench cost clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
@@ -68,10 +68,15 @@ synth: $(STAMP)
 	@echo "wrote cdk.out/orderflow.template.json"
 
 # These need AWS credentials (and `cdk bootstrap` once per account/region); see infra/README.md.
+# What cdk deploy would otherwise find out halfway through a change set: the Powertools layer and Python 3.14 in the
+# region, the bootstrap version, the secrets, and whether this CLI reads the library's cloud assembly.
+preflight: synth
+	$(BIN)/python -m infra.preflight --cdk "$(CDK)"
+
 # Each deploy publishes a state machine version (RETAINed, so `live` can move back); AWS allows 1,000. After the
 # deploy, all but the newest KEEP_VERSIONS and those an alias routes to are deleted.
 KEEP_VERSIONS ?= 10
-deploy: $(STAMP)
+deploy: preflight
 	$(CDK) deploy orderflow --require-approval broadening
 	$(BIN)/orderflow workflow prune --target aws --keep-versions $(KEEP_VERSIONS)
 

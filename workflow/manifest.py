@@ -507,5 +507,6 @@ MANIFEST = Manifest(
         "AlertQueueUrl": QueueUrl("alerts"),
         "AlertDlqUrl": QueueUrl("alerts-dlq"),
         "SlackWebhookSecretArn": SecretArn(SLACK_WEBHOOK),
+        "AlertWebhookSecretArn": SecretArn(ALERT_WEBHOOK),
     },
 )
