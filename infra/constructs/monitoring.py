@@ -22,6 +22,51 @@ from workflow.manifest import Manifest
 # The queue the dashboard shows the backlog of: the orders waiting for the worker.
 ORDER_QUEUE = "orders"
 
+# Where Step Functions reports executions started through an alias (the API starts every order through `live`):
+# https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html documents the execution metrics under
+# `StateMachineArn` ("the state machine for the execution in question") and, for "executions with an alias", under
+# `StateMachineArn` + `Alias` ("State machine alias used to start the execution"). It leaves open whether an alias's
+# executions also count under `StateMachineArn` alone, and whether `Alias` holds the alias's name or its ARN (we
+# take the name). So each execution alarm watches both series, as one alarm on their maximum: one notification
+# whichever of them is emitted.
+EXECUTION_METRICS = (
+    "ExecutionsStarted",
+    "ExecutionsSucceeded",
+    "ExecutionsFailed",
+    "ExecutionsTimedOut",
+    "ExecutionThrottled",
+)
+
+
+def execution_metric(
+    machine: sfn.StateMachine, alias: str | None, metric_name: str, period: cdk.Duration | None = None
+) -> cloudwatch.Metric:
+    """One execution metric of the state machine: unqualified, or of the executions started through `alias`."""
+    dimensions = {"StateMachineArn": machine.state_machine_arn}
+    if alias is not None:
+        dimensions["Alias"] = alias
+    return cloudwatch.Metric(
+        namespace="AWS/States",
+        metric_name=metric_name,
+        dimensions_map=dimensions,
+        statistic="Sum",
+        period=period or cdk.Duration.minutes(5),
+        label=f"{metric_name} ({alias})" if alias else metric_name,
+    )
+
+
+def executions(machine: sfn.StateMachine, alias: str, metric_name: str, period: cdk.Duration) -> cloudwatch.IMetric:
+    """The larger of the unqualified series and the alias's, per period (a missing one counts as 0)."""
+    return cloudwatch.MathExpression(
+        expression="MAX([FILL(machine, 0), FILL(alias, 0)])",
+        using_metrics={
+            "machine": execution_metric(machine, None, metric_name, period),
+            "alias": execution_metric(machine, alias, metric_name, period),
+        },
+        period=period,
+        label=f"{metric_name} (state machine or {alias})",
+    )
+
 
 @dataclass(frozen=True)
 class Watched:
@@ -38,7 +83,7 @@ def add_alarms(
 ) -> list[cloudwatch.Alarm]:
     alarm_topic = cloudwatch_actions.SnsAction(alert_topic)
     five_minutes = cdk.Duration.minutes(5)
-    machine = watched.state_machine
+    machine, live = watched.state_machine, manifest.live_alias
     specs: list[tuple[str, str, cloudwatch.IMetric]] = [
         (
             dlq.alarm.name,
@@ -51,12 +96,16 @@ def add_alarms(
         if dlq.alarm is not None  # the manifest gives every DLQ one
     ]
     specs += [
-        ("ExecutionsFailed", "order executions failed", machine.metric_failed(period=five_minutes)),
-        ("ExecutionsTimedOut", "order executions timed out", machine.metric_timed_out(period=five_minutes)),
+        ("ExecutionsFailed", "order executions failed", executions(machine, live, "ExecutionsFailed", five_minutes)),
+        (
+            "ExecutionsTimedOut",
+            "order executions timed out",
+            executions(machine, live, "ExecutionsTimedOut", five_minutes),
+        ),
         (
             "ExecutionsThrottled",
             "Step Functions throttled order executions",
-            machine.metric_throttled(period=five_minutes),
+            executions(machine, live, "ExecutionThrottled", five_minutes),
         ),
         ("Api5xx", "the orders API answered 5xx", watched.api.metric_server_error(period=five_minutes)),
     ]
@@ -98,12 +147,11 @@ def add_dashboard(
                 ),
                 cloudwatch.GraphWidget(
                     title="Order executions",
+                    # Both series of each (EXECUTION_METRICS): the dashboard shows which one Step Functions emits.
                     left=[
-                        machine.metric_started(),
-                        machine.metric_succeeded(),
-                        machine.metric_failed(),
-                        machine.metric_timed_out(),
-                        machine.metric_throttled(),
+                        execution_metric(machine, alias, name)
+                        for name in EXECUTION_METRICS
+                        for alias in (None, manifest.live_alias)
                     ],
                 ),
             ],

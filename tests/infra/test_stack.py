@@ -443,3 +443,39 @@ def test_a_pinned_powertools_layer_replaces_the_ssm_lookup(tmp_path: Path) -> No
 def test_a_pinned_layer_must_be_a_layer_version_arn() -> None:
     with pytest.raises(ValueError, match="powertoolsLayerArn must be a Lambda layer version ARN"):
         StackSettings(powertools_layer_arn="arn:aws:lambda:eu-central-1:017000801446:function:x")
+
+
+@pytest.mark.parametrize("variant", ["standard", "express"])
+def test_execution_alarms_watch_the_state_machine_and_the_live_alias(synth: Synth, variant: str) -> None:
+    """AWS documents execution metrics under StateMachineArn and, for executions started through an alias (all of
+    ours), under StateMachineArn + Alias; whether the first also counts those is not said. Each alarm takes both."""
+    template = getattr(synth, variant)
+    machine_id = next(iter(resources(template, "AWS::StepFunctions::StateMachine")))
+    machine_arn = {"Ref": machine_id}
+    alarms = {
+        re.sub(r"Alarm[0-9A-F]{8}$", "", n): a["Properties"]
+        for n, a in resources(template, "AWS::CloudWatch::Alarm").items()
+    }
+    for name, metric_name in {
+        "ExecutionsFailed": "ExecutionsFailed",
+        "ExecutionsTimedOut": "ExecutionsTimedOut",
+        "ExecutionsThrottled": "ExecutionThrottled",
+    }.items():
+        queries = alarms[name]["Metrics"]
+        (expression,) = [q for q in queries if "Expression" in q]
+        assert expression["Expression"] == "MAX([FILL(machine, 0), FILL(alias, 0)])"
+        assert expression.get("ReturnData", True) is True
+        stats = {q["Id"]: q["MetricStat"] for q in queries if "MetricStat" in q}
+        assert set(stats) == {"machine", "alias"}
+        for query_id, stat in stats.items():
+            assert stat["Metric"]["Namespace"] == "AWS/States"
+            assert stat["Metric"]["MetricName"] == metric_name
+            assert stat["Stat"] == "Sum"
+            dimensions = {d["Name"]: d["Value"] for d in stat["Metric"]["Dimensions"]}
+            expected: dict[str, Any] = {"StateMachineArn": machine_arn}
+            if query_id == "alias":
+                expected["Alias"] = MANIFEST.live_alias
+            assert dimensions == expected
+    (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert body.count('\\"Alias\\",\\"live\\"') == 5  # started, succeeded, failed, timed out, throttled
