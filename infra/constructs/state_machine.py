@@ -43,8 +43,10 @@ class Logging:
 def add_state_machine(
     scope: Construct, definition: Mapping[str, Any], manifest: Manifest, refs: References, logging: Logging
 ) -> tuple[sfn.StateMachine, sfn.CfnStateMachineAlias]:
-    # Named under /aws/vendedlogs/states/ (workflow.manifest). A stack deployed before had a generated name: the
-    # rename replaces the group (same logical id), and the old one's records go with it (DESTROY).
+    # Named under /aws/vendedlogs/states/ (workflow.manifest), without the workflow type (a type change replaces
+    # the state machine; the new one logs on into the same group). A stack deployed before had a generated name: the
+    # rename replaces the group (same logical id), and UpdateReplacePolicy Retain keeps the old one with its records
+    # until their retention ends (delete it by hand); cdk destroy still deletes this one.
     log_group = logs.LogGroup(
         scope,
         "StateMachineLogs",
@@ -52,6 +54,9 @@ def add_state_machine(
         retention=logging.retention,
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
+    cfn_log_group = log_group.node.default_child
+    assert isinstance(cfn_log_group, logs.CfnLogGroup)
+    cfn_log_group.cfn_options.update_replace_policy = cdk.CfnDeletionPolicy.RETAIN
     if logging.express:
         level = logging.express_log_level
         log_options = sfn.LogOptions(

@@ -95,6 +95,9 @@ def test_the_state_machine_logs_under_vendedlogs_for_both_types(synth: Synth) ->
         group_id = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
         assert groups[group_id]["Properties"]["LogGroupName"] == f"/aws/vendedlogs/states/{stack}-orders"
         assert groups[group_id]["Properties"]["LogGroupName"].startswith("/aws/vendedlogs/states/")
+        # The rename replaces a group deployed before: that one is kept with its records; destroy deletes this one.
+        assert groups[group_id]["UpdateReplacePolicy"] == "Retain"
+        assert groups[group_id]["DeletionPolicy"] == "Delete"
 
 
 def test_lambda_package_is_the_handlers_package_alone(synth: Synth) -> None:
