@@ -29,8 +29,10 @@ from handlers.domain.order import OrderStatus
 from workflow.dsl import Catch, DynamoDBUpdateItem, LambdaInvoke, Retry, SnsPublish, SqsSendMessage
 from workflow.manifest import MANIFEST
 
-# Errors of the Lambda service itself (not of our code): always worth retrying.
+# Errors of the Lambda service itself (not of our code): always worth retrying. The names AWS documents for the
+# Lambda integration (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
 LAMBDA_SERVICE_ERRORS = [
+    "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
@@ -41,18 +43,21 @@ TRANSIENT_ERRORS = [
     errors.OrderStoreUnavailable.__name__,
     errors.NotificationUnavailable.__name__,
 ]
+# The DynamoDB integration reports a service error as "DynamoDB." + its error code (botocore's error shapes), so
+# these are the throttling and server codes. Not DynamoDB.AmazonDynamoDBException: the SDK's base class, under which
+# a permanent error (a validation error) would be retried too.
 DYNAMODB_TRANSIENT = [
     "DynamoDB.ProvisionedThroughputExceededException",
     "DynamoDB.ThrottlingException",
     "DynamoDB.RequestLimitExceeded",
-    "DynamoDB.InternalServerErrorException",
-    "DynamoDB.AmazonDynamoDBException",
+    "DynamoDB.InternalServerError",
 ]
+# The SQS integration reports every failure under one of two names: a client-side one (SdkClientException: the
+# network, throttling answered to the client) and the service's (AmazonSQSException).
 SQS_TRANSIENT = ["SQS.SdkClientException", "SQS.AmazonSQSException"]
-# moto and AWS name an SNS error code C "SNS.CException" (Throttled, InternalError, KMSThrottling).
+# The SNS integration names an error code C "SNS.CException" (Throttled, InternalError, KMSThrottling).
 SNS_TRANSIENT = [
     "SNS.SdkClientException",
-    "SNS.AmazonSNSException",
     "SNS.ThrottledException",
     "SNS.InternalErrorException",
     "SNS.KMSThrottlingException",

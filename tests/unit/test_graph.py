@@ -68,12 +68,12 @@ def test_catch_edges_are_labelled_with_their_errors(definition: dict[str, Any], 
 def test_retry_policies_are_shown_on_their_states(definition: dict[str, Any], graph: g.Graph) -> None:
     validate = graph.named("ValidateOrder")
     assert validate.retry == (
-        f"retry {X}3: Lambda.ServiceException +3",
+        f"retry {X}3: Lambda.ClientExecutionTimeoutException +4",
         f"retry {X}4: OrderStoreUnavailable, NotificationUnavailable",
         f"backoff 1 s {X}2, ≤10 s, jitter",
     )
     assert "Lambda.TooManyRequestsException" in validate.tooltip  # every error name, for the SVG's hover
-    assert graph.named("PublishFailure").retry[0] == f"retry {X}6: SNS.SdkClientException +4"
+    assert graph.named("PublishFailure").retry[0] == f"retry {X}6: SNS.SdkClientException +3"
     retried = {name for name, state in definition["States"].items() if state.get("Retry")}
     loops = {e.source for e in graph.edges if e.kind is g.EdgeKind.RETRY}
     assert loops == retried
