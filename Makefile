@@ -80,7 +80,9 @@ deploy: preflight
 	$(CDK) deploy orderflow --require-approval broadening
 	$(BIN)/orderflow workflow prune --target aws --keep-versions $(KEEP_VERSIONS)
 
+# Warns (without failing) when live runs a scripted update that the deploy would revert.
 diff: $(STAMP)
+	-$(BIN)/orderflow workflow status --target aws
 	$(CDK) diff orderflow
 
 destroy: $(STAMP)

@@ -16,7 +16,7 @@ from workflow.local.samples import sample_order
 from workflow.ops.history import execution_history
 from workflow.ops.local_names import LocalNames
 from workflow.ops.targets import Target, TargetError, connect
-from workflow.ops.update import apply_update, plan_update
+from workflow.ops.update import apply_update, plan_update, workflow_status
 from workflow.ops.versions import prune_versions, versions
 
 
@@ -136,8 +136,31 @@ def test_local_target_says_when_nothing_runs() -> None:
         connect("local", endpoint_url="http://127.0.0.1:9")
 
 
+def test_status_shows_a_scripted_update_that_a_deploy_would_revert(
+    local: Target, capsys: pytest.CaptureFixture[str]
+) -> None:
+    endpoint = ["--target", "local", "--endpoint-url", local.endpoint_url or ""]
+    before = workflow_status(local)
+    assert not before.differs_from_compiled
+    assert before.template_version_arn is not None
+    assert not before.scripted  # live runs what the template published (maybe re-published by a restore)
+    assert cli.main(["workflow", "status", *endpoint]) == 0
+    assert "is the definition of the version the template published" in capsys.readouterr().out
+
+    apply_update(local, plan_update(local, with_audit_step()), "scripted: audit step")
+    after = workflow_status(local)
+    assert after.scripted
+    assert after.differs_from_compiled  # live runs the audit step, which workflow/ does not compile
+    assert after.live_description == "scripted: audit step"
+    assert cli.main(["workflow", "status", *endpoint]) == 3
+    out = capsys.readouterr().out
+    assert "WARNING: it is a scripted update" in out
+    assert "reverts it" in out
+
+
 def test_versions_are_pruned_to_the_newest_and_the_routed(local: Target, capsys: pytest.CaptureFixture[str]) -> None:
-    """AWS allows 1,000 versions per state machine: pruning keeps the newest N and whatever an alias routes to."""
+    """AWS allows 1,000 versions per state machine: pruning keeps the newest N and whatever an alias routes to.
+    (Last in this module: it deletes the version the runtime provisioned, which the status test reads.)"""
     sfn = local.client("stepfunctions")
     machine = local.output("StateMachineArn")
     alias = f"{machine}:live"  # locally LiveAliasArn names the state machine (moto cannot start through an alias)

@@ -26,6 +26,15 @@ def register(commands: Commands) -> None:
     _keep_argument(update)
     update.set_defaults(run=_workflow_update)
 
+    status = workflow.add_parser(
+        "status",
+        help="what live runs, and whether it differs from the compiled definition and from the template's version",
+        description="Exit 0 when live runs the template's version and the compiled definition; 3 when it runs a "
+        "scripted update that a deploy touching the state machine would revert (make diff warns with it).",
+    )
+    target_arguments(status, required=True)
+    status.set_defaults(run=_workflow_status)
+
     prune = workflow.add_parser(
         "prune",
         help="delete all but the newest versions and those an alias routes to (AWS allows 1,000 per state machine)",
@@ -47,6 +56,30 @@ def _keep_argument(command: argparse.ArgumentParser) -> None:
         default=DEFAULT_KEEP,
         help=f"versions to keep besides those an alias routes to (default {DEFAULT_KEEP})",
     )
+
+
+def _workflow_status(args: argparse.Namespace) -> int:
+    from workflow.ops.update import workflow_status
+
+    target = connect(args)
+    status = workflow_status(target)
+    print(f"{target.where}: alias {status.alias_name} runs {status.live_version_arn or 'no version'}")
+    print(f"  published {status.live_created} ({status.live_description or 'no description'})")
+    compiled = "differs from" if status.differs_from_compiled else "is"
+    print(f"  {compiled} the definition compiled from workflow/")
+    if status.template_version_arn is None:
+        print("  the template's version is unknown (no StateMachineVersion in the stack)")
+    elif status.scripted:
+        print(
+            "  WARNING: it is a scripted update, not the version the template published "
+            f"({status.template_version_arn})"
+            ": a deploy that changes the state machine resource (definition, a substitution such as a function ARN, "
+            "logging, tracing, the role) reverts it; merge the change, or run `orderflow workflow update` after"
+        )
+        return 3
+    else:
+        print(f"  is the definition of the version the template published ({status.template_version_arn})")
+    return 0
 
 
 def _workflow_prune(args: argparse.Namespace) -> int:

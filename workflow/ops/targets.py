@@ -49,6 +49,7 @@ class Target:
     endpoint_url: str | None
     outputs: Mapping[str, str]
     where: str  # for messages: "the local system at http://..." / "stack orderflow in eu-west-1"
+    stack: str | None = None  # the CloudFormation stack (aws)
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint_url, config=_config())  # type: ignore[call-overload]
@@ -109,4 +110,4 @@ def _aws(stack: str, region: str | None, endpoint_url: str | None) -> Target:
     except BotoCoreError as e:
         raise TargetError(f"cannot read {where}: {e}") from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-    return Target("aws", session, endpoint_url, outputs, where)
+    return Target("aws", session, endpoint_url, outputs, where, stack)

@@ -106,3 +106,64 @@ def apply_update(target: Target, plan: UpdatePlan, description: str) -> UpdateRe
         sfn.update_state_machine_alias(stateMachineAliasArn=plan.alias_arn, routingConfiguration=routing)
         alias_arn = plan.alias_arn
     return UpdateResult(version_arn, alias_arn)
+
+
+@dataclass(frozen=True)
+class WorkflowStatus:
+    """What `live` runs, against what the repository compiles and what the stack's template published."""
+
+    alias_name: str
+    live_version_arn: str | None
+    live_description: str
+    live_created: str
+    differs_from_compiled: bool
+    # The version the stack's template published (AWS: the stack's StateMachineVersion resource; locally: the one
+    # provisioned), and whether `live` runs another: a scripted update that a deploy touching the state machine
+    # would revert.
+    template_version_arn: str | None
+    # live's definition is not the template version's: what a deploy would put back
+    scripted: bool
+    diff: str
+
+
+def workflow_status(target: Target, definition: Mapping[str, Any] | None = None) -> WorkflowStatus:
+    plan = plan_update(target, definition)
+    sfn = target.client("stepfunctions")
+    described = sfn.describe_state_machine(stateMachineArn=plan.live_version_arn) if plan.live_version_arn else {}
+    template = _template_version(target, sfn, plan.state_machine_arn)
+    scripted = template is not None and (
+        template != plan.live_version_arn
+        and _normalised(sfn.describe_state_machine(stateMachineArn=template)["definition"]) != plan.current
+    )
+    return WorkflowStatus(
+        alias_name=plan.alias_name,
+        live_version_arn=plan.live_version_arn,
+        live_description=str(described.get("description", "")),
+        live_created=str(described.get("creationDate", "")),
+        differs_from_compiled=plan.current != plan.proposed,
+        template_version_arn=template,
+        scripted=scripted,
+        diff=plan.diff(),
+    )
+
+
+def _template_version(target: Target, sfn: Any, state_machine_arn: str) -> str | None:
+    """The version the deployment published: on AWS the stack's StateMachineVersion resource; locally the version
+    the runtime provisioned ("as provisioned", the first)."""
+    if target.stack is not None:
+        cloudformation = target.client("cloudformation")
+        resources = cloudformation.describe_stack_resources(StackName=target.stack)["StackResources"]
+        published = [
+            r.get("PhysicalResourceId")
+            for r in resources
+            if r.get("ResourceType") == "AWS::StepFunctions::StateMachineVersion" and r.get("PhysicalResourceId")
+        ]
+        return str(published[-1]) if published else None
+    listed = sfn.list_state_machine_versions(stateMachineArn=state_machine_arn, maxResults=1000)
+    arns = sorted(
+        (v["stateMachineVersionArn"] for v in listed["stateMachineVersions"]), key=lambda a: int(a.rsplit(":", 1)[1])
+    )
+    for arn in arns:
+        if sfn.describe_state_machine(stateMachineArn=arn).get("description") == "as provisioned":
+            return str(arn)
+    return None
