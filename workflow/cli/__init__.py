@@ -3,8 +3,9 @@ workflow, and check the local system under faults and fuzzing.
 
   up                     start the local system (AWS on moto) and its orders API          (cli/system.py)
   submit, status         POST an order / show one, as a client                              (cli/orders.py)
-  asl, openapi           print the compiled ASL / the orders API's OpenAPI document         (cli/definition.py)
+  asl, openapi           print the compiled ASL (or --budget) / the orders API's OpenAPI    (cli/definition.py)
   workflow update        publish the compiled definition and move the live alias            (cli/workflow_update.py)
+  workflow status|prune  what live runs against the compiled and template versions; prune   (cli/workflow_update.py)
   dlq list|show|redrive  what the dead-letter queues hold, and moving it back               (cli/dlq.py)
   executions             the newest executions, with why failed ones failed                 (cli/executions.py)
   rerun (redrive)        run a FAILED order again after its cause is fixed                  (cli/executions.py)
