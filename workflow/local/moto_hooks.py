@@ -92,6 +92,15 @@ _ORIGINAL_JSON_PATH_PARSE = json_path.parse
 _REPLACED_CLIENT_FOR: list[Callable[..., Any]] = []
 _PROGRAMS: dict[str, Any] = {}
 _PROGRAMS_LOCK = threading.Lock()
+# moto's Preprocessor keeps its query-language scopes in a class-level list, shared by every parse: two parses at
+# once (two executions of a new definition, or one beside CreateStateMachine's validation) pop each other's scope
+# (IndexError). One parse at a time; with the cache, a definition is parsed once.
+_PARSE_LOCK = threading.Lock()
+
+
+def _parse_alone(definition: str) -> Any:
+    with _PARSE_LOCK:
+        return _ORIGINAL_PARSE(definition)
 
 
 def install_lambda_dispatcher(dispatch: Dispatcher) -> None:
@@ -289,7 +298,7 @@ def cache_parsed_programs(maxsize: int = 32) -> None:
         with _PROGRAMS_LOCK:
             program = _PROGRAMS.get(definition)
         if program is None:
-            program = _ORIGINAL_PARSE(definition)[0]
+            program = _parse_alone(definition)[0]
             _assign_heap_keys(program)
             with _PROGRAMS_LOCK:
                 while len(_PROGRAMS) >= maxsize:
@@ -298,6 +307,7 @@ def cache_parsed_programs(maxsize: int = 32) -> None:
         return program
 
     ExecutionWorker._get_evaluation_entrypoint = entrypoint
+    AmazonStateLanguageParser.parse = staticmethod(_parse_alone)
 
 
 def _assign_heap_keys(program: Any) -> None:
@@ -432,6 +442,7 @@ def scale_retry_intervals(scale: float) -> None:
 def uninstall() -> None:
     json_path.parse = _ORIGINAL_JSON_PATH_PARSE
     ExecutionWorker._get_evaluation_entrypoint = _ORIGINAL_ENTRYPOINT
+    AmazonStateLanguageParser.parse = staticmethod(_ORIGINAL_PARSE)
     with _PROGRAMS_LOCK:
         _PROGRAMS.clear()
     _set_boto_client_for(_ORIGINAL_BOTO_CLIENT_FOR)
