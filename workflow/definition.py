@@ -3,6 +3,7 @@
     ValidateOrder -> CreateOrder -> EnqueueOrder -> NotifyOrder              (4 billed transitions)
     CreateOrder finds the order another execution wrote (Catch OrderHandledElsewhere) -> HandledElsewhere
     any of them fails (Catch) -> <Step>Failed -> RecordFailure -> PublishFailure -> OrderFailed
+    RecordFailure finds the order another execution's (its condition fails) -> HandledElsewhere
     (NotifyOrderFailed skips RecordFailure: the order is already with the worker.)
 
 Every state on the happy path does work: the path ends on its last task, the ownership check is CreateOrder's Catch
@@ -308,7 +309,12 @@ def order_workflow(workflow_type: str = "STANDARD") -> Chain:
     )
     order_failed = Fail("OrderFailed", error="OrderFailed", cause="The order failed; an alert was published.")
 
-    # Whatever RecordFailure does, the alert still goes out.
+    # Its condition failing means the order is another execution's (a duplicate start wrote or failed it first, or it
+    # is fulfilled): that one alerts if it fails, so this one ends without an alert. Whatever else RecordFailure
+    # does, the alert still goes out.
+    record_failure.add_catch(
+        Catch(error_equals=["DynamoDB.ConditionalCheckFailedException"], next_step=handled_elsewhere, result_path=None)
+    )
     record_failure.add_catch(Catch(error_equals=["States.ALL"], next_step=publish_failure, result_path="$.recordError"))
     Chain([record_failure, publish_failure, order_failed])
 

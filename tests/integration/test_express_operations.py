@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from tests.support.apievents import api_event
-from tests.support.fixtures import Runtimes
+from tests.support.fixtures import Runtimes, alerts_settled
 from workflow import cli
 from workflow.asl import compile_order_workflow
+from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.ops.execution_logs import LogsUnavailable
@@ -144,6 +145,35 @@ def test_a_second_start_of_the_same_order_is_handled_elsewhere(express: LocalRun
     order = express.wait_for_order(order_id, ["FULFILLED"])
     assert order["executionArn"] == carrier
     assert [h["status"] for h in order["history"]] == ["PENDING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED"]
+
+
+def test_a_second_run_that_fails_on_an_order_another_run_fulfilled_does_not_alert(
+    express: LocalRuntime, webhook: LoopbackWebhook
+) -> None:
+    """RecordFailure's condition fails on another execution's order: that one alerts if it fails; this one ends at
+    HandledElsewhere, so a fulfilled order is never alerted as failed (found by the Express chaos run)."""
+    order_id = post(express, sample_order())
+    first = express.execution_arn(order_id)
+    express.wait_for_order(order_id, ["FULFILLED"])
+    retry = next(
+        r
+        for r in compile_order_workflow("EXPRESS")["States"]["CreateOrder"]["Retry"]
+        if "OrderStoreUnavailable" in r["ErrorEquals"]
+    )
+    express.dynamodb_faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=express.table_name("orders"))
+    again = express.sfn.start_execution(
+        stateMachineArn=express.state_machine_arn, name=order_id, input=express.describe_execution(first)["input"]
+    )["executionArn"]
+    assert express.wait_for_execution(again)["status"] == "SUCCEEDED"
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in express.execution_events(again)
+        if "stateEnteredEventDetails" in e
+    ]
+    assert entered[-3:] == ["CreateOrderFailed", "RecordFailure", "HandledElsewhere"]
+    alerts_settled(express)
+    assert webhook.for_order(order_id) == []
+    assert express.order(order_id)["status"] == "FULFILLED"  # type: ignore[index]
 
 
 def test_a_client_follows_an_express_order_from_202_to_the_end(

@@ -54,7 +54,7 @@ def test_catch_edges_are_labelled_with_their_errors(definition: dict[str, Any], 
     dot, mermaid = g.to_dot(graph), g.to_mermaid(graph)
     ids = {name: mermaid_id for mermaid_id, name in mermaid_ids(mermaid).items()}
     catches = [(name, c) for name, state in definition["States"].items() for c in state.get("Catch", [])]
-    assert len(catches) == 6  # five States.ALL routes and CreateOrder's handled-elsewhere one
+    assert len(catches) == 7  # five States.ALL routes, and the two to HandledElsewhere (CreateOrder, RecordFailure)
     for name, catcher in catches:
         label = "catch " + ", ".join(catcher["ErrorEquals"])
         (edge,) = [e for e in graph.edges_from(name) if e.kind is g.EdgeKind.CATCH and e.label == label]
