@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from handlers.domain.order import is_express_arn
+
 MAX_CAUSE = 2800  # Slack caps a section's text at 3000 characters
 AWS_CONSOLE_EXECUTION = (
     "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
@@ -137,10 +139,7 @@ Notification = Alert | AlarmNotice
 def started_as(execution_arn: str) -> str:
     """The execution as it was started: its ARN, less the id Express gives each of its runs
     (`arn:...:express:<state machine>:<name>:<id>`), so the runs of one at-least-once start are one."""
-    parts = execution_arn.split(":")
-    if len(parts) == 9 and parts[5] == "express":
-        return ":".join(parts[:8])
-    return execution_arn
+    return ":".join(execution_arn.split(":")[:8]) if is_express_arn(execution_arn) else execution_arn
 
 
 def parse_notification(message: str) -> Alert | AlarmNotice:

@@ -410,6 +410,18 @@ def request_hash(payload: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def is_express_arn(execution_arn: str) -> bool:
+    """An Express execution's ARN (`arn:...:states:<region>:<account>:express:<machine>:<name>:<id>`)."""
+    parts = execution_arn.split(":")
+    return len(parts) > 8 and parts[5] == "express"
+
+
+def execution_name(execution_arn: str) -> str:
+    """The name an execution was started with, from its ARN of either type (`...:<machine>:<name>[:<id>]`)."""
+    parts = execution_arn.split(":")
+    return parts[7] if len(parts) > 7 else parts[-1]
+
+
 def execution_arn(state_machine_arn: str, execution_name: str) -> str:
     """`...:stateMachine:<sm>[:<alias or version>]` -> `...:execution:<sm>:<name>`: executions started through an
     alias or a version belong to the state machine itself. Raises ValueError for any other ARN."""

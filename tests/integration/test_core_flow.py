@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.apievents import api_event
-from tests.support.fixtures import Runtimes, Submit, alerts_settled
+from tests.support.fixtures import Runtimes, Submit, alerts_settled, submitter
 from workflow.local.chaos import quiesce
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
@@ -32,13 +32,7 @@ def system(request: pytest.FixtureRequest, runtimes: Runtimes) -> LocalRuntime:
 
 @pytest.fixture
 def post(system: LocalRuntime) -> Submit:
-    def _post(order: Any, key: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
-        all_headers = {"idempotency-key": key or str(uuid.uuid4()), **(headers or {})}
-        response = system.invoke_api(api_event("POST", "/orders", order, all_headers))
-        response["json"] = json.loads(response["body"])
-        return response
-
-    return _post
+    return submitter(system)
 
 
 def events_of(system: LocalRuntime, execution_arn: str) -> list[dict[str, Any]]:

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from tests.support.apievents import api_event
-from tests.support.fixtures import Runtimes, alerts_settled
+from tests.support.fixtures import Runtimes, alerts_settled, create_order_store_retry
 from workflow import cli
-from workflow.asl import compile_order_workflow
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
@@ -105,11 +104,7 @@ def test_an_order_that_failed_before_it_was_written_cannot_be_rerun_on_express(
     express: LocalRuntime, local: Target
 ) -> None:
     # CreateOrder's table is throttled for longer than its (Express) Retry lasts.
-    retry = next(
-        r
-        for r in compile_order_workflow("EXPRESS")["States"]["CreateOrder"]["Retry"]
-        if "OrderStoreUnavailable" in r["ErrorEquals"]
-    )
+    retry = create_order_store_retry("EXPRESS")
     express.dynamodb_faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=express.table_name("orders"))
     order_id = post(express, sample_order())
     failed = express.wait_for_order(order_id, ["FAILED"])
@@ -155,11 +150,7 @@ def test_a_second_run_that_fails_on_an_order_another_run_fulfilled_does_not_aler
     order_id = post(express, sample_order())
     first = express.execution_arn(order_id)
     express.wait_for_order(order_id, ["FULFILLED"])
-    retry = next(
-        r
-        for r in compile_order_workflow("EXPRESS")["States"]["CreateOrder"]["Retry"]
-        if "OrderStoreUnavailable" in r["ErrorEquals"]
-    )
+    retry = create_order_store_retry("EXPRESS")
     express.dynamodb_faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=express.table_name("orders"))
     again = express.sfn.start_execution(
         stateMachineArn=express.state_machine_arn, name=order_id, input=express.describe_execution(first)["input"]

@@ -8,9 +8,8 @@ import uuid
 
 import pytest
 
-from tests.support.fixtures import Submit
+from tests.support.fixtures import Submit, create_order_store_retry
 from workflow import cli
-from workflow.asl import compile_order_workflow
 from workflow.local.receiver import Answer, LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
@@ -111,11 +110,7 @@ def test_a_failed_order_is_redriven_after_the_cause_is_fixed(
     runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # CreateOrder's table is throttled for longer than its Retry lasts: the order fails there, with an alert.
-    (retry,) = [
-        r
-        for r in compile_order_workflow()["States"]["CreateOrder"]["Retry"]
-        if "OrderStoreUnavailable" in r["ErrorEquals"]
-    ]
+    retry = create_order_store_retry()
     runtime.dynamodb_faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=runtime.table_name("orders"))
     accepted = submit(sample_order())["json"]
     order_id = accepted["orderId"]
@@ -146,11 +141,7 @@ def test_an_order_that_failed_before_it_was_written_is_redriven_whole(
     runtime: LocalRuntime, local: Target, submit: Submit
 ) -> None:
     """CreateOrder could not write it (its table throttled past the Retry): the redrive writes the whole order."""
-    retry = next(
-        r
-        for r in compile_order_workflow()["States"]["CreateOrder"]["Retry"]
-        if "OrderStoreUnavailable" in r["ErrorEquals"]
-    )
+    retry = create_order_store_retry()
     runtime.dynamodb_faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=runtime.table_name("orders"))
     accepted = submit(sample_order())["json"]
     failed = runtime.wait_for_order(accepted["orderId"], ["FAILED"])

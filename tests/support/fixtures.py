@@ -79,8 +79,7 @@ def runtime(runtimes: Runtimes) -> LocalRuntime:
     return runtimes.get("STANDARD")
 
 
-@pytest.fixture
-def submit(runtime: LocalRuntime) -> Submit:
+def submitter(runtime: LocalRuntime) -> Submit:
     """POST /orders through the API's handler, as API Gateway invokes it; the answer with its body parsed."""
 
     def _submit(order: Any, key: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -90,6 +89,24 @@ def submit(runtime: LocalRuntime) -> Submit:
         return response
 
     return _submit
+
+
+@pytest.fixture
+def submit(runtime: LocalRuntime) -> Submit:
+    return submitter(runtime)
+
+
+def create_order_store_retry(workflow_type: str = "STANDARD") -> dict[str, Any]:
+    """CreateOrder's Retry of OrderStoreUnavailable as the type compiles it: throttle the orders table for one call
+    more than its MaxAttempts allows, and the order fails at CreateOrder."""
+    from workflow.asl import compile_order_workflow
+
+    retry: dict[str, Any] = next(
+        r
+        for r in compile_order_workflow(workflow_type)["States"]["CreateOrder"]["Retry"]
+        if "OrderStoreUnavailable" in r["ErrorEquals"]
+    )
+    return retry
 
 
 def alerts_settled(runtime: LocalRuntime, timeout: float = 20.0) -> None:

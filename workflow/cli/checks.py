@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow.cli.common import Commands, print_report
+from workflow.cli.common import Commands, print_report, workflow_type_argument
 
 
 def register(commands: Commands) -> None:
@@ -19,12 +19,8 @@ def register(commands: Commands) -> None:
     chaos.add_argument("--orders", type=int, default=100)
     chaos.add_argument("--concurrency", type=int, default=8)
     chaos.add_argument("--faults", help="a JSON fault plan (workflow/local/faults.py); default: a moderate mix")
-    chaos.add_argument(
-        "--workflow-type",
-        type=str.upper,
-        choices=("STANDARD", "EXPRESS"),
-        default="STANDARD",
-        help="the local state machine's type (EXPRESS: at-least-once starts, duplicate_start in the plan)",
+    workflow_type_argument(
+        chaos, "the local state machine's type; EXPRESS: at-least-once starts, duplicate_start in the plan"
     )
     _harness_arguments(chaos)
     chaos.set_defaults(run=_chaos)

@@ -17,6 +17,17 @@ Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 DEFAULT_URL = "http://127.0.0.1:3000"
 
 
+def workflow_type_argument(command: argparse.ArgumentParser, what: str) -> None:
+    """--workflow-type STANDARD|EXPRESS (any case; default STANDARD), for the commands that build a state machine."""
+    command.add_argument(
+        "--workflow-type",
+        type=str.upper,
+        choices=("STANDARD", "EXPRESS"),
+        default="STANDARD",
+        help=f"{what} (default STANDARD)",
+    )
+
+
 def target_arguments(command: argparse.ArgumentParser, required: bool = False) -> None:
     """The options of every command that reads or changes a running system."""
     command.add_argument(

@@ -5,18 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow.cli.common import Commands
+from workflow.cli.common import Commands, workflow_type_argument
 
 
 def register(commands: Commands) -> None:
     asl = commands.add_parser("asl", help="print the compiled Amazon States Language definition, or its retry budget")
-    asl.add_argument(
-        "--workflow-type",
-        type=str.upper,
-        choices=("STANDARD", "EXPRESS"),
-        default="STANDARD",
-        help="compile for this type (its retry policy; default STANDARD)",
-    )
+    workflow_type_argument(asl, "compile for this type, with its retry policy")
     asl.add_argument(
         "--budget",
         action="store_true",

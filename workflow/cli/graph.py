@@ -68,6 +68,7 @@ def build(args: argparse.Namespace) -> g.Graph:
     if args.execution or args.order:
         from botocore.exceptions import ClientError
 
+        from handlers.domain.order import execution_name
         from workflow.ops import execution_logs, history
 
         target = connect(args)
@@ -83,12 +84,12 @@ def build(args: argparse.Namespace) -> g.Graph:
                 arn = str(records[0]["execution_arn"])
                 events = execution_logs.events(records)
                 ran = definition or json.loads(described["definition"])
-                title = f"Execution {arn.split(':')[7]}"
+                title = f"Execution {execution_name(arn)}"
             else:
                 arn = args.execution or history.execution_arn(machine, args.order)
                 events = history.execution_history(sfn, arn)
                 ran = definition or history.execution_definition(sfn, arn)
-                title = f"Execution {arn.rsplit(':', 1)[-1]}"
+                title = f"Execution {execution_name(arn)}"
         except ClientError as e:
             raise g.GraphError(
                 f"cannot read {args.execution or args.order}: {e.response['Error'].get('Message', e)}"

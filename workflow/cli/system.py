@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from workflow.cli.common import Commands
+from workflow.cli.common import Commands, workflow_type_argument
 
 
 def register(commands: Commands) -> None:
@@ -26,13 +26,7 @@ def register(commands: Commands) -> None:
         default=0.1,
         help="multiplies retry intervals and queue timeouts (1.0 = production values; default 0.1)",
     )
-    up.add_argument(
-        "--workflow-type",
-        type=str.upper,
-        choices=("STANDARD", "EXPRESS"),
-        default="STANDARD",
-        help="the state machine's type (default STANDARD; EXPRESS keeps AWS's contract: no execution history)",
-    )
+    workflow_type_argument(up, "the state machine's type; EXPRESS keeps AWS's contract: no execution history")
     up.add_argument(
         "--express-log-level",
         type=str.upper,

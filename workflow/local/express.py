@@ -38,13 +38,14 @@ from moto.stepfunctions.parser.asl.eval.event.logging import CloudWatchLoggingCo
 from moto.stepfunctions.parser.backend.execution import Execution
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend, stepfunctions_parser_backends
 
+from handlers.domain.order import execution_name, is_express_arn
+from workflow.local.moto_hooks import MotoChanged
+
+__all__ = ["is_express_arn"]  # the runtime asks it here, beside the rest of the Express contract
+
 EXPRESS = "EXPRESS"
 EXPRESS_REFUSED = "Invalid Arn: 'Resource type not valid in this context: express'"
 TYPE_NOT_SUPPORTED = "This operation is not supported by this type of state machine"
-
-
-class MotoChanged(RuntimeError):
-    pass
 
 
 class StateMachineTypeNotSupported(AWSError):  # type: ignore[misc]
@@ -80,12 +81,6 @@ def check_moto_compatible() -> None:
             raise MotoChanged(f"moto's parser Execution no longer takes {needed}")
     if not hasattr(CloudWatchLoggingConfiguration, "from_logging_configuration"):
         raise MotoChanged("moto's CloudWatchLoggingConfiguration.from_logging_configuration is gone")
-
-
-def is_express_arn(arn: str) -> bool:
-    """An execution ARN of the `express` resource type (arn:...:states:<region>:<account>:express:...)."""
-    parts = arn.split(":")
-    return len(parts) > 5 and parts[5] == "express"
 
 
 def install(duplicate: Callable[[], bool] | None = None) -> None:
@@ -240,9 +235,7 @@ def executions_named(account: str, region: str, name: str) -> Iterator[Execution
 
 
 def execution_by_arn(account: str, region: str, arn: str) -> Execution | None:
-    parts = arn.split(":")
-    name = parts[7] if is_express_arn(arn) and len(parts) > 7 else parts[-1]
-    return next((e for e in executions_named(account, region, name) if e.exec_arn == arn), None)
+    return next((e for e in executions_named(account, region, execution_name(arn)) if e.exec_arn == arn), None)
 
 
 def described(execution: Execution) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from workflow.local.faults import FaultInjector
 from workflow.local.poller import QueuePoller
 from workflow.manifest import PYTHON_RUNTIME, STACK_NAME, Manifest, QueueTrigger, Setting, logs_execution_data
-from workflow.ops.local_names import STATE_MACHINE, LocalNames
+from workflow.ops.local_names import PROVISIONED_VERSION, STATE_MACHINE, LocalNames
 
 
 @dataclass
@@ -143,7 +143,7 @@ class Provisioner:
             roleArn=role,
             type=self.workflow_type,
             publish=True,
-            versionDescription="as provisioned",
+            versionDescription=PROVISIONED_VERSION,
         )
         sfn.create_state_machine_alias(
             name=self.manifest.live_alias,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from handlers.domain.order import execution_name
 from workflow.ops.targets import TargetError
 
 EXECUTION_EVENTS = {
@@ -33,6 +34,8 @@ EXECUTION_EVENTS = {
 # Logs Insights answers at most 10,000 rows a query.
 MAX_ROWS = 10_000
 QUERY_DEADLINE_SECONDS = 60.0
+# What to turn on where a command finds no log records to read.
+ENABLE = "log level ALL (the stack's context expressLogLevel=ALL; `orderflow up --express-log-level ALL` locally)"
 
 
 class LogsUnavailable(TargetError):
@@ -48,16 +51,12 @@ class LogSource:
     level: str
     include_execution_data: bool
 
-    @property
-    def enable(self) -> str:
-        return "log level ALL (the stack's context expressLogLevel=ALL; `orderflow up --express-log-level ALL` locally)"
-
     def require(self, what: str) -> str:
         """The log group, or LogsUnavailable saying what to enable to read `what`."""
         if self.group is None or self.level == "OFF":
             raise LogsUnavailable(
                 f"{self.state_machine_arn} writes no log records (logging {self.level}), so {what} cannot be read: "
-                f"Express keeps no execution history; enable {self.enable}"
+                f"Express keeps no execution history; enable {ENABLE}"
             )
         return self.group
 
@@ -155,7 +154,7 @@ def records_of_execution(
         )
         raise LogsUnavailable(
             f"no log records of {execution} in {group} between {since:%Y-%m-%d %H:%M} and {until:%Y-%m-%d %H:%M} "
-            f"UTC ({hint}); to see every execution, enable {source.enable}"
+            f"UTC ({hint}); to see every execution, enable {ENABLE}"
         )
     return records
 
@@ -174,12 +173,13 @@ def events(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         }
         details = record.get("details")
         if details:
-            event[_details_key(kind)] = dict(details)
+            event[details_key(kind)] = dict(details)
         history.append(event)
     return history
 
 
-def _details_key(kind: str) -> str:
+def details_key(kind: str) -> str:
+    """Where GetExecutionHistory puts an event's details: `stateEnteredEventDetails`, `taskFailedEventDetails`, ..."""
     if kind.endswith("StateEntered"):
         return "stateEnteredEventDetails"
     if kind.endswith("StateExited"):
@@ -224,8 +224,7 @@ def logged_executions(
                 started = at
             if kind in EXECUTION_EVENTS and kind != "ExecutionStarted":
                 status, stopped = EXECUTION_EVENTS[kind], at
-        parts = arn.split(":")
-        name = parts[7] if len(parts) > 8 else parts[-1]
+        name = execution_name(arn)
         first = datetime.fromtimestamp(int(own[0].get("event_timestamp", 0)) / 1000, UTC)
         found.append(LoggedExecution(arn, name, status, started or first, stopped, tuple(own)))
     found.sort(key=lambda e: e.started or datetime.min.replace(tzinfo=UTC), reverse=True)

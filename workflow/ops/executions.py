@@ -83,7 +83,7 @@ def _logged(
     if source.level != "ALL" and status and status.upper() != "FAILED":
         raise execution_logs.LogsUnavailable(
             f"at log level {source.level} only failed executions are logged; to list {status.upper()} ones, "
-            f"enable {source.enable}"
+            f"enable {execution_logs.ENABLE}"
         )
     summaries = []
     for execution in logged:
@@ -119,7 +119,7 @@ def _logged_failure(records: tuple[dict[str, Any], ...]) -> tuple[str, str]:
         if "stateEnteredEventDetails" in event:
             state = str(event["stateEnteredEventDetails"].get("name", ""))
         kind = str(event["type"])
-        details = event.get(f"{kind[0].lower()}{kind[1:]}EventDetails") or {}
+        details = event.get(execution_logs.details_key(kind)) or {}
         if kind.endswith("Failed") and kind != "ExecutionFailed" and details.get("error"):
             return f"{state}: {details['error']}" if state else str(details["error"]), _readable(details.get("cause"))
     for event in reversed(events):

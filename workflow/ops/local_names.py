@@ -29,6 +29,8 @@ from workflow.manifest import (
 
 ACCOUNT = "123456789012"
 STATE_MACHINE = f"{STACK_NAME}-orders"
+# How the local runtime describes the version it provisions: the local "template's" version (workflow status).
+PROVISIONED_VERSION = "as provisioned"
 # Where `orderflow up` serves the AWS APIs (moto's server, sharing the running system's state).
 DEFAULT_AWS_ENDPOINT = "http://127.0.0.1:4566"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from handlers.adapters.orders_store import OrdersStore
 from handlers.domain.errors import InvalidTransitionError, OrderValidationError
-from handlers.domain.order import OrderStatus, order_of_record, order_payload
+from handlers.domain.order import OrderStatus, is_express_arn, order_of_record, order_payload
 from workflow.ops.targets import Target, TargetError
 
 # The order's identity in its execution's input, as the orders table keeps it under the same names.
@@ -83,7 +83,7 @@ def rebuilt_input(sfn: Any, order_id: str, order: Mapping[str, Any]) -> dict[str
             **order_payload(stored),
         }
     arn = str(order.get("executionArn", ""))
-    if ":express:" in arn or not arn:
+    if is_express_arn(arn) or not arn:
         raise RerunRefused(
             f"order {order_id} failed before CreateOrder wrote it, so the orders table does not hold the order, and "
             "its Express execution's input is not kept: submit the order again with a new Idempotency-Key"

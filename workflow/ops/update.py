@@ -15,7 +15,9 @@ from typing import Any
 
 from workflow import asl
 from workflow.manifest import MANIFEST, Manifest
+from workflow.ops.local_names import PROVISIONED_VERSION
 from workflow.ops.targets import Target, TargetError
+from workflow.ops.versions import versions
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def workflow_status(target: Target, definition: Mapping[str, Any] | None = None)
 
 def _template_version(target: Target, sfn: Any, state_machine_arn: str) -> str | None:
     """The version the deployment published: on AWS the stack's StateMachineVersion resource; locally the version
-    the runtime provisioned ("as provisioned", the first)."""
+    the runtime provisioned (the first, described PROVISIONED_VERSION)."""
     if target.stack is not None:
         cloudformation = target.client("cloudformation")
         resources = cloudformation.describe_stack_resources(StackName=target.stack)["StackResources"]
@@ -159,11 +161,7 @@ def _template_version(target: Target, sfn: Any, state_machine_arn: str) -> str |
             if r.get("ResourceType") == "AWS::StepFunctions::StateMachineVersion" and r.get("PhysicalResourceId")
         ]
         return str(published[-1]) if published else None
-    listed = sfn.list_state_machine_versions(stateMachineArn=state_machine_arn, maxResults=1000)
-    arns = sorted(
-        (v["stateMachineVersionArn"] for v in listed["stateMachineVersions"]), key=lambda a: int(a.rsplit(":", 1)[1])
-    )
-    for arn in arns:
-        if sfn.describe_state_machine(stateMachineArn=arn).get("description") == "as provisioned":
+    for arn in reversed(versions(sfn, state_machine_arn)):  # oldest first: it is the first one
+        if sfn.describe_state_machine(stateMachineArn=arn).get("description") == PROVISIONED_VERSION:
             return str(arn)
     return None
