@@ -39,6 +39,7 @@ from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
@@ -71,6 +72,8 @@ def check_moto_compatible() -> None:
         "self"
     ] or "AmazonStateLanguageParser.parse" not in (inspect.getsource(_ORIGINAL_ENTRYPOINT)):
         raise MotoChanged("ExecutionWorker._get_evaluation_entrypoint no longer parses the definition; cannot cache it")
+    if not isinstance(getattr(Preprocessor, "_query_language_per_scope", None), list):
+        raise MotoChanged("moto's Preprocessor no longer keeps its query-language scopes in a class-level list")
     if not callable(getattr(json_path, "parse", None)) or "parse(" not in inspect.getsource(json_path.extract_json):
         raise MotoChanged("moto's json_path.extract_json no longer parses through json_path.parse; cannot cache paths")
     if not hasattr(dynamodb_backends, "__getitem__"):
@@ -94,13 +97,20 @@ _PROGRAMS: dict[str, Any] = {}
 _PROGRAMS_LOCK = threading.Lock()
 # moto's Preprocessor keeps its query-language scopes in a class-level list, shared by every parse: two parses at
 # once (two executions of a new definition, or one beside CreateStateMachine's validation) pop each other's scope
-# (IndexError). One parse at a time; with the cache, a definition is parsed once.
+# (IndexError). One parse at a time; with the cache, a definition is parsed once. A parse that fails (a definition
+# CreateStateMachine refuses) leaves its scopes behind, and every later parse inherited them (a JSONPath definition
+# parsed after a refused JSONata one was read as JSONata): each parse starts and ends with none.
 _PARSE_LOCK = threading.Lock()
 
 
 def _parse_alone(definition: str) -> Any:
+    scopes: list[Any] = Preprocessor._query_language_per_scope
     with _PARSE_LOCK:
-        return _ORIGINAL_PARSE(definition)
+        scopes.clear()
+        try:
+            return _ORIGINAL_PARSE(definition)
+        finally:
+            scopes.clear()
 
 
 def install_lambda_dispatcher(dispatch: Dispatcher) -> None:
