@@ -23,7 +23,7 @@ from moto import mock_aws
 
 from handlers.adapters.orders_store import OrdersStore, order_from_item
 from workflow import asl, openapi
-from workflow.local import express, moto_hooks, state_machine_versions
+from workflow.local import express, jsonata_engine, moto_hooks, state_machine_versions
 from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
@@ -141,6 +141,7 @@ class LocalRuntime:
             self.dynamodb_faults, on_write=self._tables_written, on_call=self._dynamodb_served
         )
         moto_hooks.cache_parsed_programs()
+        jsonata_engine.install()
         state_machine_versions.install()
         express.install(
             duplicate=lambda: self.random_faults.roll(
@@ -200,6 +201,7 @@ class LocalRuntime:
             poller.stop()
         self._pollers.clear()
         moto_hooks.uninstall()
+        jsonata_engine.uninstall()
         express.uninstall()
         state_machine_versions.uninstall()
         if self._log_meter is not None:
