@@ -1,7 +1,8 @@
 """Compile the DSL chain to Amazon States Language, check it, and fill in its `${Placeholder}`s.
 
 Checks done here, before anything is deployed or run locally: every `Next`/`Default`/Catch target names a state,
-every state is reachable, the placeholders used are exactly the manifest's substitutions, every Task acts on a
+every state is reachable, JSONata and variables are used as AWS allows and every variable is assigned before it is
+read (workflow.query_checks), the placeholders used are exactly the manifest's substitutions, every Task acts on a
 resource the manifest names, no Lambda Task gives up on a function before the function's own timeout, and an
 Express definition's worst path fits Express's five minutes (`budget`).
 """
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from stepfunctions.steps import Chain, Graph
+from stepfunctions.steps import Chain
 
+from workflow import query_checks
 from workflow.definition import order_workflow
+from workflow.dsl import Graph
 from workflow.manifest import MANIFEST, FunctionArn, Manifest, Ref
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
@@ -34,8 +37,10 @@ class DefinitionError(ValueError):
     """The compiled definition is not deployable."""
 
 
-def compile_chain(chain: Chain, comment: str = "") -> dict[str, Any]:
-    graph = Graph(chain, comment=comment) if comment else Graph(chain)
+def compile_chain(chain: Chain, comment: str = "", query_language: str | None = None) -> dict[str, Any]:
+    """The chain's ASL, checked. `query_language` ("JSONata" | "JSONPath") is the definition's top-level one."""
+    fields = {key: value for key, value in (("comment", comment), ("query_language", query_language)) if value}
+    graph = Graph(chain, **fields)
     definition: dict[str, Any] = graph.to_dict()
     check(definition)
     return definition
@@ -101,6 +106,8 @@ def check(definition: Mapping[str, Any]) -> None:
     for name in states:
         if name not in reachable:
             problems.append(f"{name} is not reachable from StartAt")
+    # Query languages and variables: what AWS would refuse, and what would fail at run time.
+    problems.extend(str(problem) for problem in query_checks.build_problems(definition))
     if problems:
         raise DefinitionError("; ".join(problems))
 

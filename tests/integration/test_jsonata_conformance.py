@@ -650,3 +650,16 @@ def test_a_refused_definition_leaves_nothing_behind(sfn: SFNClient) -> None:
     described = execute(sfn, jsonpath, {"a": 1})
     assert described["status"] == "SUCCEEDED", why(described)
     assert json.loads(described["output"]) == {"a": 1}
+
+
+def test_a_dsl_authored_jsonata_machine_runs(sfn: SFNClient) -> None:
+    """The same kind of machine written in Python with workflow.dsl, compiled and run on the local endpoint."""
+    from tests.unit.test_dsl_jsonata import priced_orders
+    from workflow import asl
+
+    definition = asl.compile_chain(priced_orders(), query_language="JSONata")
+    small = execute(sfn, definition, {"customer": "ada", "lines": [{"qty": 2}, {"qty": 3}]})
+    assert small["status"] == "SUCCEEDED", why(small)
+    assert json.loads(small["output"]) == {"customer": "ada", "total": 10}
+    big = execute(sfn, definition, {"customer": "bob", "lines": [{"qty": 60}]})
+    assert (big["status"], big.get("error")) == ("FAILED", "Over"), why(big)

@@ -51,7 +51,10 @@ class _Builder:
             retriers = state.get("Retry") or []
             retry_lines, retry_tooltip = _retry_text(retriers)
             tooltip = "\n".join(part for part in (_tooltip(state), retry_tooltip) if part)
-            self.nodes.append(Node(node_id, name, kind, _detail(state), tooltip, cluster, retry_lines))
+            # A Choice's own Assign is its Default's (a rule has its own): it is drawn on that edge.
+            assigns = _assigns(state.get("Assign")) if kind is not Kind.CHOICE else ""
+            detail = " · ".join(part for part in (_detail(state), assigns) if part)
+            self.nodes.append(Node(node_id, name, kind, detail, tooltip, cluster, retry_lines))
             out = node_id
             if kind in {Kind.PARALLEL, Kind.MAP}:
                 out = self._branches(node_id, name, kind, state, cluster)
@@ -60,15 +63,23 @@ class _Builder:
             for index, rule in enumerate(state.get("Choices") or []):
                 to = target(name, f"Choices[{index}].Next", rule.get("Next"))
                 condition = _condition(rule)
-                self.edges.append(Edge(node_id, to, EdgeKind.CHOICE, clip(condition, 40), condition))
+                label = " · ".join(part for part in (clip(condition, 40), _assigns(rule.get("Assign"))) if part)
+                self.edges.append(Edge(node_id, to, EdgeKind.CHOICE, label, condition))
             if "Default" in state:
-                self.edges.append(Edge(node_id, target(name, "Default", state["Default"]), EdgeKind.DEFAULT, "default"))
+                label = " · ".join(part for part in ("default", _assigns(state.get("Assign"))) if part)
+                self.edges.append(Edge(node_id, target(name, "Default", state["Default"]), EdgeKind.DEFAULT, label))
             if retriers:
                 self.edges.append(Edge(node_id, node_id, EdgeKind.RETRY, tooltip=retry_tooltip))
             for index, catcher in enumerate(state.get("Catch") or []):
                 to = target(name, f"Catch[{index}].Next", catcher.get("Next"))
                 errors = [str(e) for e in catcher.get("ErrorEquals") or []]
-                self.edges.append(Edge(node_id, to, EdgeKind.CATCH, f"catch {_names(errors)}", ", ".join(errors)))
+                label = " · ".join(
+                    part for part in (f"catch {_names(errors)}", _assigns(catcher.get("Assign"))) if part
+                )
+                shaping = _shaping(catcher)
+                self.edges.append(
+                    Edge(node_id, to, EdgeKind.CATCH, label, " · ".join(p for p in (", ".join(errors), shaping) if p))
+                )
             # A Fail inside a branch fails the whole Parallel/Map: it does not flow on to the join.
             if state.get("End") is True or kind is Kind.SUCCEED or (kind is Kind.FAIL and not prefix):
                 exits.append(out)
@@ -140,6 +151,25 @@ def _tooltip(state: Mapping[str, Any]) -> str:
         parts.append(f"timeout {state['TimeoutSeconds']} s")
     if state.get("Type") == "Fail" and "Cause" in state:
         parts.append(str(state["Cause"]))
+    shaping = _shaping(state)
+    if shaping:
+        parts.append(shaping)
+    return " · ".join(parts)
+
+
+def _assigns(assign: object) -> str:
+    """The variables an Assign sets, as the node (or Catch edge) shows them: `sets $total, $customer`."""
+    if not isinstance(assign, Mapping) or not assign:
+        return ""
+    return "sets " + ", ".join("$" + str(key).removesuffix(".$") for key in assign)
+
+
+def _shaping(block: Mapping[str, Any]) -> str:
+    """What a state (or Catch) assigns and outputs, in full, for the tooltip."""
+    parts = []
+    for key in ("Assign", "Output"):
+        if key in block:
+            parts.append(f"{key} {clip(json.dumps(block[key], separators=(',', ':')), 160)}")
     return " · ".join(parts)
 
 
@@ -155,8 +185,9 @@ _OPERATORS = (
 
 def _condition(rule: Mapping[str, Any]) -> str:
     """A Choice rule as a short expression: `$.total > 100`, `$.a == 'x' and not ($.b is present)`."""
-    if "Condition" in rule:  # JSONata
-        return str(rule["Condition"])
+    if "Condition" in rule:  # JSONata: the expression, without its {% %}
+        condition = str(rule["Condition"])
+        return condition[2:-2].strip() if condition.startswith("{%") and condition.endswith("%}") else condition
     for combinator in ("And", "Or"):
         if combinator in rule:
             return f" {combinator.lower()} ".join(f"({_condition(r)})" for r in rule[combinator])
