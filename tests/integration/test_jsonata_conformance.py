@@ -663,3 +663,27 @@ def test_a_dsl_authored_jsonata_machine_runs(sfn: SFNClient) -> None:
     assert json.loads(small["output"]) == {"customer": "ada", "total": 10}
     big = execute(sfn, definition, {"customer": "bob", "lines": [{"qty": 60}]})
     assert (big["status"], big.get("error")) == ("FAILED", "Over"), why(big)
+
+
+def test_a_failed_attempts_assign_never_happens(sfn: SFNClient, dynamodb: str) -> None:
+    """VARIABLES: a state's Assign takes effect only when the state succeeds. Here the task's Assign is evaluated,
+    then its ResultSelector fails and a Catch (without an Assign of its own) takes over: x keeps its old value."""
+    definition = {
+        "StartAt": "Set",
+        "States": {
+            "Set": {"Type": "Pass", "Assign": {"x": 1}, "Next": "Get"},
+            "Get": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": dynamodb, "Key": {"id": {"S": "absent"}}},
+                "Assign": {"x": 2},
+                "ResultSelector": {"item.$": "$.Item.id"},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "Read"}],
+                "Next": "Read",
+            },
+            "Read": {"Type": "Pass", "Parameters": {"x.$": "$x"}, "End": True},
+        },
+    }
+    described = execute(sfn, definition, {})
+    assert described["status"] == "SUCCEEDED", why(described)
+    assert json.loads(described["output"]) == {"x": 1}

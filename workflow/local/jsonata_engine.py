@@ -55,6 +55,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.failure_event imp
 )
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
 from moto.stepfunctions.parser.asl.component.common.string import string_expression
 from moto.stepfunctions.parser.asl.component.common.string.string_expression import (
     StringJSONata,
@@ -195,8 +196,6 @@ def _eval_jsonata(self: StringJSONata, env: Environment) -> None:
 
 def _eval_variable_sample(self: StringVariableSample, env: Environment) -> None:
     # A JSONPath field reading a variable ("$counter", "$order.items[0]"): the same read, without $states.
-    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
-
     env.stack.append(_value(env, self.expression, with_states=self.query_language_mode == QueryLanguageMode.JSONata))
 
 
@@ -222,6 +221,8 @@ def _flushing(original: Callable[[Any, Environment], None]) -> Callable[[Any, En
 
 def _passing_failure_events(original: Callable[..., Any]) -> Callable[..., Any]:
     def _from_error(self: Any, env: Environment, ex: Exception) -> Any:
+        # The attempt failed: an Assign it evaluated before failing (a later ResultSelector failed) never happens.
+        env.__dict__.pop(_PENDING, None)
         if isinstance(ex, FailureEventException):
             return ex.failure_event
         return original(self, env, ex)
@@ -318,7 +319,7 @@ def install() -> None:
         cls._set_next = _flushing(original)
     for cls in _task_classes():
         own = cls.__dict__.get("_from_error")
-        if own is not None and cls is not ExecutionState and cls not in _WRAPPED_FROM_ERROR:
+        if own is not None and cls not in _WRAPPED_FROM_ERROR:
             _WRAPPED_FROM_ERROR[cls] = own
             cls._from_error = _passing_failure_events(own)
     StepFunctionsParserBackend._validate_definition = staticmethod(_validate_definition)
