@@ -159,21 +159,22 @@ def parse(text: str) -> Expression:
 def variables_read(value: object) -> set[str]:
     """The variables every `{% %}` expression inside a field value reads (without "states")."""
     names: set[str] = set()
-    for text in expressions_in(value):
+    for _, text in expressions_in(value):
         names |= parse(text).references
     return names - {RESERVED_VARIABLE}
 
 
-def expressions_in(value: object) -> Iterator[str]:
-    """The JSONata texts of a field value: the string itself, or any string in its objects and arrays."""
+def expressions_in(value: object, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """(where, JSONata text) of each `{% %}` in a field value: the string itself, or any string in its objects and
+    arrays; `where` extends `pointer` as a JSON pointer."""
     if is_expression(value):
-        yield body(str(value))
+        yield pointer, body(str(value))
     elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from expressions_in(item)
+        for key, item in value.items():
+            yield from expressions_in(item, f"{pointer}/{key}")
     elif isinstance(value, list):
-        for item in value:
-            yield from expressions_in(item)
+        for index, item in enumerate(value):
+            yield from expressions_in(item, f"{pointer}/{index}")
 
 
 def _bound(value: Any) -> Any:

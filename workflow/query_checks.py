@@ -173,17 +173,11 @@ def _assign_problems(pointer: str, assign: Mapping[str, Any], language: str) -> 
 
 
 def _expression_problems(pointer: str, value: Any) -> Iterator[Problem]:
-    if query.is_expression(value):
+    for where, text in query.expressions_in(value, pointer):
         try:
-            query.parse(query.body(str(value)))
+            query.parse(text)
         except query.QueryError as error:
-            yield Problem(pointer, str(error))
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _expression_problems(f"{pointer}/{key}", item)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _expression_problems(f"{pointer}/{index}", item)
+            yield Problem(where, str(error))
 
 
 def _language_problems(pointer: str, state: Mapping[str, Any], language: str) -> Iterator[Problem]:
@@ -237,26 +231,32 @@ def _state_reads(state: Mapping[str, Any], language: str) -> tuple[set[str], lis
     return _reads(own, language), catches
 
 
-def _common_problems(scopes: list[_Scope]) -> Iterator[Problem]:
+def _field_problems(scopes: list[_Scope]) -> list[Problem]:
+    """The state-by-state checks; also records, in each scope, which variables its states assign."""
+    problems: list[Problem] = []
     for scope in scopes:
         for name, state in scope.states.items():
             if not isinstance(state, Mapping):
                 continue
             pointer = f"{scope.pointer}/States/{name}"
             language = _language(state, scope.language)
-            yield from _language_problems(pointer, state, language)
+            problems.extend(_language_problems(pointer, state, language))
             if language == JSONATA:
                 fields = {k: v for k, v in state.items() if k not in _NOT_FIELDS | {"ItemProcessor", "Iterator"}}
-                yield from _expression_problems(pointer, fields)
+                problems.extend(_expression_problems(pointer, fields))
             for where, assign in _assignments(state):
-                yield from _assign_problems(f"{pointer}/{where}", assign, language)
+                problems.extend(_assign_problems(f"{pointer}/{where}", assign, language))
                 for key in assign:
                     scope.assigned.setdefault(_variable_name(str(key), language), f"{pointer}/{where}")
+    return problems
 
 
 def creation_problems(definition: Mapping[str, Any]) -> list[Problem]:
-    scopes = _scopes(definition)
-    problems = list(_common_problems(scopes))
+    return _creation_problems(_scopes(definition))
+
+
+def _creation_problems(scopes: list[_Scope]) -> list[Problem]:
+    problems = _field_problems(scopes)
     for scope in scopes:
         visible = scope.visible()
         for name, state in scope.states.items():
@@ -321,9 +321,8 @@ def _definitely_assigned(scope: _Scope, entry: set[str]) -> dict[str, set[str]]:
 
 
 def build_problems(definition: Mapping[str, Any]) -> list[Problem]:
-    problems = creation_problems(definition)
     scopes = _scopes(definition)
-    list(_common_problems(scopes))  # fills each scope's assignments
+    problems = _creation_problems(scopes)  # also fills each scope's assignments
     entries: dict[int, set[str]] = {id(scopes[0]): set()}
     for scope in scopes:  # parents come before their inner scopes
         entry = entries.get(id(scope), set())

@@ -98,7 +98,6 @@ _ORIGINAL_CHOICE_OUTPUT = StateChoice._eval_state_output
 _RULE_MATCHED = "_orderflow_choice_rule_matched"
 # Where a Map iteration's or a Parallel branch's error is raised again in the state around it.
 _REPORTERS = (iteration_worker, branches_decl)
-_WRAPPED_FROM_ERROR: dict[Any, Callable[..., Any]] = {}
 
 
 def _task_classes() -> list[Any]:
@@ -310,40 +309,41 @@ def _validate_definition(definition: str) -> None:
         )
 
 
+def _patches() -> list[tuple[Any, str, Any, Any]]:
+    """Every replacement the engine makes: (owner, attribute, moto's original, ours). One table for both directions."""
+    patches: list[tuple[Any, str, Any, Any]] = [
+        (StringJSONata, "_eval_body", _ORIGINAL_JSONATA, _eval_jsonata),
+        (StringVariableSample, "_eval_body", _ORIGINAL_VARIABLE_SAMPLE, _eval_variable_sample),
+        (AssignDecl, "_eval_body", _ORIGINAL_ASSIGN, _eval_assign),
+        (StepFunctionsParserBackend, "_validate_definition", _ORIGINAL_VALIDATE, staticmethod(_validate_definition)),
+        (Preprocessor, "visitAssign_template_value_terminal_string_literal", _ORIGINAL_ASSIGN_LITERAL, _assign_literal),
+        (StepFunctionResponse, "describe_execution", _ORIGINAL_DESCRIBE_EXECUTION, _describe_execution),
+        (StateChoice, "_eval_state", _ORIGINAL_CHOICE_STATE, _choose),
+        (StateChoice, "_eval_state_output", _ORIGINAL_CHOICE_OUTPUT, _choice_output),
+    ]
+    patches += [(cls, "_set_next", original, _flushing(original)) for cls, original in _ORIGINAL_SET_NEXT.items()]
+    patches += [(module, "CustomErrorName", CustomErrorName, _reported_error_name) for module in _REPORTERS]
+    patches += [
+        (cls, "_from_error", cls.__dict__["_from_error"], _passing_failure_events(cls.__dict__["_from_error"]))
+        for cls in _task_classes()
+        if "_from_error" in cls.__dict__
+    ]
+    return patches
+
+
+_INSTALLED: list[tuple[Any, str, Any, Any]] = []
+
+
 def install() -> None:
     check_compatible()
-    StringJSONata._eval_body = _eval_jsonata
-    StringVariableSample._eval_body = _eval_variable_sample
-    AssignDecl._eval_body = _eval_assign
-    for cls, original in _ORIGINAL_SET_NEXT.items():
-        cls._set_next = _flushing(original)
-    for cls in _task_classes():
-        own = cls.__dict__.get("_from_error")
-        if own is not None and cls not in _WRAPPED_FROM_ERROR:
-            _WRAPPED_FROM_ERROR[cls] = own
-            cls._from_error = _passing_failure_events(own)
-    StepFunctionsParserBackend._validate_definition = staticmethod(_validate_definition)
-    Preprocessor.visitAssign_template_value_terminal_string_literal = _assign_literal
-    StepFunctionResponse.describe_execution = _describe_execution
-    StateChoice._eval_state = _choose
-    StateChoice._eval_state_output = _choice_output
-    for module in _REPORTERS:
-        module.CustomErrorName = _reported_error_name
+    if _INSTALLED:
+        return
+    _INSTALLED.extend(_patches())
+    for owner, name, _, replacement in _INSTALLED:
+        setattr(owner, name, replacement)
 
 
 def uninstall() -> None:
-    StringJSONata._eval_body = _ORIGINAL_JSONATA
-    StringVariableSample._eval_body = _ORIGINAL_VARIABLE_SAMPLE
-    AssignDecl._eval_body = _ORIGINAL_ASSIGN
-    for cls, original in _ORIGINAL_SET_NEXT.items():
-        cls._set_next = original
-    for cls, own in _WRAPPED_FROM_ERROR.items():
-        cls._from_error = own
-    _WRAPPED_FROM_ERROR.clear()
-    StepFunctionsParserBackend._validate_definition = _ORIGINAL_VALIDATE
-    Preprocessor.visitAssign_template_value_terminal_string_literal = _ORIGINAL_ASSIGN_LITERAL
-    StepFunctionResponse.describe_execution = _ORIGINAL_DESCRIBE_EXECUTION
-    StateChoice._eval_state = _ORIGINAL_CHOICE_STATE
-    StateChoice._eval_state_output = _ORIGINAL_CHOICE_OUTPUT
-    for module in _REPORTERS:
-        module.CustomErrorName = CustomErrorName
+    for owner, name, original, _ in _INSTALLED:
+        setattr(owner, name, original)
+    _INSTALLED.clear()
