@@ -19,7 +19,7 @@ from typing import Any
 from stepfunctions.steps import Chain
 
 from workflow import query_checks
-from workflow.definition import order_workflow
+from workflow.definition import JSONATA, order_workflow
 from workflow.dsl import Graph
 from workflow.manifest import MANIFEST, FunctionArn, Manifest, Ref
 
@@ -52,11 +52,14 @@ def check_workflow_type(workflow_type: str) -> str:
     return workflow_type
 
 
-def compile_order_workflow(workflow_type: str = "STANDARD") -> dict[str, Any]:
+def compile_order_workflow(workflow_type: str = "STANDARD", query_language: str = JSONATA) -> dict[str, Any]:
+    """The order workflow for the workflow type, in JSONata (what ships) or JSONPath (the same workflow, for
+    comparison and for users who stay on it)."""
     check_workflow_type(workflow_type)
     definition = compile_chain(
-        order_workflow(workflow_type),
+        order_workflow(workflow_type, query_language),
         comment="orderflow: validate, create, queue and notify an order; alert on any failure",
+        query_language=query_language,
     )
     check_manifest(definition, MANIFEST)
     check_budget(definition, workflow_type)
@@ -146,7 +149,8 @@ def tasks(definition: Mapping[str, Any], substitutions: Mapping[str, Ref]) -> li
         if state.get("Type") != "Task":
             continue
         _, separator, integration = str(state.get("Resource", "")).partition(":::")
-        parameters = state.get("Parameters", {})
+        parameters = state.get("Arguments", state.get("Parameters"))  # JSONata's, JSONPath's
+        parameters = parameters if isinstance(parameters, dict) else {}
         placeholders_ = [
             match.group(1)
             for key in TARGET_PARAMETERS

@@ -2,9 +2,15 @@
 
     ValidateOrder -> CreateOrder -> EnqueueOrder -> NotifyOrder              (4 billed transitions)
     CreateOrder finds the order another execution wrote (Catch OrderHandledElsewhere) -> HandledElsewhere
-    any of them fails (Catch) -> <Step>Failed -> RecordFailure -> PublishFailure -> OrderFailed
+    any of them fails (Catch, whose Output is the failure document) -> RecordFailure -> PublishFailure -> OrderFailed
     RecordFailure finds the order another execution's (its condition fails) -> HandledElsewhere
-    (NotifyOrderFailed skips RecordFailure: the order is already with the worker.)
+    (NotifyOrder's Catch skips RecordFailure: the order is already with the worker.)
+
+It is written in JSONata (what ships) and compiles to JSONPath as well (`query_language`): the requests are written
+once, with `Input`/`Context` references that become `{% $states.input.x %}` or `"x.$": "$.x"`. Every state sees the
+execution's input (a task's output is its input: no later state reads a result), so a Catch builds the failure
+document from it and `$states.errorOutput`; JSONPath needs a `<Step>Failed` Pass state for that, a transition more
+on every failure path.
 
 Every state on the happy path does work: the path ends on its last task, the ownership check is CreateOrder's Catch
 rather than a Choice, and QUEUED is recorded by the worker (at the message's SentTimestamp) rather than by a state.
@@ -23,11 +29,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from stepfunctions.steps import Chain, Fail, Pass, Succeed
+from stepfunctions.steps import Chain
 
 from handlers.domain import errors
 from handlers.domain.order import OrderStatus
-from workflow.dsl import Catch, DynamoDBUpdateItem, LambdaInvoke, Retry, SnsPublish, SqsSendMessage
+from workflow.dsl import (
+    Catch,
+    DynamoDBUpdateItem,
+    Fail,
+    LambdaInvoke,
+    Pass,
+    Retry,
+    SnsPublish,
+    SqsSendMessage,
+    Succeed,
+    Task,
+)
 from workflow.manifest import MANIFEST
 
 # Errors of the Lambda service itself (not of our code): always worth retrying. The names AWS documents for the
@@ -127,14 +144,59 @@ def _timeout(policy: RetryPolicy) -> dict[str, int]:
     return {"timeout_seconds": policy.service_timeout} if policy.service_timeout is not None else {}
 
 
-def _lambda(
-    name: str, payload: dict[str, Any], result_selector: dict[str, str], result_path: str, policy: RetryPolicy
-) -> LambdaInvoke:
+@dataclass(frozen=True)
+class Input:
+    """A value the state reads from its input, by dotted path: JSONata's `$states.input.<path>`, JSONPath's
+    `$.<path>` (the key then ends in `.$`). The definition is written once and compiled to either language."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """A value from the context object: JSONata's `$states.context.<path>`, JSONPath's `$$.<path>`."""
+
+    path: str
+
+
+_EXECUTION_ARN = Context("Execution.Id")
+_ENTERED_AT = Context("State.EnteredTime")
+JSONATA, JSONPATH = "JSONata", "JSONPath"
+QUERY_LANGUAGES = (JSONATA, JSONPATH)
+
+
+def _written(value: Any, language: str) -> Any:
+    """A template in the query language: every Input and Context in it becomes a `{% %}` (JSONata) or a `.$` key
+    (JSONPath); everything else is a literal."""
+    if isinstance(value, dict):
+        written: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, Input | Context) and language == JSONPATH:
+                written[f"{key}.$"] = f"$.{item.path}" if isinstance(item, Input) else f"$$.{item.path}"
+            else:
+                written[key] = _written(item, language)
+        return written
+    if isinstance(value, list):
+        return [_written(item, language) for item in value]
+    if isinstance(value, Input):
+        return f"{{% $states.input.{value.path} %}}"
+    if isinstance(value, Context):
+        return f"{{% $states.context.{value.path} %}}"
+    return value
+
+
+def _request(request: dict[str, Any], language: str) -> dict[str, Any]:
+    """A Task's request, and its output: the state's own input, unchanged. No later state reads a task's result
+    (it is in the history's TaskSucceeded event), so none is carried on: every state sees the execution's input."""
+    if language == JSONATA:
+        return {"arguments": _written(request, language), "output": "{% $states.input %}"}
+    return {"parameters": _written(request, language), "result_path": None}
+
+
+def _lambda(name: str, payload: dict[str, Any], policy: RetryPolicy, language: str) -> LambdaInvoke:
     return LambdaInvoke(
         name,
-        parameters={"FunctionName": f"${{{name}FunctionArn}}", "Payload": payload},
-        result_selector=result_selector,
-        result_path=result_path,
+        **_request({"FunctionName": f"${{{name}FunctionArn}}", "Payload": payload}, language),
         timeout_seconds=policy.lambda_timeout or MANIFEST.function(name).timeout,
         retry=_lambda_retries(policy),
     )
@@ -146,100 +208,100 @@ def _update_order(
     condition: str,
     values: dict[str, Any],
     policy: RetryPolicy,
+    language: str,
     names: dict[str, str] | None = None,
 ) -> DynamoDBUpdateItem:
-    """A native DynamoDB UpdateItem on the order named by $.orderId, keeping the state's input as its output."""
+    """A native DynamoDB UpdateItem on the order named by the input's orderId, keeping the state's input as its
+    output."""
+    request = {
+        "TableName": "${OrdersTableName}",
+        "Key": {"orderId": {"S": Input("orderId")}},
+        "UpdateExpression": update,
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": {"#s": "status", **(names or {})},
+        "ExpressionAttributeValues": values,
+    }
     return DynamoDBUpdateItem(
         name,
-        parameters={
-            "TableName": "${OrdersTableName}",
-            "Key": {"orderId": {"S.$": "$.orderId"}},
-            "UpdateExpression": update,
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": {"#s": "status", **(names or {})},
-            "ExpressionAttributeValues": values,
-        },
-        result_path=None,
+        **_request(request, language),
         retry=[_backoff(DYNAMODB_TRANSIENT, policy, max_attempts=policy.store_attempts)],
         **_timeout(policy),
     )
 
 
 def _history_entry(status: OrderStatus) -> dict[str, Any]:
-    return {"L": [{"M": {"status": {"S": status.value}, "at": {"S.$": "$$.State.EnteredTime"}}}]}
+    return {"L": [{"M": {"status": {"S": status.value}, "at": {"S": _ENTERED_AT}}}]}
 
 
 # Who and what an order is, as the API started its execution: what CreateOrder writes and the failure route records.
 _ORDER_IDENTITY = {
-    "orderId.$": "$.orderId",
-    "owner.$": "$.owner",
-    "idempotencyKey.$": "$.idempotencyKey",
-    "requestHash.$": "$.requestHash",
-    "correlationId.$": "$.correlationId",
-    "submittedAt.$": "$.submittedAt",
+    key: Input(key) for key in ("orderId", "owner", "idempotencyKey", "requestHash", "correlationId", "submittedAt")
 }
 
 
-def _failure_document(state: str) -> dict[str, Any]:
-    """What the failure route works with: the order's identity and the failure, but not the order itself. Its email
-    and address stay out of every later state's input, so no failure path logs them (Express logs ERROR with data:
-    FailStateEntered carries its input)."""
+def _failure_document(state: str, error: Any) -> dict[str, Any]:
+    """What the failure route works with: the order's identity and the failure (`error`: the caught error output),
+    but not the order itself. Its email and address stay out of every later state's input, so no failure path logs
+    them (Express logs ERROR with data: FailStateEntered carries its input)."""
     return {
         **_ORDER_IDENTITY,
-        "total.$": "$.total",
-        "currency.$": "$.order.currency",
-        "failure": {"state": state, "error.$": "$.caught"},
+        "total": Input("total"),
+        "currency": Input("order.currency"),
+        "failure": {"state": state, "error": error},
     }
 
 
-def order_workflow(workflow_type: str = "STANDARD") -> Chain:
-    """The whole state machine as a DSL chain, with the workflow type's retry policy."""
-    policy = POLICIES[workflow_type]
-    validate = _lambda(
-        "ValidateOrder",
-        payload={"orderId.$": "$.orderId", "correlationId.$": "$.correlationId", "order.$": "$.order"},
-        result_selector={"total.$": "$.Payload.total"},
-        result_path="$.validation",
-        policy=policy,
-    )
+def _caught(step: Task, route: Task, language: str) -> None:
+    """`step` fails (any error): the failure route goes on from `route` with the failure document. JSONata's Catch
+    writes it itself (its Output, from `$states.errorOutput`); JSONPath's needs a Pass state for it (<Step>Failed),
+    one more billed transition."""
+    name = step.state_id
+    if language == JSONATA:
+        document = _written(_failure_document(name, "{% $states.errorOutput %}"), language)
+        step.add_catch(Catch(error_equals=["States.ALL"], next_step=route, output=document))
+        return
+    caught = Pass(f"{name}Failed", parameters=_written(_failure_document(name, Input("caught")), language))
+    caught.next(route)
+    step.add_catch(Catch(error_equals=["States.ALL"], next_step=caught, result_path="$.caught"))
+
+
+def order_workflow(workflow_type: str = "STANDARD", query_language: str = JSONATA) -> Chain:
+    """The whole state machine as a DSL chain, with the workflow type's retry policy, in either query language
+    (compile it with the same `query_language`: workflow.asl.compile_order_workflow)."""
+    if query_language not in QUERY_LANGUAGES:
+        raise ValueError(f"the query language is one of {', '.join(QUERY_LANGUAGES)}, not {query_language!r}")
+    policy, language = POLICIES[workflow_type], query_language
+    order = {"orderId": Input("orderId"), "correlationId": Input("correlationId"), "order": Input("order")}
+    validate = _lambda("ValidateOrder", payload=order, policy=policy, language=language)
     create = _lambda(
         "CreateOrder",
-        payload={
-            **_ORDER_IDENTITY,
-            "executionArn.$": "$$.Execution.Id",
-            "order.$": "$.order",
-        },
-        result_selector={"orderId.$": "$.Payload.orderId", "created.$": "$.Payload.created"},
-        result_path="$.created",
+        payload={**_ORDER_IDENTITY, "executionArn": _EXECUTION_ARN, "order": Input("order")},
         policy=policy,
+        language=language,
     )
     # Step Functions may run an order twice (Express is at-least-once; a duplicate start): only the execution
     # that wrote the order carries it on. The others end here, through CreateOrder's Catch.
     handled_elsewhere = Succeed(
         "HandledElsewhere", comment="Another execution wrote this order and carries it on; nothing to do here."
     )
+    elsewhere = {} if language == JSONATA else {"result_path": None}
     create.add_catch(
-        Catch(error_equals=[errors.OrderHandledElsewhere.__name__], next_step=handled_elsewhere, result_path=None)
+        Catch(error_equals=[errors.OrderHandledElsewhere.__name__], next_step=handled_elsewhere, **elsewhere)
     )
     enqueue = SqsSendMessage(
         "EnqueueOrder",
-        parameters={
-            "QueueUrl": "${OrderQueueUrl}",
-            "MessageBody": {"orderId.$": "$.orderId", "correlationId.$": "$.correlationId"},
-            "MessageAttributes": {"correlationId": {"DataType": "String", "StringValue.$": "$.correlationId"}},
-        },
-        result_selector={"messageId.$": "$.MessageId"},
-        result_path="$.enqueued",
+        **_request(
+            {
+                "QueueUrl": "${OrderQueueUrl}",
+                "MessageBody": {"orderId": Input("orderId"), "correlationId": Input("correlationId")},
+                "MessageAttributes": {"correlationId": {"DataType": "String", "StringValue": Input("correlationId")}},
+            },
+            language,
+        ),
         retry=[_backoff(SQS_TRANSIENT, policy, max_attempts=policy.store_attempts)],
         **_timeout(policy),
     )
-    notify = _lambda(
-        "NotifyOrder",
-        payload={"orderId.$": "$.orderId", "correlationId.$": "$.correlationId", "order.$": "$.order"},
-        result_selector={"messageId.$": "$.Payload.messageId"},
-        result_path="$.notified",
-        policy=policy,
-    )
+    notify = _lambda("NotifyOrder", payload=order, policy=policy, language=language)
 
     # The failure route. RecordFailure upserts: validation can fail before CreateOrder wrote anything.
     record_failure = _update_order(
@@ -262,48 +324,51 @@ def order_workflow(workflow_type: str = "STANDARD") -> Chain:
             ":failed": {"S": OrderStatus.FAILED.value},
             ":created": {"S": OrderStatus.CREATED.value},
             ":redriving": {"S": OrderStatus.REDRIVING.value},
-            ":key": {"S.$": "$.idempotencyKey"},
-            ":owner": {"S.$": "$.owner"},
-            ":hash": {"S.$": "$.requestHash"},
-            ":now": {"S.$": "$$.State.EnteredTime"},
-            ":cid": {"S.$": "$.correlationId"},
-            ":arn": {"S.$": "$$.Execution.Id"},
+            ":key": {"S": Input("idempotencyKey")},
+            ":owner": {"S": Input("owner")},
+            ":hash": {"S": Input("requestHash")},
+            ":now": {"S": _ENTERED_AT},
+            ":cid": {"S": Input("correlationId")},
+            ":arn": {"S": _EXECUTION_ARN},
             ":failure": {
                 "M": {
-                    "state": {"S.$": "$.failure.state"},
-                    "error": {"S.$": "$.failure.error.Error"},
-                    "cause": {"S.$": "$.failure.error.Cause"},
+                    "state": {"S": Input("failure.state")},
+                    "error": {"S": Input("failure.error.Error")},
+                    "cause": {"S": Input("failure.error.Cause")},
                 }
             },
-            ":pending": {"L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S.$": "$.submittedAt"}}}]},
+            ":pending": {"L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S": Input("submittedAt")}}}]},
             ":entry": _history_entry(OrderStatus.FAILED),
         },
         policy=policy,
+        language=language,
         # OWNER is one of DynamoDB's reserved words.
         names={"#owner": "owner"},
     )
     publish_failure = SnsPublish(
         "PublishFailure",
-        parameters={
-            "TopicArn": "${AlertTopicArn}",
-            "Message": {
-                "type": "ORDER_FAILED",
-                "orderId.$": "$.orderId",
-                "failedState.$": "$.failure.state",
-                "error.$": "$.failure.error.Error",
-                "cause.$": "$.failure.error.Cause",
-                "executionArn.$": "$$.Execution.Id",
-                "correlationId.$": "$.correlationId",
-                "total.$": "$.total",
-                "currency.$": "$.currency",
-                "at.$": "$$.State.EnteredTime",
+        **_request(
+            {
+                "TopicArn": "${AlertTopicArn}",
+                "Message": {
+                    "type": "ORDER_FAILED",
+                    "orderId": Input("orderId"),
+                    "failedState": Input("failure.state"),
+                    "error": Input("failure.error.Error"),
+                    "cause": Input("failure.error.Cause"),
+                    "executionArn": _EXECUTION_ARN,
+                    "correlationId": Input("correlationId"),
+                    "total": Input("total"),
+                    "currency": Input("currency"),
+                    "at": _ENTERED_AT,
+                },
+                "MessageAttributes": {
+                    "failedState": {"DataType": "String", "StringValue": Input("failure.state")},
+                    "correlationId": {"DataType": "String", "StringValue": Input("correlationId")},
+                },
             },
-            "MessageAttributes": {
-                "failedState": {"DataType": "String", "StringValue.$": "$.failure.state"},
-                "correlationId": {"DataType": "String", "StringValue.$": "$.correlationId"},
-            },
-        },
-        result_path=None,
+            language,
+        ),
         retry=[_backoff(SNS_TRANSIENT, policy, max_attempts=policy.publish_attempts)],
         **_timeout(policy),
     )
@@ -311,11 +376,16 @@ def order_workflow(workflow_type: str = "STANDARD") -> Chain:
 
     # Its condition failing means the order is another execution's (a duplicate start wrote or failed it first, or it
     # is fulfilled): that one alerts if it fails, so this one ends without an alert. Whatever else RecordFailure
-    # does, the alert still goes out.
+    # does, the alert still goes out, with the failure document and what RecordFailure met.
     record_failure.add_catch(
-        Catch(error_equals=["DynamoDB.ConditionalCheckFailedException"], next_step=handled_elsewhere, result_path=None)
+        Catch(error_equals=["DynamoDB.ConditionalCheckFailedException"], next_step=handled_elsewhere, **elsewhere)
     )
-    record_failure.add_catch(Catch(error_equals=["States.ALL"], next_step=publish_failure, result_path="$.recordError"))
+    record_error = (
+        {"output": '{% $merge([$states.input, {"recordError": $states.errorOutput}]) %}'}
+        if language == JSONATA
+        else {"result_path": "$.recordError"}
+    )
+    record_failure.add_catch(Catch(error_equals=["States.ALL"], next_step=publish_failure, **record_error))
     Chain([record_failure, publish_failure, order_failed])
 
     for step, route in (
@@ -325,8 +395,6 @@ def order_workflow(workflow_type: str = "STANDARD") -> Chain:
         # The order is already with the worker: alert, but do not mark it FAILED.
         (notify, publish_failure),
     ):
-        caught = Pass(f"{step.state_id}Failed", parameters=_failure_document(step.state_id))
-        caught.next(route)
-        step.add_catch(Catch(error_equals=["States.ALL"], next_step=caught, result_path="$.caught"))
+        _caught(step, route, language)
 
     return Chain([validate, create, enqueue, notify])

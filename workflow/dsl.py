@@ -171,4 +171,21 @@ class DynamoDBUpdateItem(_IntegrationTask):
     service_api = "dynamodb:updateItem"
 
 
-__all__ = ["Catch", "DynamoDBUpdateItem", "LambdaInvoke", "Retry", "SnsPublish", "SqsSendMessage"]
+__all__ = [
+    "Catch",
+    "Choice",
+    "Condition",
+    "DynamoDBUpdateItem",
+    "Fail",
+    "Graph",
+    "LambdaInvoke",
+    "Map",
+    "Parallel",
+    "Pass",
+    "Retry",
+    "SnsPublish",
+    "SqsSendMessage",
+    "Succeed",
+    "Task",
+    "Wait",
+]

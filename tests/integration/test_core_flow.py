@@ -128,8 +128,7 @@ def test_invalid_order_fails_with_one_alert(system: LocalRuntime, post: Submit, 
     else:
         assert entered(events) == [
             "ValidateOrder",
-            "ValidateOrderFailed",
-            "RecordFailure",
+            "RecordFailure",  # straight from its Catch, which writes the failure document
             "PublishFailure",
             "OrderFailed",
         ]

@@ -21,7 +21,7 @@ from workflow.local.samples import sample_order
 from workflow.ops.history import execution_definition, execution_history
 
 HAPPY_PATH = ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
-FAILURE_PATH = ["ValidateOrder", "ValidateOrderFailed", "RecordFailure", "PublishFailure", "OrderFailed"]
+FAILURE_PATH = ["ValidateOrder", "RecordFailure", "PublishFailure", "OrderFailed"]
 
 
 def statuses(graph: g.Graph) -> dict[str, g.Status]:
@@ -68,10 +68,8 @@ def test_a_failing_order_is_caught_and_drawn(runtime: LocalRuntime, submit: Subm
     assert seen["CreateOrder"] is g.Status.NOT_REACHED
     assert seen["OrderFailed"] is g.Status.FAILED
     assert {name for name, status in seen.items() if status is g.Status.SUCCEEDED} == set(FAILURE_PATH[1:-1])
-    catch = ("ValidateOrder", "ValidateOrderFailed", g.EdgeKind.CATCH)
-    assert taken(bad) == (path_edges(FAILURE_PATH) - {("ValidateOrder", "ValidateOrderFailed", g.EdgeKind.NEXT)}) | {
-        catch
-    }
+    catch = ("ValidateOrder", "RecordFailure", g.EdgeKind.CATCH)
+    assert taken(bad) == (path_edges(FAILURE_PATH) - {("ValidateOrder", "RecordFailure", g.EdgeKind.NEXT)}) | {catch}
 
     svg = g.render(bad, tmp_path / "bad.svg").read_text(encoding="utf-8")
     assert svg.startswith(("<?xml", "<svg"))

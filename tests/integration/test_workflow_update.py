@@ -201,3 +201,23 @@ def test_versions_are_pruned_to_the_newest_and_the_routed(local: Target, capsys:
         ]
         == live
     )
+
+
+def test_the_jsonpath_edition_published_to_the_running_system_carries_orders_the_same_way(
+    runtime: LocalRuntime, local: Target, submit: Submit
+) -> None:
+    """For users who stay on JSONPath: the same workflow compiled to it runs the same orders to the same ends, its
+    failure route through a <Step>Failed Pass state, and records the same failure on the order."""
+    apply_update(local, plan_update(local, compile_order_workflow(query_language="JSONPath")), "JSONPath edition")
+    good = submit(sample_order())["json"]["orderId"]
+    bad = submit(sample_order(currency="XYZ"))["json"]["orderId"]
+    assert runtime.wait_for_order(good, ["FULFILLED"])["status"] == "FULFILLED"
+    assert runtime.wait_for_execution(runtime.execution_arn(bad))["status"] == "FAILED"
+    events = execution_history(runtime.sfn, runtime.execution_arn(bad))
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+    assert entered == ["ValidateOrder", "ValidateOrderFailed", "RecordFailure", "PublishFailure", "OrderFailed"]
+    failed = runtime.order(bad)
+    assert failed is not None
+    assert failed["status"] == "FAILED"
+    assert failed["failure"]["state"] == "ValidateOrder"
+    assert failed["failure"]["error"] == "OrderValidationError"

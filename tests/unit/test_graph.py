@@ -56,13 +56,17 @@ def test_catch_edges_are_labelled_with_their_errors(definition: dict[str, Any], 
     catches = [(name, c) for name, state in definition["States"].items() for c in state.get("Catch", [])]
     assert len(catches) == 7  # five States.ALL routes, and the two to HandledElsewhere (CreateOrder, RecordFailure)
     for name, catcher in catches:
-        label = "catch " + ", ".join(catcher["ErrorEquals"])
-        (edge,) = [e for e in graph.edges_from(name) if e.kind is g.EdgeKind.CATCH and e.label == label]
+        caught = label = "catch " + ", ".join(catcher["ErrorEquals"])
+        if "Output" in catcher:  # what the route gets, shown on the edge: the failure document's fields
+            label += " · output " + ("{orderId, owner, +7}" if isinstance(catcher["Output"], dict) else "$merge([")
+        (edge,) = [e for e in graph.edges_from(name) if e.kind is g.EdgeKind.CATCH and e.label.startswith(label)]
         assert edge.target == catcher["Next"]
         lines = [line for line in dot.splitlines() if f'"{name}" -> "{catcher["Next"]}" [' in line]
-        (line,) = [line for line in lines if f"label=<{label}>" in line]  # RecordFailure also has a Next there
+        (line,) = [line for line in lines if f"label=<{caught}" in line]  # RecordFailure also has a Next there
         assert 'style="dashed"' in line
-        assert f'{ids[name]} -.->|"{label}"| {ids[catcher["Next"]]}' in mermaid
+        assert re.search(
+            rf'^  {ids[name]} -\.->\|"{re.escape(caught)}[^"]*"\| {ids[catcher["Next"]]}$', mermaid, flags=re.MULTILINE
+        )
 
 
 def test_retry_policies_are_shown_on_their_states(definition: dict[str, Any], graph: g.Graph) -> None:
@@ -89,8 +93,10 @@ def test_diff_marks_added_removed_and_changed_states(definition: dict[str, Any])
     new = copy.deepcopy(definition)
     states = new["States"]
     states["NotifyOrder"]["Retry"][1]["MaxAttempts"] = 6
-    del states["EnqueueOrderFailed"]
-    states["EnqueueOrder"]["Catch"][0]["Next"] = "CreateOrderFailed"
+    del states["OrderFailed"]
+    del states["PublishFailure"]["Next"]
+    states["PublishFailure"]["End"] = True
+    states["EnqueueOrder"]["Catch"][0]["Next"] = "PublishFailure"
     states["CheckStock"] = {"Type": "Pass", "Next": "EnqueueOrder"}
     states["CreateOrder"]["Next"] = "CheckStock"
 
@@ -98,10 +104,11 @@ def test_diff_marks_added_removed_and_changed_states(definition: dict[str, Any])
     marked = {n.name: n.change for n in changes.nodes if n.change is not g.Change.UNCHANGED}
     assert marked == {
         "CheckStock": g.Change.ADDED,
-        "EnqueueOrderFailed": g.Change.REMOVED,
+        "OrderFailed": g.Change.REMOVED,
         "NotifyOrder": g.Change.CHANGED,
         "EnqueueOrder": g.Change.CHANGED,
         "CreateOrder": g.Change.CHANGED,
+        "PublishFailure": g.Change.CHANGED,
     }
     assert changes.named("NotifyOrder").change_note == "Retry[1].MaxAttempts 4 → 6"
     assert changes.named("CreateOrder").change_note == 'Next "EnqueueOrder" → "CheckStock"'
@@ -109,19 +116,21 @@ def test_diff_marks_added_removed_and_changed_states(definition: dict[str, Any])
     assert edges == {
         ("CreateOrder", "CheckStock", g.EdgeKind.NEXT): g.Change.ADDED,
         ("CheckStock", "EnqueueOrder", g.EdgeKind.NEXT): g.Change.ADDED,
-        ("EnqueueOrder", "CreateOrderFailed", g.EdgeKind.CATCH): g.Change.ADDED,
+        ("EnqueueOrder", "PublishFailure", g.EdgeKind.CATCH): g.Change.ADDED,
+        ("PublishFailure", g.END, g.EdgeKind.NEXT): g.Change.ADDED,
         ("CreateOrder", "EnqueueOrder", g.EdgeKind.NEXT): g.Change.REMOVED,
-        ("EnqueueOrder", "EnqueueOrderFailed", g.EdgeKind.CATCH): g.Change.REMOVED,
-        ("EnqueueOrderFailed", "RecordFailure", g.EdgeKind.NEXT): g.Change.REMOVED,
+        ("EnqueueOrder", "RecordFailure", g.EdgeKind.CATCH): g.Change.REMOVED,
+        ("PublishFailure", "OrderFailed", g.EdgeKind.NEXT): g.Change.REMOVED,
+        ("OrderFailed", g.END, g.EdgeKind.NEXT): g.Change.REMOVED,
     }
-    assert changes.subtitle == "1 added, 1 removed, 3 changed"
+    assert changes.subtitle == "1 added, 1 removed, 4 changed"
 
     dot, mermaid = g.to_dot(changes), g.to_mermaid(changes)
-    assert "<S>EnqueueOrderFailed</S>" in dot  # struck through, still drawn
+    assert "<S>OrderFailed</S>" in dot  # struck through, still drawn
     assert "changed: Retry[1].MaxAttempts 4 → 6" in dot
     ids = {name: mermaid_id for mermaid_id, name in mermaid_ids(mermaid).items()}
     assert re.search(rf"^  class [\w,]*\b{ids['CheckStock']}\b[\w,]* added$", mermaid, flags=re.MULTILINE)
-    assert re.search(rf"^  class [\w,]*\b{ids['EnqueueOrderFailed']}\b[\w,]* removed$", mermaid, flags=re.MULTILINE)
+    assert re.search(rf"^  class [\w,]*\b{ids['OrderFailed']}\b[\w,]* removed$", mermaid, flags=re.MULTILINE)
     assert re.search(rf"^  class [\w,]*\b{ids['NotifyOrder']}\b[\w,]* changed$", mermaid, flags=re.MULTILINE)
     for text in ("added", "removed", "changed", "unchanged", "removed transition"):
         assert f'["{text}"]' in mermaid or f'["arrows: {text}"]' in mermaid  # the legend
@@ -248,9 +257,7 @@ def test_overlay_reads_retries_and_a_caught_failure_in_the_aws_shape(graph: g.Gr
     h.add("TaskStarted")
     h.add("TaskFailed", error="OrderValidationError", cause="currency: XYZ")
     failed = len(h.events)
-    h.add("PassStateEntered", failed, name="ValidateOrderFailed")  # straight from TaskFailed
-    h.add("PassStateExited", name="ValidateOrderFailed")
-    h.add("TaskStateEntered", name="RecordFailure")
+    h.add("TaskStateEntered", failed, name="RecordFailure")  # straight from TaskFailed, through the Catch
     h.add("TaskScheduled")
     h.add("TaskStarted")
     h.add("TaskSucceeded")
@@ -275,13 +282,12 @@ def test_overlay_reads_retries_and_a_caught_failure_in_the_aws_shape(graph: g.Gr
     assert taken == {
         (g.START, "ValidateOrder", g.EdgeKind.NEXT),
         ("ValidateOrder", "ValidateOrder", g.EdgeKind.RETRY),
-        ("ValidateOrder", "ValidateOrderFailed", g.EdgeKind.CATCH),
-        ("ValidateOrderFailed", "RecordFailure", g.EdgeKind.NEXT),
+        ("ValidateOrder", "RecordFailure", g.EdgeKind.CATCH),
         ("RecordFailure", "PublishFailure", g.EdgeKind.NEXT),  # not its Catch, which joins the same states
         ("PublishFailure", "OrderFailed", g.EdgeKind.NEXT),
         ("OrderFailed", g.END, g.EdgeKind.NEXT),
     }
-    assert run.subtitle == "execution FAILED (OrderFailed) in 1.21 s"
+    assert run.subtitle == "execution FAILED (OrderFailed) in 1.19 s"
     dot = g.to_dot(run)
     assert f"retried 1{X} · caught · OrderValidationError · 1.07 s" in dot
     assert f"label=<retried 1{X}>" in dot

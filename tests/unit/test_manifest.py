@@ -47,7 +47,7 @@ def test_a_lambda_task_that_times_out_before_its_function_is_refused() -> None:
 
 def test_a_task_on_a_resource_the_manifest_does_not_name_is_refused() -> None:
     definition = asl.compile_order_workflow()
-    definition["States"]["NotifyOrder"]["Parameters"]["FunctionName"] = "arn:aws:lambda:us-east-1:1:function:x"
+    definition["States"]["NotifyOrder"]["Arguments"]["FunctionName"] = "arn:aws:lambda:us-east-1:1:function:x"
     with pytest.raises(asl.DefinitionError, match="Task NotifyOrder names no resource of the manifest"):
         asl.tasks(definition, MANIFEST.substitutions)
 

@@ -117,36 +117,116 @@ def test_every_transient_error_a_lambda_raises_is_retried() -> None:
             assert retrier["MaxDelaySeconds"] >= retrier["IntervalSeconds"]
 
 
+FAILURE_DOCUMENT_ERROR = "{% $states.errorOutput %}"
+
+
 def test_every_task_is_caught_and_failures_are_published() -> None:
     states = asl.compile_order_workflow()["States"]
     tasks = [n for n, s in states.items() if s["Type"] == "Task" and n not in {"RecordFailure", "PublishFailure"}]
     assert tasks == ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
+    routes = {}
     for name in tasks:
         catcher = states[name]["Catch"][-1]  # the last catcher takes whatever the ones before did not
         assert catcher["ErrorEquals"] == ["States.ALL"]
-        assert states[catcher["Next"]]["Parameters"]["failure"] == {"state": name, "error.$": catcher["ResultPath"]}
+        # The Catch writes the failure document itself: no <Step>Failed Pass state between it and the route.
+        assert catcher["Output"]["failure"] == {"state": name, "error": FAILURE_DOCUMENT_ERROR}
+        routes[name] = catcher["Next"]
+    # The order is already with the worker once NotifyOrder runs: alert, but do not mark it FAILED.
+    assert routes == {
+        "ValidateOrder": "RecordFailure",
+        "CreateOrder": "RecordFailure",
+        "EnqueueOrder": "RecordFailure",
+        "NotifyOrder": "PublishFailure",
+    }
+    assert [s["Type"] for s in states.values()].count("Pass") == 0
     # A CreateOrder that finds the order written by another execution ends this one; the specific catcher first.
     (handled_elsewhere, _) = states["CreateOrder"]["Catch"]
-    assert handled_elsewhere == {
-        "ErrorEquals": [errors.OrderHandledElsewhere.__name__],
-        "Next": "HandledElsewhere",
-        "ResultPath": None,
-    }
+    assert handled_elsewhere == {"ErrorEquals": [errors.OrderHandledElsewhere.__name__], "Next": "HandledElsewhere"}
     assert states["HandledElsewhere"]["Type"] == "Succeed"
     assert states["PublishFailure"]["Next"] == "OrderFailed"
-    assert states["NotifyOrderFailed"]["Next"] == "PublishFailure"
+    # What RecordFailure met goes on to PublishFailure beside the failure document.
+    assert states["RecordFailure"]["Catch"][-1]["Output"] == (
+        '{% $merge([$states.input, {"recordError": $states.errorOutput}]) %}'
+    )
+
+
+def test_every_task_passes_its_input_on_and_reads_no_other_result() -> None:
+    """No later state reads a task's result (the history's TaskSucceeded has it), so each task's output is its
+    input: every state sees the execution's input, the failure route its failure document."""
+    states = asl.compile_order_workflow()["States"]
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            assert state["Output"] == "{% $states.input %}", name
+            assert not any(key in state for key in ("Parameters", "ResultPath", "ResultSelector")), name
+    assert "$states.result" not in json.dumps(states)
 
 
 def test_the_failure_route_drops_the_order_s_personal_data() -> None:
     """Every state a Catch leads to works from the failure document, which holds no email or address: Express logs
     ERROR with data, and FailStateEntered carries its input."""
     states = asl.compile_order_workflow()["States"]
-    caught = {c["Next"] for s in states.values() for c in s.get("Catch", []) if c["ErrorEquals"] == ["States.ALL"]}
-    for name in caught - {"PublishFailure"}:  # RecordFailure's own Catch goes on with the failure document
-        parameters = json.dumps(states[name]["Parameters"])
-        assert '"$.order"' not in parameters, name
-        assert "shippingAddress" not in parameters, name
-        assert "email" not in parameters, name
+    for name, state in states.items():
+        for catcher in state.get("Catch", []):
+            if catcher["ErrorEquals"] != ["States.ALL"] or name == "RecordFailure":  # it goes on with the document
+                continue
+            written = json.dumps(catcher["Output"])
+            assert "$states.input.order %" not in written, name
+            assert "$states.input %" not in written, name
+            assert "shippingAddress" not in written, name
+            assert "email" not in written, name
+
+
+@pytest.mark.parametrize("workflow_type", asl.WORKFLOW_TYPES)
+def test_the_jsonpath_edition_is_the_same_workflow_with_a_pass_state_per_failure_route(workflow_type: str) -> None:
+    """For users who stay on JSONPath (and `make bench`'s comparison): the same states, requests and routes, and
+    the failure document built by a <Step>Failed Pass state, as JSONata's Catch Output builds it."""
+    jsonata = asl.compile_order_workflow(workflow_type)
+    jsonpath = asl.compile_order_workflow(workflow_type, "JSONPath")
+    assert jsonpath["QueryLanguage"] == "JSONPath"
+    added = set(jsonpath["States"]) - set(jsonata["States"])
+    assert added == {"ValidateOrderFailed", "CreateOrderFailed", "EnqueueOrderFailed", "NotifyOrderFailed"}
+    assert set(jsonata["States"]) <= set(jsonpath["States"])
+    for name in added:
+        step = name.removesuffix("Failed")
+        pass_state = jsonpath["States"][name]
+        assert pass_state["Parameters"]["failure"] == {"state": step, "error.$": "$.caught"}
+        assert pass_state["Next"] == jsonata["States"][step]["Catch"][-1]["Next"]
+        assert {key.removesuffix(".$") for key in pass_state["Parameters"]} == set(
+            jsonata["States"][step]["Catch"][-1]["Output"]
+        )
+    for name, state in jsonata["States"].items():
+        other = jsonpath["States"][name]
+        assert state.get("Retry") == other.get("Retry"), name
+        assert state.get("TimeoutSeconds") == other.get("TimeoutSeconds"), name
+        if "Arguments" in state:
+            assert _as_jsonpath(state["Arguments"]) == other["Parameters"], name
+    assert (
+        _main_path(jsonata) == _main_path(jsonpath) == ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
+    )
+
+
+def _main_path(definition: dict[str, Any]) -> list[str]:
+    names, name = [], definition["StartAt"]
+    while name:
+        names.append(name)
+        name = definition["States"][name].get("Next")
+    return names
+
+
+def _as_jsonpath(value: Any) -> Any:
+    """JSONata's `{% $states.input.x %}` field as JSONPath writes it (`"key.$": "$.x"`)."""
+    if isinstance(value, dict):
+        written = {}
+        for key, item in value.items():
+            if isinstance(item, str) and item.startswith("{% $states."):
+                path = item.removeprefix("{% ").removesuffix(" %}")
+                written[f"{key}.$"] = path.replace("$states.input", "$").replace("$states.context", "$$")
+            else:
+                written[key] = _as_jsonpath(item)
+        return written
+    if isinstance(value, list):
+        return [_as_jsonpath(item) for item in value]
+    return value
 
 
 def test_definition_uses_no_partition_lookup() -> None:

@@ -6,11 +6,18 @@ import argparse
 import sys
 
 from workflow.cli.common import Commands, workflow_type_argument
+from workflow.definition import JSONATA, QUERY_LANGUAGES
 
 
 def register(commands: Commands) -> None:
     asl = commands.add_parser("asl", help="print the compiled Amazon States Language definition, or its retry budget")
     workflow_type_argument(asl, "compile for this type, with its retry policy")
+    asl.add_argument(
+        "--query-language",
+        choices=QUERY_LANGUAGES,
+        default=JSONATA,
+        help="JSONata (default: what ships) or JSONPath (the same workflow, with a Pass state per failure route)",
+    )
     asl.add_argument(
         "--budget",
         action="store_true",
@@ -25,7 +32,7 @@ def _asl(args: argparse.Namespace) -> int:
     from workflow import asl
 
     try:
-        definition = asl.compile_order_workflow(args.workflow_type)
+        definition = asl.compile_order_workflow(args.workflow_type, args.query_language)
     except asl.DefinitionError as e:
         print(f"orderflow asl: {e}", file=sys.stderr)
         return 2

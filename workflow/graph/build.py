@@ -53,7 +53,7 @@ class _Builder:
             tooltip = "\n".join(part for part in (_tooltip(state), retry_tooltip) if part)
             # A Choice's own Assign is its Default's (a rule has its own): it is drawn on that edge.
             assigns = _assigns(state.get("Assign")) if kind is not Kind.CHOICE else ""
-            detail = " · ".join(part for part in (_detail(state), assigns) if part)
+            detail = " · ".join(part for part in (_detail(state), assigns, _outputs(state)) if part)
             self.nodes.append(Node(node_id, name, kind, detail, tooltip, cluster, retry_lines))
             out = node_id
             if kind in {Kind.PARALLEL, Kind.MAP}:
@@ -74,7 +74,9 @@ class _Builder:
                 to = target(name, f"Catch[{index}].Next", catcher.get("Next"))
                 errors = [str(e) for e in catcher.get("ErrorEquals") or []]
                 label = " · ".join(
-                    part for part in (f"catch {_names(errors)}", _assigns(catcher.get("Assign"))) if part
+                    part
+                    for part in (f"catch {_names(errors)}", _assigns(catcher.get("Assign")), _outputs(catcher))
+                    if part
                 )
                 shaping = _shaping(catcher)
                 self.edges.append(
@@ -164,6 +166,24 @@ def _assigns(assign: object) -> str:
     return "sets " + ", ".join("$" + str(key).removesuffix(".$") for key in assign)
 
 
+def _outputs(block: Mapping[str, Any]) -> str:
+    """A JSONata Output, as the node (or Catch edge) shows it: `output $states.input`, or an object's keys
+    (`output {orderId, owner, +7}`); in full in the tooltip."""
+    if "Output" not in block:
+        return ""
+    output = block["Output"]
+    if isinstance(output, Mapping):
+        keys = [str(key) for key in output]
+        shown = ", ".join(keys[:2]) + (f", +{len(keys) - 2}" if len(keys) > 2 else "")
+        return f"output {{{shown}}}"
+    return "output " + clip(_expression(output) if isinstance(output, str) else json.dumps(output), 32)
+
+
+def _expression(text: str) -> str:
+    """A JSONata field's expression without its {% %} (a literal as it is)."""
+    return text[2:-2].strip() if text.startswith("{%") and text.endswith("%}") else text
+
+
 def _shaping(block: Mapping[str, Any]) -> str:
     """What a state (or Catch) assigns and outputs, in full, for the tooltip."""
     parts = []
@@ -186,8 +206,7 @@ _OPERATORS = (
 def _condition(rule: Mapping[str, Any]) -> str:
     """A Choice rule as a short expression: `$.total > 100`, `$.a == 'x' and not ($.b is present)`."""
     if "Condition" in rule:  # JSONata: the expression, without its {% %}
-        condition = str(rule["Condition"])
-        return condition[2:-2].strip() if condition.startswith("{%") and condition.endswith("%}") else condition
+        return _expression(str(rule["Condition"]))
     for combinator in ("And", "Or"):
         if combinator in rule:
             return f" {combinator.lower()} ".join(f"({_condition(r)})" for r in rule[combinator])

@@ -23,6 +23,7 @@ from moto import mock_aws
 
 from handlers.adapters.orders_store import OrdersStore, order_from_item
 from workflow import asl, openapi
+from workflow.definition import JSONATA
 from workflow.local import express, jsonata_engine, moto_hooks, state_machine_versions
 from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
@@ -61,6 +62,9 @@ class RuntimeConfig:
     # STANDARD or EXPRESS: the state machine's type, and the definition compiled for it. An Express state machine
     # keeps AWS's contract (workflow.local.express): no history behind the API, its log records the record.
     workflow_type: str = "STANDARD"
+    # The order workflow's query language: JSONata (what ships) or JSONPath (the same workflow; `make bench`
+    # compares the two).
+    query_language: str = JSONATA
     # An Express state machine's logging level (the stack's expressLogLevel); Standard's is always ALL.
     express_log_level: str = DEFAULT_EXPRESS_LOG_LEVEL
     # Multiplies every wait the definition and the queues ask for (retry intervals, batching windows, visibility).
@@ -246,7 +250,9 @@ class LocalRuntime:
             values[name] = value
         if definition is not None:
             asl.check_manifest(definition, self.manifest)  # as compile_order_workflow checks its own output
-        return asl.substitute(definition or asl.compile_order_workflow(self.config.workflow_type), values)
+        return asl.substitute(
+            definition or asl.compile_order_workflow(self.config.workflow_type, self.config.query_language), values
+        )
 
     # Observing
 
