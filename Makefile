@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 .PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth preflight deploy diff destroy chaos fuzz bench cost clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
-$(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
+$(STAMP): setup.cfg pyproject.toml requirements.lock infra/asl-validator/package-lock.json Makefile
 	@command -v dot >/dev/null || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  if command -v apt-get >/dev/null; then \
@@ -25,6 +25,12 @@ $(STAMP): setup.cfg pyproject.toml requirements.lock Makefile
 	# uv installs the pinned set in seconds where pip takes a minute; the lock is the same either way.
 	$(BIN)/python -m pip install --quiet uv==0.13.9
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -c requirements.lock -e '.[dev,infra]'
+	# The npm asl-validator (pinned by its lock) checks every compiled definition in tests/infra. Node is needed
+	# only for it and for deploys: without npm that one test is skipped, saying so.
+	@if command -v npm >/dev/null; then \
+	  mkdir -p $(VENV)/asl-validator && cp infra/asl-validator/package.json infra/asl-validator/package-lock.json $(VENV)/asl-validator/ && \
+	  npm ci --prefix $(VENV)/asl-validator --silent --no-audit --no-fund; \
+	else echo "npm is missing: the asl-validator test will be skipped (Node.js 20 runs it)"; fi
 	touch $(STAMP)
 
 run: $(STAMP)
