@@ -6,6 +6,8 @@ Prints one JSON document and writes it to build/bench.json:
 - ceiling:  moto's bare interpreter on a chain of Pass states as long as the happy path, started from as many
             threads, in the same process and run; `ratio` is the pipeline's orders/s over its executions/s
 - imports:  each handler's cold import and init (a fresh interpreter each) against `import boto3` plus one client
+- query_languages: the same pipeline with the workflow in JSONata (what ships) and in JSONPath, published in turn
+            to the running system (rounds alternate, so drift hits both); `ratio` is JSONata's orders/s over JSONPath's
 - memory:   resident memory growth per 1,000 orders, after a warm-up
 - chaos:    the wall time of a 500-order chaos run (`--chaos-orders 0` skips it)
 
@@ -35,11 +37,14 @@ from typing import Any
 import requests
 
 from workflow.asl import compile_order_workflow
+from workflow.definition import JSONATA, JSONPATH, QUERY_LANGUAGES
 from workflow.local.runtime import TERMINAL, LocalRuntime, RuntimeConfig
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
 from workflow.manifest import MANIFEST, Setting
 from workflow.ops.local_names import LocalNames
+from workflow.ops.targets import connect
+from workflow.ops.update import apply_update, plan_update
 
 REPO = Path(__file__).resolve().parent.parent
 HANDLERS = [f.handler.rsplit(".", 1)[0] for f in MANIFEST.functions]
@@ -117,6 +122,33 @@ def engine_ceiling(runtime: LocalRuntime, states: int, executions: int, concurre
         "concurrency": concurrency,
         "executions_per_second": round(executions / (time.perf_counter() - began), 2),
     }
+
+
+def query_languages(runtime: LocalRuntime, url: str, orders: int, rounds: int) -> dict[str, Any]:
+    """Orders/s at concurrency 8 with each language's definition live, `rounds` alternating rounds of `orders`."""
+    target = connect("local", endpoint_url=runtime.aws_endpoint or runtime.serve_aws(port=0))
+    seen: dict[str, list[dict[str, float]]] = {language: [] for language in QUERY_LANGUAGES}
+    for _ in range(rounds):
+        for language in QUERY_LANGUAGES:
+            definition = compile_order_workflow(query_language=language)
+            apply_update(target, plan_update(target, definition), f"bench: {language}")
+            through_http(runtime, url, 10, 8)  # its first executions parse the new definition
+            seen[language].append(through_http(runtime, url, orders, 8))
+    apply_update(target, plan_update(target), "bench: as compiled")
+    result: dict[str, Any] = {
+        language: {
+            "orders_per_second": statistics.median(r["orders_per_second"] for r in runs),
+            "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+            "p95_ms": statistics.median(r["p95_ms"] for r in runs),
+            "rounds": [r["orders_per_second"] for r in runs],
+        }
+        for language, runs in seen.items()
+    }
+    result["orders"], result["ratio"] = (
+        orders,
+        round(result[JSONATA]["orders_per_second"] / result[JSONPATH]["orders_per_second"], 3),
+    )
+    return result
 
 
 def rss_mb() -> float:
@@ -199,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--orders", type=int, default=200, help="orders at concurrency 8 (default 200)")
     parser.add_argument("--chaos-orders", type=int, default=500)
+    parser.add_argument("--language-rounds", type=int, default=3, help="JSONata/JSONPath rounds (default 3)")
     parser.add_argument("--out", default=str(REPO / "build" / "bench.json"))
     args = parser.parse_args(argv)
     states = happy_path_length(compile_order_workflow())
@@ -214,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         step(f"bare engine: {states} Pass states")
         result["ceiling"] = engine_ceiling(runtime, states, args.orders, 8)
         result["ratio"] = round(result["http_c8"]["orders_per_second"] / result["ceiling"]["executions_per_second"], 2)
+        step(f"JSONata and JSONPath, {args.language_rounds} rounds each")
+        result["query_languages"] = query_languages(runtime, url, args.orders // 2, args.language_rounds)
         step("memory growth")
         result["memory"] = memory_growth(runtime, url, 300)
     step("cold imports")

@@ -1,6 +1,6 @@
 """Orders per second through the whole local pipeline (API -> workflow -> queue -> worker -> FULFILLED).
 
-.venv/bin/python bench/throughput.py --orders 100 --concurrency 8
+.venv/bin/python bench/throughput.py --orders 100 --concurrency 8 [--query-language JSONPath]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from workflow.definition import JSONATA, QUERY_LANGUAGES
 from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
 ORDER = {"customerId": "bench", "currency": "EUR", "items": [{"sku": "A", "quantity": 1, "unitPrice": "1.00"}]}
@@ -33,8 +34,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--query-language", choices=QUERY_LANGUAGES, default=JSONATA)
     args = parser.parse_args()
-    with LocalRuntime(RuntimeConfig(time_scale=0.01)) as runtime:
+    with LocalRuntime(RuntimeConfig(time_scale=0.01, query_language=args.query_language)) as runtime:
 
         def one(_: int) -> float:
             started = time.monotonic()

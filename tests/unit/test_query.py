@@ -29,6 +29,45 @@ def test_undefined_and_runtime_errors_are_query_errors() -> None:
         value('1 + "a"')
 
 
+FIELD_PATH_INPUTS: list[Any] = [
+    {"a": "text", "b": 7, "c": True, "d": {"e": [1, {"f": None}], "g": 2.5}, "h": None, "i": [{"j": "x"}], "k": []},
+    {"a": [{"b": 1}, {"b": 2}], "d": [{"e": "one"}]},  # arrays on the way: JSONata maps over them
+    {"a": {"b": {"c": [{"d": "deep"}]}}, "d": {"e": 0}},
+    "a string",
+    [1, 2],
+    None,
+]
+FIELD_PATHS = ["$states.input", "$states.input.a", "$states.input.b", "$states.input.c", "$states.input.d",
+               "$states.input.d.e", "$states.input.d.g", "$states.input.h", "$states.input.i", "$states.input.i.j",
+               "$states.input.k", "$states.input.missing", "$states.input.a.b", "$states.input.a.b.c",
+               "$states.input.d.e.f", "$states", "$counter", "$unbound"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", FIELD_PATHS)
+def test_a_walked_field_path_answers_what_the_evaluator_answers(text: str) -> None:
+    """The fast walk of `$states.input.x` gives JSONata's value wherever it answers, and leaves the rest to it."""
+    expression = query.parse(text)
+    assert expression.path is not None
+    evaluator_only = query.Expression(expression.text, expression.program, expression.references)
+    for document in FIELD_PATH_INPUTS:
+        variables = {"states": {"input": document}, "counter": 3}
+        try:
+            expected: Any = query.evaluate(evaluator_only, variables)
+        except query.QueryError as error:
+            expected = type(error)
+        try:
+            found: Any = query.evaluate(expression, variables)
+        except query.QueryError as error:
+            found = type(error)
+        assert found == expected, (text, document)
+
+
+def test_only_plain_field_paths_are_walked() -> None:
+    assert query.parse("$states.context.Execution.Id").path == ("states", "context", "Execution", "Id")
+    for text in ("$merge([$states.input])", "$states.input[0]", "$states.input.`a b`", "$states.input.in", "$a + 1"):
+        assert query.parse(text).path is None, text
+
+
 def test_step_functions_functions() -> None:
     assert value("$partition([1,2,3,4,5], 2)") == [[1, 2], [3, 4], [5]]
     assert value("$range(0, 10, 2)") == [0, 2, 4, 6, 8, 10]

@@ -11,7 +11,8 @@
    failures (workflow.local.faults).
 5. `ExecutionWorker._get_evaluation_entrypoint`: one parse per definition instead of one per execution.
 6. `boto_client_for` in moto's Step Functions tasks: one client per region and service instead of one per call.
-7. `json_path.parse`: one parse per JSONPath; and `read_item` reads moto's DynamoDB backend for the runtime's own
+7. `json_path.parse` and ResultPath's `parse`: one parse per JSONPath (a JSONata Task's implicit ResultPath "$"
+   too); and `read_item` reads moto's DynamoDB backend for the runtime's own
    observations.
 
 `check_moto_compatible()` fails loudly when moto changes any of them; a unit test calls it.
@@ -36,6 +37,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.responses import DynamoHandler
 from moto.sns.responses import SNSResponse
 from moto.sqs.responses import SQSResponse
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -76,6 +78,8 @@ def check_moto_compatible() -> None:
         raise MotoChanged("moto's Preprocessor no longer keeps its query-language scopes in a class-level list")
     if not callable(getattr(json_path, "parse", None)) or "parse(" not in inspect.getsource(json_path.extract_json):
         raise MotoChanged("moto's json_path.extract_json no longer parses through json_path.parse; cannot cache paths")
+    if "parse(self.result_path_src)" not in inspect.getsource(result_path.ResultPath._eval_body):
+        raise MotoChanged("moto's ResultPath no longer parses through its module's parse; cannot cache its path")
     if not hasattr(dynamodb_backends, "__getitem__"):
         raise MotoChanged("moto.dynamodb.models.dynamodb_backends changed; read_item cannot read the backend")
     if list(inspect.signature(_ORIGINAL_BOTO_CLIENT_FOR).parameters) != ["region", "service", "state_credentials"] or (
@@ -92,6 +96,7 @@ _ORIGINAL_ENTRYPOINT = ExecutionWorker._get_evaluation_entrypoint
 _ORIGINAL_PARSE = AmazonStateLanguageParser.parse
 _ORIGINAL_BOTO_CLIENT_FOR = boto_client.boto_client_for
 _ORIGINAL_JSON_PATH_PARSE = json_path.parse
+_ORIGINAL_RESULT_PATH_PARSE = result_path.parse
 _REPLACED_CLIENT_FOR: list[Callable[..., Any]] = []
 _PROGRAMS: dict[str, Any] = {}
 _PROGRAMS_LOCK = threading.Lock()
@@ -350,9 +355,11 @@ def parsed_program(definition: str) -> Any | None:
 
 def cache_json_paths(maxsize: int = 1024) -> None:
     """moto's Step Functions parse every JSONPath again where it is used (jsonpath-ng builds a new parser each time:
-    about an eighth of an order's CPU). A parsed path is an immutable expression: one per distinct path."""
+    about an eighth of an order's CPU). A parsed path is an immutable expression: one per distinct path. ResultPath
+    imports jsonpath-ng's parse itself; every JSONata Task has an implicit ResultPath "$" in moto, parsed per state."""
     check_moto_compatible()
     json_path.parse = functools.lru_cache(maxsize=maxsize)(_ORIGINAL_JSON_PATH_PARSE)
+    result_path.parse = functools.lru_cache(maxsize=maxsize)(_ORIGINAL_RESULT_PATH_PARSE)
 
 
 def reuse_task_clients() -> None:
@@ -451,6 +458,7 @@ def scale_retry_intervals(scale: float) -> None:
 
 def uninstall() -> None:
     json_path.parse = _ORIGINAL_JSON_PATH_PARSE
+    result_path.parse = _ORIGINAL_RESULT_PATH_PARSE
     ExecutionWorker._get_evaluation_entrypoint = _ORIGINAL_ENTRYPOINT
     AmazonStateLanguageParser.parse = staticmethod(_ORIGINAL_PARSE)
     with _PROGRAMS_LOCK:
