@@ -178,6 +178,8 @@ def _written(value: Any, language: str) -> Any:
         return written
     if isinstance(value, list):
         return [_written(item, language) for item in value]
+    if isinstance(value, Input | Context) and language == JSONPATH:
+        raise ValueError(f"JSONPath reads {value} only as an object's field (a `.$` key), not inside an array")
     if isinstance(value, Input):
         return f"{{% $states.input.{value.path} %}}"
     if isinstance(value, Context):
