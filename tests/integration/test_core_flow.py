@@ -5,6 +5,7 @@ replayed request. Express keeps AWS's contract locally: its executions are read 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -149,6 +150,9 @@ def test_invalid_order_fails_with_one_alert(system: LocalRuntime, post: Submit, 
         "cause": "currency: XYZ is not an ISO 4217 currency code",
     }
     assert [h["status"] for h in order["history"]] == ["PENDING", "FAILED"]
+    # FAILED is stamped with the state's EnteredTime, in AWS's form like every other timestamp of the order.
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", h["at"]) for h in order["history"]), order
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", order["updatedAt"])
 
 
 def test_same_key_twice_is_one_order(system: LocalRuntime, post: Submit) -> None:

@@ -12,8 +12,10 @@
 5. `ExecutionWorker._get_evaluation_entrypoint`: one parse per definition instead of one per execution.
 6. `boto_client_for` in moto's Step Functions tasks: one client per region and service instead of one per call.
 7. `json_path.parse` and ResultPath's `parse`: one parse per JSONPath (a JSONata Task's implicit ResultPath "$"
-   too); and `read_item` reads moto's DynamoDB backend for the runtime's own
-   observations.
+   too); and `read_item` reads moto's DynamoDB backend for the runtime's own observations.
+8. the `datetime` of moto's state module: the context object's `State.EnteredTime` in AWS's form
+   (`2026-12-03T13:00:09.827Z`), not Python's (`…09.827017+00:00`): RecordFailure writes it into the order's history
+   beside timestamps in AWS's form.
 
 `check_moto_compatible()` fails loudly when moto changes any of them; a unit test calls it.
 """
@@ -21,6 +23,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import inspect
 import json
@@ -30,6 +33,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
@@ -40,6 +44,7 @@ from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
@@ -78,6 +83,12 @@ def check_moto_compatible() -> None:
         raise MotoChanged("moto's Preprocessor no longer keeps its query-language scopes in a class-level list")
     if not callable(getattr(json_path, "parse", None)) or "parse(" not in inspect.getsource(json_path.extract_json):
         raise MotoChanged("moto's json_path.extract_json no longer parses through json_path.parse; cannot cache paths")
+    if "EnteredTime=datetime.datetime.now(tz=datetime.timezone.utc).isoformat()" not in inspect.getsource(
+        state_module.CommonStateField._eval_body
+    ) or getattr(state_module, "datetime", None) not in (datetime, _AWS_DATETIME):
+        raise MotoChanged(
+            "moto's states no longer write EnteredTime with datetime.now().isoformat(); cannot reformat it"
+        )
     if "parse(self.result_path_src)" not in inspect.getsource(result_path.ResultPath._eval_body):
         raise MotoChanged("moto's ResultPath no longer parses through its module's parse; cannot cache its path")
     if not hasattr(dynamodb_backends, "__getitem__"):
@@ -87,6 +98,17 @@ def check_moto_compatible() -> None:
     ):
         raise MotoChanged("moto's boto_client_for now uses the state's credentials (or changed); cannot reuse clients")
 
+
+class _AwsTimestamp(datetime.datetime):
+    """A datetime whose isoformat is AWS's: UTC, milliseconds, `Z`."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        utc = self.astimezone(datetime.UTC)
+        return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"
+
+
+# What moto's state module sees as `datetime`: the module, but with AWS's timestamps.
+_AWS_DATETIME = SimpleNamespace(datetime=_AwsTimestamp, timezone=datetime.timezone)
 
 _ORIGINAL_INVOKE = LambdaFunction._invoke_lambda
 _ORIGINAL_CALL_ACTION = DynamoHandler.call_action
@@ -456,7 +478,14 @@ def scale_retry_intervals(scale: float) -> None:
     retrier_decl.time = _ScaledTime(scale)
 
 
+def aws_entered_times() -> None:
+    """The context object's State.EnteredTime as AWS writes it (`$$.State.EnteredTime`, `$states.context...`)."""
+    check_moto_compatible()
+    state_module.datetime = _AWS_DATETIME
+
+
 def uninstall() -> None:
+    state_module.datetime = datetime
     json_path.parse = _ORIGINAL_JSON_PATH_PARSE
     result_path.parse = _ORIGINAL_RESULT_PATH_PARSE
     ExecutionWorker._get_evaluation_entrypoint = _ORIGINAL_ENTRYPOINT

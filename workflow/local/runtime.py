@@ -154,6 +154,7 @@ class LocalRuntime:
         )
         moto_hooks.reuse_task_clients()
         moto_hooks.cache_json_paths()
+        moto_hooks.aws_entered_times()
         if self.random_faults.plan.sqs_send_failure or self.random_faults.plan.sns_publish_failure:
             moto_hooks.inject_messaging_faults(self.random_faults)
         moto_hooks.count_messaging(self.meter.messaging)
