@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,3 +121,18 @@ def test_cli_draws_an_order_by_its_id(
     assert f'title: "Execution {order_id} — execution FAILED (OrderFailed)' in text
     assert "caught · OrderValidationError" in text
     assert main(["graph", "--order", "ord_missing", "--out", str(out)]) == 2
+
+
+def test_an_inline_svg_fits_its_container_and_keeps_its_proportions(
+    runtime: LocalRuntime, submit: Submit, tmp_path: Path
+) -> None:
+    """A notebook cell is narrower than the workflow's drawing: the SVG scales down by its viewBox (at most to its
+    own size) instead of being cut off or scrolled; the file `render` writes keeps Graphviz's size."""
+    _, bad = executed(runtime, submit, sample_order(currency="XYZ"))
+    root = ET.fromstring(g.to_svg(bad))
+    assert root.get("width") == "100%"
+    assert root.get("height") is None
+    assert re.fullmatch(r"max-width: [0-9.]+pt", root.get("style") or "")
+    assert len((root.get("viewBox") or "").split()) == 4
+    written = ET.fromstring(g.render(bad, tmp_path / "bad.svg").read_text(encoding="utf-8"))
+    assert (written.get("width") or "").endswith("pt")

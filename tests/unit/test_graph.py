@@ -58,7 +58,7 @@ def test_catch_edges_are_labelled_with_their_errors(definition: dict[str, Any], 
     for name, catcher in catches:
         caught = label = "catch " + ", ".join(catcher["ErrorEquals"])
         if "Output" in catcher:  # what the route gets, shown on the edge: the failure document's fields
-            label += " · output " + ("{orderId, owner, +7}" if isinstance(catcher["Output"], dict) else "$merge([")
+            label += "\noutput " + ("{orderId, owner, +7}" if isinstance(catcher["Output"], dict) else "$merge([")
         (edge,) = [e for e in graph.edges_from(name) if e.kind is g.EdgeKind.CATCH and e.label.startswith(label)]
         assert edge.target == catcher["Next"]
         lines = [line for line in dot.splitlines() if f'"{name}" -> "{catcher["Next"]}" [' in line]

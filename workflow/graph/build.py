@@ -73,9 +73,13 @@ class _Builder:
             for index, catcher in enumerate(state.get("Catch") or []):
                 to = target(name, f"Catch[{index}].Next", catcher.get("Next"))
                 errors = [str(e) for e in catcher.get("ErrorEquals") or []]
-                label = " · ".join(
+                # What the route gets on a line of its own: the drawing stays as narrow as its errors.
+                label = "\n".join(
                     part
-                    for part in (f"catch {_names(errors)}", _assigns(catcher.get("Assign")), _outputs(catcher))
+                    for part in (
+                        " · ".join(p for p in (f"catch {_names(errors)}", _assigns(catcher.get("Assign"))) if p),
+                        _outputs(catcher),
+                    )
                     if part
                 )
                 shaping = _shaping(catcher)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -181,7 +182,14 @@ def run_dot(dot: str, output_format: str, *, timeout: float = DOT_TIMEOUT_SECOND
 
 
 def to_svg(graph: Graph) -> str:
-    return run_dot(to_dot(graph), "svg").decode("utf-8")
+    """The graph as SVG that fits where it is shown: at most its own size, narrower when its container is (a
+    notebook cell, a README), scaled by its viewBox instead of cut off or scrolled."""
+    svg = run_dot(to_dot(graph), "svg").decode("utf-8")
+    return _FIXED_SIZE.sub(lambda m: f'<svg width="100%" style="max-width: {m.group(1)}pt"', svg, count=1)
+
+
+# Graphviz writes the drawing's size in points on the root element.
+_FIXED_SIZE = re.compile(r'<svg width="([0-9.]+)pt" height="[0-9.]+pt"')
 
 
 def to_png(graph: Graph) -> bytes:
