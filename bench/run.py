@@ -130,7 +130,7 @@ def query_languages(runtime: LocalRuntime, url: str, orders: int, rounds: int) -
     seen: dict[str, list[dict[str, float]]] = {language: [] for language in QUERY_LANGUAGES}
     for _ in range(rounds):
         for language in QUERY_LANGUAGES:
-            definition = compile_order_workflow(query_language=language)
+            definition = compile_order_workflow(runtime.config.workflow_type, query_language=language)
             apply_update(target, plan_update(target, definition), f"bench: {language}")
             through_http(runtime, url, 10, 8)  # its first executions parse the new definition
             seen[language].append(through_http(runtime, url, orders, 8))

@@ -18,7 +18,7 @@ from typing import Any
 
 from stepfunctions.steps import Chain
 
-from workflow import query_checks
+from workflow import query, query_checks
 from workflow.definition import JSONATA, order_workflow
 from workflow.dsl import Graph
 from workflow.manifest import MANIFEST, FunctionArn, Manifest, Ref
@@ -111,8 +111,47 @@ def check(definition: Mapping[str, Any]) -> None:
             problems.append(f"{name} is not reachable from StartAt")
     # Query languages and variables: what AWS would refuse, and what would fail at run time.
     problems.extend(str(problem) for problem in query_checks.build_problems(definition))
+    problems.extend(failure_route_problems(definition))
     if problems:
         raise DefinitionError("; ".join(problems))
+
+
+# A field read of the state's input or of a caught error output: `$states.input.a.b`, `$states.errorOutput.Cause`.
+_FIELD_READ = re.compile(r"\$states\.(?:input|errorOutput)(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def failure_route_problems(definition: Mapping[str, Any]) -> list[str]:
+    """A JSONata expression on the failure route (a Catch's Output or Assign, and every state a Catch leads to) that
+    reads a field it does not first test with `$exists`: on AWS a read that evaluates to nothing raises
+    States.QueryEvaluationError, and there it would end the execution with no alert (an error output may lack its
+    Cause; the route's input is whatever reached it). workflow.definition.Text writes the guarded form."""
+    states: Mapping[str, Any] = definition.get("States", {})
+    if definition.get("QueryLanguage") != query_checks.JSONATA:
+        return []  # JSONPath cannot test a field before it reads it
+    route: set[str] = set()
+    pending = [str(catcher["Next"]) for state in states.values() for catcher in state.get("Catch", [])]
+    while pending:
+        name = pending.pop()
+        if name in route or name not in states:
+            continue
+        route.add(name)
+        pending.extend(target for _, target in _targets(states[name]))
+    fields: list[tuple[str, Any]] = [
+        (f"{name}.Catch[{index}]", {key: catcher.get(key) for key in ("Output", "Assign") if key in catcher})
+        for name, state in states.items()
+        for index, catcher in enumerate(state.get("Catch", []))
+    ]
+    fields += [(name, {key: value for key, value in states[name].items() if key != "Catch"}) for name in sorted(route)]
+    problems = []
+    for where, value in fields:
+        for pointer, text in query.expressions_in(value):
+            for read in dict.fromkeys(_FIELD_READ.findall(text)):
+                if f"$exists({read})" not in text:
+                    problems.append(
+                        f"{where}{pointer} reads {read} on the failure route without testing it with $exists "
+                        "(a missing field would end the execution with no alert; workflow.definition.Text guards it)"
+                    )
+    return problems
 
 
 def placeholders(definition: Mapping[str, Any]) -> set[str]:

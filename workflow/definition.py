@@ -26,6 +26,7 @@ fewer, shorter retries, so the worst path fits (workflow.asl.check_budget refuse
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +154,43 @@ class Input:
 
 
 @dataclass(frozen=True)
+class Text:
+    """A string read on the failure route, where nothing may be missing: a field that is absent reads as "" and any
+    other value as its string (a JSON Cause stays its text), cut to `limit` characters with a marker. On AWS an
+    expression that evaluates to nothing raises States.QueryEvaluationError, and an error output may lack its Cause
+    (a timeout, a runtime error, some service errors): on the failure route that would end the execution with no
+    alert. `source` is the state's `input` or, in a Catch's Output, the caught `errorOutput`.
+
+    JSONPath cannot default a missing field: there it is the plain `$.path` (the JSONPath edition's failure route
+    fails on a missing field, where AlertNotPublished's alarm is what is left)."""
+
+    path: str
+    limit: int | None = None
+    source: str = "input"
+    # What a missing field reads as: "" where an empty string is accepted, a word where it is not (SNS refuses an
+    # empty message attribute).
+    default: str = ""
+
+    def expression(self) -> str:
+        """The JSONata expression, without its `{% %}`."""
+        value = f"$states.{self.source}.{self.path}"
+        text = f"$string({value})"
+        if self.limit is not None:
+            text = (
+                f"($length({text}) > {self.limit} ? $substring({text}, 0, {self.limit}) & "
+                f'"{CUT_MARKER}" & $string($length({text})) & " characters]" : {text})'
+            )
+        present = f"$exists({value})" if not self.default else f'($exists({value}) and {text} != "")'
+        return f"{present} ? {text} : {json.dumps(self.default)}"
+
+
+# A Cause is cut to this many characters on the failure route: 64 KB at most in UTF-8, far inside what an SNS message
+# (256 KiB) and a DynamoDB item (400 KB) hold beside the rest of the failure document.
+CAUSE_LIMIT = 16_000
+CUT_MARKER = "… [cut, of "
+
+
+@dataclass(frozen=True)
 class Context:
     """A value from the context object: JSONata's `$states.context.<path>`, JSONPath's `$$.<path>`."""
 
@@ -160,6 +198,8 @@ class Context:
 
 
 _EXECUTION_ARN = Context("Execution.Id")
+# The failure route's last state when the alert could not be published (an alarm watches for it by this name).
+ALERT_NOT_PUBLISHED = "AlertNotPublished"
 _ENTERED_AT = Context("State.EnteredTime")
 JSONATA, JSONPATH = "JSONata", "JSONPath"
 QUERY_LANGUAGES = (JSONATA, JSONPATH)
@@ -171,15 +211,19 @@ def _written(value: Any, language: str) -> Any:
     if isinstance(value, dict):
         written: dict[str, Any] = {}
         for key, item in value.items():
-            if isinstance(item, Input | Context) and language == JSONPATH:
-                written[f"{key}.$"] = f"$.{item.path}" if isinstance(item, Input) else f"$$.{item.path}"
+            if isinstance(item, Input | Text | Context) and language == JSONPATH:
+                if isinstance(item, Text) and item.source != "input":
+                    raise ValueError(f"JSONPath reads only the state's input, not {item}")
+                written[f"{key}.$"] = f"$$.{item.path}" if isinstance(item, Context) else f"$.{item.path}"
             else:
                 written[key] = _written(item, language)
         return written
     if isinstance(value, list):
         return [_written(item, language) for item in value]
-    if isinstance(value, Input | Context) and language == JSONPATH:
+    if isinstance(value, Input | Text | Context) and language == JSONPATH:
         raise ValueError(f"JSONPath reads {value} only as an object's field (a `.$` key), not inside an array")
+    if isinstance(value, Text):
+        return f"{{% {value.expression()} %}}"
     if isinstance(value, Input):
         return f"{{% $states.input.{value.path} %}}"
     if isinstance(value, Context):
@@ -217,7 +261,7 @@ def _update_order(
     output."""
     request = {
         "TableName": "${OrdersTableName}",
-        "Key": {"orderId": {"S": Input("orderId")}},
+        "Key": {"orderId": {"S": Text("orderId")}},
         "UpdateExpression": update,
         "ConditionExpression": condition,
         "ExpressionAttributeNames": {"#s": "status", **(names or {})},
@@ -241,16 +285,28 @@ _ORDER_IDENTITY = {
 }
 
 
+_IDENTITY_KEYS = ("orderId", "owner", "idempotencyKey", "requestHash", "correlationId", "submittedAt")
+_ORDER_IDENTITY = {key: Input(key) for key in _IDENTITY_KEYS}
+
+
 def _failure_document(state: str, error: Any) -> dict[str, Any]:
     """What the failure route works with: the order's identity and the failure (`error`: the caught error output),
     but not the order itself. Its email and address stay out of every later state's input, so no failure path logs
-    them (Express logs ERROR with data: FailStateEntered carries its input)."""
+    them (Express logs ERROR with data: FailStateEntered carries its input). Every field is a Text: the route runs on
+    whatever input and error output reached it."""
     return {
-        **_ORDER_IDENTITY,
-        "total": Input("total"),
-        "currency": Input("order.currency"),
+        **{key: Text(key) for key in _IDENTITY_KEYS},
+        "total": Text("total"),
+        "currency": Text("order.currency"),
         "failure": {"state": state, "error": error},
     }
+
+
+# The caught error output as the failure document keeps it: both fields always there, the Cause cut.
+_CAUGHT_ERROR = {
+    "Error": Text("Error", source="errorOutput"),
+    "Cause": Text("Cause", limit=CAUSE_LIMIT, source="errorOutput"),
+}
 
 
 def _caught(step: Task, route: Task, language: str) -> None:
@@ -259,12 +315,26 @@ def _caught(step: Task, route: Task, language: str) -> None:
     one more billed transition."""
     name = step.state_id
     if language == JSONATA:
-        document = _written(_failure_document(name, "{% $states.errorOutput %}"), language)
+        document = _written(_failure_document(name, _CAUGHT_ERROR), language)
         step.add_catch(Catch(error_equals=["States.ALL"], next_step=route, output=document))
         return
     caught = Pass(f"{name}Failed", parameters=_written(_failure_document(name, Input("caught")), language))
     caught.next(route)
     step.add_catch(Catch(error_equals=["States.ALL"], next_step=caught, result_path="$.caught"))
+
+
+def _alert_not_published(language: str) -> Fail:
+    """Where the failure route ends when the alert itself could not be published after its retries: a failure of its
+    own name, naming the order, which an alarm of its own watches (infra: AlertNotPublished), since no order alert
+    will tell anyone."""
+    if language != JSONATA:
+        return Fail(
+            ALERT_NOT_PUBLISHED, error=ALERT_NOT_PUBLISHED, cause="An order failed and its alert was not published."
+        )
+    order, step = Text("orderId").expression(), Text("failure.state").expression()
+    reason = Text("alertError.Error").expression()
+    cause = f'{{% "order " & ({order}) & " failed at " & ({step}) & "; its alert was not published: " & ({reason}) %}}'
+    return Fail(ALERT_NOT_PUBLISHED, error=ALERT_NOT_PUBLISHED, cause=cause)
 
 
 def order_workflow(workflow_type: str = "STANDARD", query_language: str = JSONATA) -> Chain:
@@ -326,20 +396,20 @@ def order_workflow(workflow_type: str = "STANDARD", query_language: str = JSONAT
             ":failed": {"S": OrderStatus.FAILED.value},
             ":created": {"S": OrderStatus.CREATED.value},
             ":redriving": {"S": OrderStatus.REDRIVING.value},
-            ":key": {"S": Input("idempotencyKey")},
-            ":owner": {"S": Input("owner")},
-            ":hash": {"S": Input("requestHash")},
+            ":key": {"S": Text("idempotencyKey")},
+            ":owner": {"S": Text("owner")},
+            ":hash": {"S": Text("requestHash")},
             ":now": {"S": _ENTERED_AT},
-            ":cid": {"S": Input("correlationId")},
+            ":cid": {"S": Text("correlationId")},
             ":arn": {"S": _EXECUTION_ARN},
             ":failure": {
                 "M": {
-                    "state": {"S": Input("failure.state")},
-                    "error": {"S": Input("failure.error.Error")},
-                    "cause": {"S": Input("failure.error.Cause")},
+                    "state": {"S": Text("failure.state")},
+                    "error": {"S": Text("failure.error.Error")},
+                    "cause": {"S": Text("failure.error.Cause")},
                 }
             },
-            ":pending": {"L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S": Input("submittedAt")}}}]},
+            ":pending": {"L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S": Text("submittedAt")}}}]},
             ":entry": _history_entry(OrderStatus.FAILED),
         },
         policy=policy,
@@ -354,19 +424,19 @@ def order_workflow(workflow_type: str = "STANDARD", query_language: str = JSONAT
                 "TopicArn": "${AlertTopicArn}",
                 "Message": {
                     "type": "ORDER_FAILED",
-                    "orderId": Input("orderId"),
-                    "failedState": Input("failure.state"),
-                    "error": Input("failure.error.Error"),
-                    "cause": Input("failure.error.Cause"),
+                    "orderId": Text("orderId"),
+                    "failedState": Text("failure.state"),
+                    "error": Text("failure.error.Error"),
+                    "cause": Text("failure.error.Cause"),
                     "executionArn": _EXECUTION_ARN,
-                    "correlationId": Input("correlationId"),
-                    "total": Input("total"),
-                    "currency": Input("currency"),
+                    "correlationId": Text("correlationId"),
+                    "total": Text("total"),
+                    "currency": Text("currency"),
                     "at": _ENTERED_AT,
                 },
                 "MessageAttributes": {
-                    "failedState": {"DataType": "String", "StringValue": Input("failure.state")},
-                    "correlationId": {"DataType": "String", "StringValue": Input("correlationId")},
+                    "failedState": {"DataType": "String", "StringValue": Text("failure.state", default="unknown")},
+                    "correlationId": {"DataType": "String", "StringValue": Text("correlationId", default="unknown")},
                 },
             },
             language,
@@ -388,6 +458,15 @@ def order_workflow(workflow_type: str = "STANDARD", query_language: str = JSONAT
         else {"result_path": "$.recordError"}
     )
     record_failure.add_catch(Catch(error_equals=["States.ALL"], next_step=publish_failure, **record_error))
+    # The alert could not be published after its retries: the execution ends in a failure of its own, not silently.
+    alert_error = (
+        {"output": '{% $merge([$states.input, {"alertError": $states.errorOutput}]) %}'}
+        if language == JSONATA
+        else {"result_path": "$.alertError"}
+    )
+    publish_failure.add_catch(
+        Catch(error_equals=["States.ALL"], next_step=_alert_not_published(language), **alert_error)
+    )
     Chain([record_failure, publish_failure, order_failed])
 
     for step, route in (

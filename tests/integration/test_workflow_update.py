@@ -53,6 +53,7 @@ def test_update_publishes_a_version_moves_live_and_new_orders_take_it(
 ) -> None:
     sfn = local.client("stepfunctions")
     before = plan_update(local)
+    assert before.workflow_type == "STANDARD"  # compiled for the deployed type, with Standard's retry policy
     assert not before.changed, before.diff()
     assert before.live_version_arn is not None
 
@@ -86,6 +87,7 @@ def test_cli_dry_run_prints_the_diff_and_changes_nothing(
 
     assert cli.main(["workflow", "update", "--target", "local", "--endpoint-url", endpoint, "--dry-run"]) == 0
     out = capsys.readouterr()
+    assert "compiled workflow/ for its STANDARD state machine" in out.out
     assert '"Audited": {' in changed_lines(out.out, "-")
     assert "dry run" in out.err
     assert plan_update(local).live_version_arn == live
@@ -145,7 +147,9 @@ def test_status_shows_a_scripted_update_that_a_deploy_would_revert(
     assert before.template_version_arn is not None
     assert not before.scripted  # live runs what the template published (maybe re-published by a restore)
     assert cli.main(["workflow", "status", *endpoint]) == 0
-    assert "is the definition of the version the template published" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "is the definition compiled from workflow/ for STANDARD" in out
+    assert "is the definition of the version the template published" in out
 
     apply_update(local, plan_update(local, with_audit_step()), "scripted: audit step")
     after = workflow_status(local)
@@ -154,6 +158,7 @@ def test_status_shows_a_scripted_update_that_a_deploy_would_revert(
     assert after.live_description == "scripted: audit step"
     assert cli.main(["workflow", "status", *endpoint]) == 3
     out = capsys.readouterr().out
+    assert "differs from the definition compiled from workflow/ for STANDARD" in out
     assert "WARNING: it is a scripted update" in out
     assert "reverts it" in out
 

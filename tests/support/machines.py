@@ -18,7 +18,11 @@ def priced_orders() -> Chain:
     price.attach_iterator(dsl.Pass("Line", output="{% $states.input.qty * $states.input.price %}"))
     rejected = dsl.Pass("Rejected", output={"rejected": "{% $customer %}"})
     price.add_catch(
-        dsl.Catch(error_equals=["States.ALL"], next_step=rejected, assign={"why": "{% $states.errorOutput.Error %}"})
+        dsl.Catch(
+            error_equals=["States.ALL"],
+            next_step=rejected,
+            assign={"why": '{% $exists($states.errorOutput.Error) ? $states.errorOutput.Error : "" %}'},
+        )
     )
     check = dsl.Choice("Check")
     check.add_choice(dsl.Condition("{% $total > $limit %}", assign={"over": True}), dsl.Fail("TooBig", error="Over"))

@@ -19,7 +19,9 @@ def test_the_dsl_writes_jsonata_and_variables() -> None:
     assert states["Price"]["Items"] == "{% $states.input.lines %}"
     assert states["Price"]["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
     assert states["Price"]["ItemProcessor"]["States"]["Line"]["Output"].startswith("{%")
-    assert states["Price"]["Catch"][0]["Assign"] == {"why": "{% $states.errorOutput.Error %}"}
+    assert states["Price"]["Catch"][0]["Assign"] == {
+        "why": '{% $exists($states.errorOutput.Error) ? $states.errorOutput.Error : "" %}'
+    }
     assert states["Check"]["Choices"] == [
         {"Condition": "{% $total > $limit %}", "Assign": {"over": True}, "Next": "TooBig"}
     ]

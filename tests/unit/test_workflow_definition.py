@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ def test_the_shipped_express_policy_fits_five_minutes_with_every_path_bounded() 
     # The failure route is on the worst path: an execution cut off before it would not alert.
     assert worst.states[-2:] == ("PublishFailure", "OrderFailed")
     # Every end is budgeted, NotifyOrder's (an End with a Catch) too.
-    assert {p.states[-1] for p in paths} == {"NotifyOrder", "HandledElsewhere", "OrderFailed"}
+    assert {p.states[-1] for p in paths} == {"NotifyOrder", "HandledElsewhere", "OrderFailed", "AlertNotPublished"}
 
 
 def test_a_state_worst_case_is_every_attempt_to_its_timeout_and_every_capped_delay() -> None:
@@ -117,7 +118,16 @@ def test_every_transient_error_a_lambda_raises_is_retried() -> None:
             assert retrier["MaxDelaySeconds"] >= retrier["IntervalSeconds"]
 
 
-FAILURE_DOCUMENT_ERROR = "{% $states.errorOutput %}"
+# The caught error as the failure document keeps it: Error and Cause always there (guarded), the Cause cut.
+FAILURE_DOCUMENT_ERROR = {
+    "Error": '{% $exists($states.errorOutput.Error) ? $string($states.errorOutput.Error) : "" %}',
+    "Cause": (
+        "{% $exists($states.errorOutput.Cause) ? ($length($string($states.errorOutput.Cause)) > 16000 ? "
+        '$substring($string($states.errorOutput.Cause), 0, 16000) & "… [cut, of " & '
+        '$string($length($string($states.errorOutput.Cause))) & " characters]" : $string($states.errorOutput.Cause)) '
+        ': "" %}'
+    ),
+}
 
 
 def test_every_task_is_caught_and_failures_are_published() -> None:
@@ -144,6 +154,16 @@ def test_every_task_is_caught_and_failures_are_published() -> None:
     assert handled_elsewhere == {"ErrorEquals": [errors.OrderHandledElsewhere.__name__], "Next": "HandledElsewhere"}
     assert states["HandledElsewhere"]["Type"] == "Succeed"
     assert states["PublishFailure"]["Next"] == "OrderFailed"
+    # An alert that cannot be published ends the execution in a failure of its own, which an alarm watches.
+    assert states["PublishFailure"]["Catch"] == [
+        {
+            "ErrorEquals": ["States.ALL"],
+            "Output": '{% $merge([$states.input, {"alertError": $states.errorOutput}]) %}',
+            "Next": "AlertNotPublished",
+        }
+    ]
+    assert states["AlertNotPublished"]["Type"] == "Fail"
+    assert states["AlertNotPublished"]["Error"] == "AlertNotPublished"
     # What RecordFailure met goes on to PublishFailure beside the failure document.
     assert states["RecordFailure"]["Catch"][-1]["Output"] == (
         '{% $merge([$states.input, {"recordError": $states.errorOutput}]) %}'
@@ -214,12 +234,14 @@ def _main_path(definition: dict[str, Any]) -> list[str]:
 
 
 def _as_jsonpath(value: Any) -> Any:
-    """JSONata's `{% $states.input.x %}` field as JSONPath writes it (`"key.$": "$.x"`)."""
+    """JSONata's `{% $states.input.x %}` field as JSONPath writes it (`"key.$": "$.x"`), and so the failure route's
+    guarded `{% $exists($states.input.x) ? ... %}`, which JSONPath cannot write (it reads the field plainly)."""
     if isinstance(value, dict):
         written = {}
         for key, item in value.items():
-            if isinstance(item, str) and item.startswith("{% $states."):
-                path = item.removeprefix("{% ").removesuffix(" %}")
+            guarded = re.match(r"\{% \(?\$exists\((\$states\.input[\w.]*)\)", item) if isinstance(item, str) else None
+            if guarded or (isinstance(item, str) and item.startswith("{% $states.")):
+                path = guarded.group(1) if guarded else item.removeprefix("{% ").removesuffix(" %}")
                 written[f"{key}.$"] = path.replace("$states.input", "$").replace("$states.context", "$$")
             else:
                 written[key] = _as_jsonpath(item)
@@ -246,3 +268,24 @@ def test_the_express_contract_still_fits_the_pinned_moto() -> None:
     from workflow.local import express
 
     express.check_moto_compatible()
+
+
+def test_the_compiler_refuses_a_failure_route_read_that_can_be_undefined() -> None:
+    """On AWS an expression that evaluates to nothing raises States.QueryEvaluationError; on the failure route that
+    ends the execution with no alert. Every field the route reads is tested with $exists first (definition.Text);
+    a plain read is refused before deploy, in a Catch's Output as in a state the Catch leads to."""
+    definition = asl.compile_order_workflow()
+    assert asl.failure_route_problems(definition) == []
+    states = definition["States"]
+    states["PublishFailure"]["Arguments"]["Message"]["cause"] = "{% $states.input.failure.error.Cause %}"
+    states["ValidateOrder"]["Catch"][0]["Output"]["failure"]["error"] = {"Cause": "{% $states.errorOutput.Cause %}"}
+    problems = asl.failure_route_problems(definition)
+    assert len(problems) == 2
+    assert any(p.startswith("PublishFailure/Arguments/Message/cause reads $states.input.failure") for p in problems)
+    assert any(
+        p.startswith("ValidateOrder.Catch[0]/Output/failure/error/Cause reads $states.errorOutput") for p in problems
+    )
+    with pytest.raises(asl.DefinitionError, match="without testing it with"):
+        asl.check(definition)
+    # The happy path may read its input plainly: the API wrote it.
+    assert "{% $states.input.orderId %}" in json.dumps(states["ValidateOrder"]["Arguments"])

@@ -1,5 +1,5 @@
-"""`orderflow workflow update` and `prune`: publish the compiled definition to a running system and move its live
-alias; keep its versions under AWS's 1,000."""
+"""`orderflow workflow update`, `status` and `prune`: publish the definition compiled for the running state machine's
+type (STANDARD or EXPRESS) and move its live alias; say what live runs; keep its versions under AWS's 1,000."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ def register(commands: Commands) -> None:
     update = workflow.add_parser(
         "update",
         help="publish the compiled definition as a new version and move the live alias to it",
-        description="Publish the definition compiled from workflow/ to a running state machine (new version, "
-        "alias moved). Resources come from the target's outputs: the local system, or the deployed stack.",
+        description="Publish the definition compiled from workflow/ for the running state machine's type (STANDARD "
+        "or EXPRESS) to it (new version, alias moved). Resources come from the target's outputs: the local system, "
+        "or the deployed stack.",
     )
     target_arguments(update, required=True)
     update.add_argument("--dry-run", action="store_true", help="print the ASL diff and change nothing")
@@ -29,8 +30,10 @@ def register(commands: Commands) -> None:
     status = workflow.add_parser(
         "status",
         help="what live runs, and whether it differs from the compiled definition and from the template's version",
-        description="Exit 0 when live runs the template's version and the compiled definition; 3 when it runs a "
-        "scripted update that a deploy touching the state machine would revert (make diff warns with it).",
+        description="Compare live with the definition compiled for the state machine's type (STANDARD or EXPRESS). "
+        "Exit 0 when live runs the template's version; 3 when it runs a scripted update that a deploy touching the "
+        "state machine would revert (make diff warns with it); 2 when the target cannot be read or workflow/ does not "
+        "compile for its type.",
     )
     target_arguments(status, required=True)
     status.set_defaults(run=_workflow_status)
@@ -58,15 +61,26 @@ def _keep_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _refused(error: Exception) -> int:
+    """As the CLI reports a target it cannot use (exit 2): here the workflow/ definition does not compile for the
+    deployed type, e.g. a retry policy edited past Express's five minutes after an Express stack was deployed."""
+    print(f"orderflow: {error}", file=sys.stderr)
+    return 2
+
+
 def _workflow_status(args: argparse.Namespace) -> int:
+    from workflow.asl import DefinitionError
     from workflow.ops.update import workflow_status
 
     target = connect(args)
-    status = workflow_status(target)
+    try:
+        status = workflow_status(target)
+    except DefinitionError as e:
+        return _refused(e)
     print(f"{target.where}: alias {status.alias_name} runs {status.live_version_arn or 'no version'}")
     print(f"  published {status.live_created} ({status.live_description or 'no description'})")
     compiled = "differs from" if status.differs_from_compiled else "is"
-    print(f"  {compiled} the definition compiled from workflow/")
+    print(f"  {compiled} the definition compiled from workflow/ for {status.workflow_type}, the state machine's type")
     if status.template_version_arn is None:
         print("  the template's version is unknown (no StateMachineVersion in the stack)")
     elif status.scripted:
@@ -103,10 +117,15 @@ def _print_pruned(pruned: Any, dry_run: bool) -> None:
 
 
 def _workflow_update(args: argparse.Namespace) -> int:
+    from workflow.asl import DefinitionError
     from workflow.ops.update import apply_update, plan_update
 
     target = connect(args)
-    plan = plan_update(target)
+    try:
+        plan = plan_update(target)
+    except DefinitionError as e:
+        return _refused(e)
+    print(f"{target.where}: compiled workflow/ for its {plan.workflow_type} state machine")
     if not plan.changed:
         print(f"{target.where}: alias {plan.alias_name} already runs the compiled definition; nothing to publish")
         return 0

@@ -1,6 +1,10 @@
 """Scripted workflow updates: publish the compiled definition to a running state machine as a new version and move
 its alias (`live`) to it. A dry run shows the ASL diff against what the alias runs now and changes nothing.
 
+The definition is compiled for the state machine's own workflow type (DescribeStateMachine's `type`, STANDARD or
+EXPRESS): the two differ in their retry policy (workflow.definition.POLICIES), and publishing Standard's to an Express
+machine would let an execution run into Express's five-minute cut-off, which skips the failure route.
+
 The same code serves the local system and AWS (workflow.ops.targets); placeholders are filled from the target's
 outputs, so nothing is hard-coded.
 """
@@ -23,6 +27,7 @@ from workflow.ops.versions import versions
 @dataclass(frozen=True)
 class UpdatePlan:
     state_machine_arn: str
+    workflow_type: str  # the deployed state machine's (STANDARD | EXPRESS): what `definition` is compiled/checked for
     alias_name: str
     alias_arn: str | None  # None: the alias does not exist yet and will be created
     live_version_arn: str | None
@@ -41,7 +46,7 @@ class UpdatePlan:
                 self.current.splitlines(keepends=True),
                 self.proposed.splitlines(keepends=True),
                 fromfile=f"{self.alias_name} ({self.live_version_arn or 'latest'})",
-                tofile="compiled from workflow/",
+                tofile=f"compiled from workflow/ for {self.workflow_type}",
             )
         )
 
@@ -62,8 +67,20 @@ def plan_update(
     definition: Mapping[str, Any] | None = None,
     manifest: Manifest = MANIFEST,
 ) -> UpdatePlan:
-    compiled = dict(definition) if definition is not None else asl.compile_order_workflow()
+    """What publishing to the target's state machine would change: the definition compiled for the machine's workflow
+    type (DescribeStateMachine's), or `definition` (edited by hand), checked against the manifest and, on EXPRESS,
+    against Express's budget. A definition that does not fit raises DefinitionError; a target without the outputs the
+    placeholders need raises TargetError."""
+    sfn = target.client("stepfunctions")
+    arn = target.output("StateMachineArn")
+    machine = sfn.describe_state_machine(stateMachineArn=arn)
+    workflow_type = asl.check_workflow_type(str(machine["type"]))
+    # In the query language that ships (compile_order_workflow's default), whatever language live is written in: a
+    # JSONPath edition published by hand shows as drift, and an update puts back what ships.
+    compiled = dict(definition) if definition is not None else asl.compile_order_workflow(workflow_type)
     asl.check_manifest(compiled, manifest)  # a definition edited by hand is held to what the compiler checks
+    if definition is not None:
+        _check_fits(compiled, workflow_type, target.where)  # compile_order_workflow checked its own
     values = {}
     missing = []
     for name in manifest.substitutions:
@@ -75,8 +92,6 @@ def plan_update(
         raise TargetError(f"{target.where} lacks outputs for placeholders {', '.join(missing)}: redeploy the stack")
     proposed = asl.substitute(compiled, values)
 
-    sfn = target.client("stepfunctions")
-    arn = target.output("StateMachineArn")
     alias_arn: str | None = None
     live_version: str | None = None
     for alias in sfn.list_state_machine_aliases(stateMachineArn=arn).get("stateMachineAliases", []):
@@ -84,10 +99,38 @@ def plan_update(
             alias_arn = alias["stateMachineAliasArn"]
             routes = sfn.describe_state_machine_alias(stateMachineAliasArn=alias_arn)["routingConfiguration"]
             live_version = max(routes, key=lambda route: route["weight"])["stateMachineVersionArn"]
-    current = sfn.describe_state_machine(stateMachineArn=live_version or arn)["definition"]
+    current = sfn.describe_state_machine(stateMachineArn=live_version)["definition"] if live_version else None
     return UpdatePlan(
-        arn, manifest.live_alias, alias_arn, live_version, proposed, _normalised(current), _normalised(proposed)
+        state_machine_arn=arn,
+        workflow_type=workflow_type,
+        alias_name=manifest.live_alias,
+        alias_arn=alias_arn,
+        live_version_arn=live_version,
+        definition=proposed,
+        current=_normalised(current if current is not None else machine["definition"]),
+        proposed=_normalised(proposed),
     )
+
+
+def _check_fits(definition: Mapping[str, Any], workflow_type: str, where: str) -> None:
+    """Refuse a hand-edited definition that the compiler would refuse for the machine's type: on EXPRESS, an unbounded
+    state or a worst path past the five-minute limit (the STANDARD definition is one: its native Tasks have no
+    timeout)."""
+    if workflow_type != "EXPRESS":
+        return  # the compiler budgets Express only: a Standard execution may run a year
+    asl.check(definition)  # the budget walks the graph: it must be whole (every Next a state, no dangling StartAt)
+    try:
+        asl.check_budget(definition, workflow_type)
+    except asl.DefinitionError as e:
+        try:
+            worst = f"this definition's worst path is {asl.budget(definition)[0].describe()}"
+        except asl.DefinitionError:  # a loop: check_budget's own message names it
+            worst = "this definition has no worst path"
+        raise asl.DefinitionError(
+            f"refusing to publish to {where}: its state machine is EXPRESS, whose executions are cut off at "
+            f"{asl.TIME_LIMITS[workflow_type]} s (skipping the failure route), and {worst}: {e}. "
+            "Publish the definition compiled for EXPRESS (workflow.asl.compile_order_workflow('EXPRESS'))"
+        ) from e
 
 
 def apply_update(target: Target, plan: UpdatePlan, description: str) -> UpdateResult:
@@ -115,6 +158,7 @@ class WorkflowStatus:
     """What `live` runs, against what the repository compiles and what the stack's template published."""
 
     alias_name: str
+    workflow_type: str  # the state machine's: what the compiled definition is compiled for
     live_version_arn: str | None
     live_description: str
     live_created: str
@@ -139,6 +183,7 @@ def workflow_status(target: Target, definition: Mapping[str, Any] | None = None)
     )
     return WorkflowStatus(
         alias_name=plan.alias_name,
+        workflow_type=plan.workflow_type,
         live_version_arn=plan.live_version_arn,
         live_description=str(described.get("description", "")),
         live_created=str(described.get("creationDate", "")),
