@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import observability, wiring
-from handlers.domain.alerts import Notification, parse_notification
+from handlers.domain.alerts import ORDER_FAILED, Alert, Notification, parse_notification
 from handlers.services.alert_delivery import POST_BUDGET_MS
 
 delivery = wiring.alert_delivery()
 
 
+@observability.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     observability.bind(context)
     batch: list[tuple[str, Notification]] = []
@@ -30,7 +31,21 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "unreadable alert", extra={"message_id": record.get("messageId"), "reason": str(e)}
             )
             failed.add(record["messageId"])
+    _count_failed_orders(event.get("Records", []), dict(batch))
     # Called without a Lambda context (no deadline), every post has time.
     remaining = getattr(context, "get_remaining_time_in_millis", lambda: POST_BUDGET_MS * 10)
     failed |= delivery.deliver(batch, remaining)
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in sorted(failed)]}
+
+
+def _count_failed_orders(records: list[dict[str, Any]], read: dict[str, Notification]) -> None:
+    """The OrdersFailed business metric: each failed order's alert as it first arrives, not its redeliveries."""
+    first_seen = {
+        notification.fingerprint
+        for record in records
+        if str(record.get("attributes", {}).get("ApproximateReceiveCount", "1")) == "1"
+        and isinstance(notification := read.get(record.get("messageId", "")), Alert)
+        and notification.kind == ORDER_FAILED
+    }
+    if first_seen:
+        observability.metric(observability.ORDERS_FAILED, len(first_seen))

@@ -27,6 +27,7 @@ def new_order(event: dict[str, Any]) -> NewOrder:
     )
 
 
+@observability.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Bound before the order is parsed, so that even a failure to read it is logged with the order's keys.
     observability.bind(context, order_id=event.get("orderId"), correlation_id=event.get("correlationId"))

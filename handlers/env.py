@@ -10,6 +10,8 @@ import os
 ORDERS_TABLE = "ORDERS_TABLE_NAME"
 IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE_NAME"
 STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+# The state machine's type, STANDARD or EXPRESS (Express executions cannot be described).
+STATE_MACHINE_TYPE = "STATE_MACHINE_TYPE"
 ORDER_EVENTS_TOPIC_ARN = "ORDER_EVENTS_TOPIC_ARN"
 SLACK_MAX_ATTEMPTS = "SLACK_MAX_ATTEMPTS"
 SLACK_WEBHOOK_URL = "SLACK_WEBHOOK_URL"
@@ -28,6 +30,10 @@ ALERT_DEDUP_SECONDS = "ALERT_DEDUP_SECONDS"
 # How long an alert target's HTTP call may take before it counts as failed (default 10).
 ALERT_HTTP_TIMEOUT_SECONDS = "ALERT_HTTP_TIMEOUT_SECONDS"
 IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
+# Where FindStuckOrders alerts a stuck order, and after how many minutes an order that is not terminal is stuck.
+ALERT_TOPIC_ARN = "ALERT_TOPIC_ARN"
+OPEN_ORDERS_INDEX = "OPEN_ORDERS_INDEX_NAME"
+STUCK_ORDER_MINUTES = "STUCK_ORDER_MINUTES"
 
 
 class ConfigurationError(RuntimeError):

@@ -26,6 +26,7 @@ class NotifyOrderInput:
         return cls(order_id=str(event["orderId"]), correlation_id=str(event.get("correlationId", "")), order=order)
 
 
+@observability.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = NotifyOrderInput.from_event(event)
     observability.bind(context, order_id=request.order_id, correlation_id=request.correlation_id)

@@ -41,6 +41,7 @@ def record_handler(record: SQSRecord) -> str:
     return fulfil(store, message.order_id, queued_at, clock.now)
 
 
+@observability.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     observability.bind(context)
     # A processor per invocation: it holds the batch's results, and the local runtime may overlap invocations.

@@ -11,6 +11,7 @@ from handlers.adapters.http import BadRequest, Request
 api = wiring.orders_api()
 
 
+@observability.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     observability.bind(context)
     api.register_context(context)

@@ -20,6 +20,7 @@ class ValidateOrderInput:
         return cls(str(event.get("orderId", "")), str(event.get("correlationId", "")), event.get("order"))
 
 
+@observability.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = ValidateOrderInput.from_event(event)
     observability.bind(context, order_id=request.order_id, correlation_id=request.correlation_id)

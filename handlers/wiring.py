@@ -6,6 +6,7 @@ Each factory imports what it builds, so a function's cold start loads its own co
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ from handlers.adapters.orders_store import OrdersStore
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from handlers.adapters.alert_topic import SnsAlertTopic
+    from handlers.adapters.open_orders import DynamoDBOpenOrders
     from handlers.adapters.order_events import OrderEvents
     from handlers.services.alert_delivery import AlertDelivery, AlertTarget
     from handlers.services.orders_api import OrdersApi
@@ -34,30 +37,74 @@ _TARGET_SECRETS = {"slack": env.SLACK_WEBHOOK_SECRET_ARN, "webhook": env.ALERT_W
 ALERT_DEDUP_SECONDS = 20 * 24 * 3600
 
 
-def dynamodb() -> DynamoDBClient:
-    return boto3.client("dynamodb", config=CLIENT_CONFIG)
+@dataclass(frozen=True)
+class ApiTimeouts:
+    """The HTTP API's clients: one attempt per call, `connect` + `read` seconds at most."""
+
+    connect: float
+    read: float
+
+    def config(self) -> Config:
+        return Config(
+            retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=self.connect, read_timeout=self.read
+        )
+
+    def longest_call(self) -> timedelta:
+        return timedelta(seconds=self.connect + self.read)
+
+
+# The HTTP API's clients (StartWorkflow's DynamoDB and Step Functions calls). Whatever a dependency does, the function
+# answers within its 10 s timeout, with a 503 problem body and Retry-After, never API Gateway's bare 5xx:
+# - one call takes at most 1 s to connect + 2 s per read = 3 s (DynamoDB and StartExecution answer in tens of ms);
+# - one attempt: a second would not fit, as the SDK's backoff before it may wait 6 s (a throttle's 1 s plus up to 5 s
+#   that x-amz-retry-after asks for). The client's retry stands in for it: Retry-After asks for it, and the
+#   Idempotency-Key makes it safe;
+# - OrdersApi starts a call only while 3 s + its ANSWER_MARGIN (0.5 s) remain of the invocation, so however many calls
+#   a request makes, the last one ends by 9.5 s, leaving 0.5 s to answer.
+# (read_timeout bounds each read of the socket, not a whole answer; these answers are a few hundred bytes.)
+API_TIMEOUTS = ApiTimeouts(connect=1, read=2)
+_WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
+
+
+def dynamodb(config: Config = CLIENT_CONFIG) -> DynamoDBClient:
+    return boto3.client("dynamodb", config=config)
 
 
 def idempotency_ttl_seconds() -> int:
     return int(env.optional(env.IDEMPOTENCY_TTL_SECONDS) or 24 * 3600)
 
 
-def orders_store() -> OrdersStore:
+def orders_store(config: Config = CLIENT_CONFIG) -> OrdersStore:
     return OrdersStore(
-        dynamodb(),
+        dynamodb(config),
         orders_table=env.require(env.ORDERS_TABLE),
         idempotency_table=env.require(env.IDEMPOTENCY_TABLE),
         lock_ttl=timedelta(seconds=idempotency_ttl_seconds()),
     )
 
 
-def orders_api() -> OrdersApi:
+def workflow_type() -> str | None:
+    """STANDARD, EXPRESS or None (not configured). Read for every request, not once: the local runtime runs a
+    Standard system and then an Express one in one process, which imports StartWorkflow's module once."""
+    value = env.optional(env.STATE_MACHINE_TYPE)
+    if value is not None and value.upper() not in _WORKFLOW_TYPES:
+        raise env.ConfigurationError(
+            f"{env.STATE_MACHINE_TYPE} is {value!r}; expected one of {', '.join(_WORKFLOW_TYPES)}"
+        )
+    return value.upper() if value is not None else None
+
+
+def orders_api(timeouts: ApiTimeouts = API_TIMEOUTS) -> OrdersApi:
+    """StartWorkflow's service, its clients bounded by `timeouts` (a test passes short ones)."""
     from handlers.services.orders_api import OrdersApi
 
+    workflow_type()  # a wrong value fails the function's init, not each request
     return OrdersApi(
-        sfn=boto3.client("stepfunctions", config=CLIENT_CONFIG),
-        store=orders_store(),
+        sfn=boto3.client("stepfunctions", config=timeouts.config()),
+        store=orders_store(timeouts.config()),
         state_machine_arn=env.require(env.STATE_MACHINE_ARN),
+        workflow_type=workflow_type,
+        longest_call=timeouts.longest_call(),
     )
 
 
@@ -100,3 +147,32 @@ def alert_delivery() -> AlertDelivery:
     return AlertDelivery(
         log, targets, clock.now, storm_threshold=int(env.optional(env.ALERT_STORM_THRESHOLD) or STORM_THRESHOLD)
     )
+
+
+def stuck_orders() -> tuple[DynamoDBOpenOrders, SnsAlertTopic]:
+    """FindStuckOrders' open-orders index and alert topic."""
+    from handlers.adapters.alert_topic import SnsAlertTopic
+    from handlers.adapters.open_orders import DynamoDBOpenOrders
+
+    open_orders = DynamoDBOpenOrders(
+        boto3.client("dynamodb", config=ALERT_LOG_CLIENT_CONFIG),
+        env.require(env.ORDERS_TABLE),
+        env.require(env.OPEN_ORDERS_INDEX),
+    )
+    return open_orders, SnsAlertTopic(
+        boto3.client("sns", config=ALERT_LOG_CLIENT_CONFIG), env.require(env.ALERT_TOPIC_ARN)
+    )
+
+
+def stuck_after() -> timedelta:
+    """How long an order may stay open (STUCK_ORDER_MINUTES, default 15), read per run like the alert targets."""
+    from handlers.services.stuck_orders import DEFAULT_STUCK_MINUTES
+
+    setting = env.optional(env.STUCK_ORDER_MINUTES) or str(DEFAULT_STUCK_MINUTES)
+    try:
+        minutes = float(setting)  # fractions for local tests: the local runtime scales waits, not the clock
+    except ValueError:
+        minutes = 0.0
+    if not minutes > 0:
+        raise env.ConfigurationError(f"{env.STUCK_ORDER_MINUTES} must be a number of minutes above 0, not {setting!r}")
+    return timedelta(minutes=minutes)

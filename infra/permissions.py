@@ -21,6 +21,7 @@ from workflow.manifest import (
     FunctionArn,
     Manifest,
     PublishTo,
+    QueryIndex,
     QueueUrl,
     ReadSecret,
     Ref,
@@ -34,7 +35,7 @@ from workflow.manifest import (
 
 @dataclass(frozen=True)
 class Grant:
-    # "table:<name>", "queue:<name>", "topic:<name>", "secret:<name>", "function:<name>",
+    # "table:<name>", "index:<table>/<index>", "queue:<name>", "topic:<name>", "secret:<name>", "function:<name>",
     # "state-machine-alias" (Step Functions authorizes calls through an alias on the state machine's own ARN,
     # narrowed to the alias by the states:StateMachineQualifier condition), "executions" (of the state machine)
     resource: str
@@ -47,6 +48,8 @@ def access_grant(access: Access) -> Grant:
     match access:
         case TableAccess(table, operations):
             return Grant(f"table:{table}", tuple(f"dynamodb:{operation}" for operation in operations))
+        case QueryIndex(table, index):
+            return Grant(f"index:{table}/{index}", ("dynamodb:Query",))
         case PublishTo(topic):
             return Grant(f"topic:{topic}", ("sns:Publish",))
         case SendTo(queue):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.constructs import api, functions, messaging, monitoring, state_machine, storage
@@ -43,8 +44,18 @@ class OrderflowStack(cdk.Stack):
         self.tables = storage.add_tables(self, manifest)
         self.queues = messaging.add_queues(self, manifest)
         self.topics = messaging.add_topics(self, manifest, self.key, self.queues, settings.alert_emails)
+        messaging.add_ticks(self, manifest, self.queues)
         self.secrets = storage.add_secrets(self, manifest)
-        refs = References(self, manifest.live_alias, self.key, self.tables, self.queues, self.topics, self.secrets)
+        refs = References(
+            self,
+            manifest.live_alias,
+            self.key,
+            self.tables,
+            self.queues,
+            self.topics,
+            self.secrets,
+            settings.workflow_type,
+        )
 
         self.functions = functions.add_functions(
             self,
@@ -75,8 +86,15 @@ class OrderflowStack(cdk.Stack):
             retention=retention,
         )
         self.api, self.stage = api.add_api(self, manifest, self.functions, api_settings)
-        watched = monitoring.Watched(self.queues, self.functions, self.state_machine, self.api)
-        self.alarms = monitoring.add_alarms(self, manifest, watched, self.topics[messaging.ALERT_TOPIC])
+        state_machine_logs = self.node.find_child(state_machine.LOG_GROUP_ID)
+        assert isinstance(state_machine_logs, logs.LogGroup)
+        watched = monitoring.Watched(self.queues, self.functions, self.state_machine, state_machine_logs, self.api)
+        self.alarms = monitoring.add_alarms(self, manifest, watched, self.topics)
+        if settings.express and settings.express_log_level == "OFF":
+            cdk.Annotations.of(self).add_warning_v2(
+                "orderflow:ExpressLogsOff",
+                "expressLogLevel=OFF: the AlertNotPublished alarm reads the state machine's logs and sees nothing",
+            )
         monitoring.add_dashboard(self, manifest, watched, self.alarms)
 
         cdk.CfnOutput(self, "ApiUrl", value=self.stage.url, description="POST /orders, GET /orders/{orderId}")

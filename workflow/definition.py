@@ -386,7 +386,9 @@ def order_workflow(workflow_type: str = "STANDARD", query_language: str = JSONAT
             "idempotencyKey = if_not_exists(idempotencyKey, :key), requestHash = if_not_exists(requestHash, :hash), "
             # Who may read it, also when it failed before CreateOrder wrote it.
             "#owner = if_not_exists(#owner, :owner), "
-            "history = list_append(if_not_exists(history, :pending), :entry)"
+            "history = list_append(if_not_exists(history, :pending), :entry) "
+            # A FAILED order leaves the open-orders index (FindStuckOrders looks there).
+            "REMOVE openShard, openSince"
         ),
         # Only an order the worker has not fulfilled may be marked FAILED, and only by the execution that owns it
         # (another execution of the same order must not fail it), or one being redriven (before its new execution

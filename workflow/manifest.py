@@ -58,6 +58,14 @@ class TableName:
 
 
 @dataclass(frozen=True)
+class IndexName:
+    """An index's name, as the function that queries it must know it (the same locally and on AWS)."""
+
+    table: str
+    index: str
+
+
+@dataclass(frozen=True)
 class QueueUrl:
     queue: str
 
@@ -97,13 +105,42 @@ class Partition:
 
 
 @dataclass(frozen=True)
+class WorkflowType:
+    """The state machine's type as deployed, STANDARD or EXPRESS (the stack's workflowType, the runtime's)."""
+
+
+@dataclass(frozen=True)
 class Setting:
     """A value the operator provides (e.g. the Slack webhook); absent means the feature is off."""
 
     name: str
 
 
-Ref = TableName | QueueUrl | QueueArn | TopicArn | FunctionArn | SecretArn | StateMachineArn | Partition | Setting
+Ref = (
+    TableName
+    | IndexName
+    | QueueUrl
+    | QueueArn
+    | TopicArn
+    | FunctionArn
+    | SecretArn
+    | StateMachineArn
+    | Partition
+    | WorkflowType
+    | Setting
+)
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index (projecting the keys only). Sparse: an item without its partition key is not in it,
+    so an index of what is still open costs nothing for what is done."""
+
+    name: str
+    partition_key: str
+    sort_key: str
+    # Attributes copied into the index besides the keys, so a query answers without reading the table.
+    projected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +148,7 @@ class Table:
     name: str
     partition_key: str
     ttl_attribute: str | None = None
+    indexes: tuple[Index, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +172,10 @@ class Queue:
     subscribes_to: str | None = None
     # Every dead-letter queue has one; no other queue does.
     alarm: DlqAlarm | None = None
+    # A tick is sent to this queue every so many minutes (on AWS an EventBridge schedule, whose target's DLQ is this
+    # queue's; locally a timer): a scheduled job runs as the queue's consumer, so a failed run is redelivered and
+    # then parked in the DLQ like any message, with no asynchronous invocation that could drop it.
+    tick_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +219,14 @@ class TableAccess:
 
 
 @dataclass(frozen=True)
+class QueryIndex:
+    """Queries one index of a table (dynamodb:Query on that index alone)."""
+
+    table: str
+    index: str
+
+
+@dataclass(frozen=True)
 class PublishTo:
     topic: str
 
@@ -203,7 +253,7 @@ class DescribeExecutions:
     """Reads the state machine's executions (their names are known only at run time)."""
 
 
-Access = TableAccess | PublishTo | SendTo | ReadSecret | StartExecutions | DescribeExecutions
+Access = TableAccess | QueryIndex | PublishTo | SendTo | ReadSecret | StartExecutions | DescribeExecutions
 
 
 @dataclass(frozen=True)
@@ -236,7 +286,12 @@ class Manifest:
     live_alias: str = LIVE_ALIAS
 
     def __post_init__(self) -> None:
-        problems = [*self._missing_names(), *self._dead_letter_problems(), *self._visibility_problems()]
+        problems = [
+            *self._missing_names(),
+            *self._index_problems(),
+            *self._dead_letter_problems(),
+            *self._visibility_problems(),
+        ]
         if problems:
             raise ManifestError("; ".join(problems))
 
@@ -308,6 +363,16 @@ class Manifest:
             if name is not None and name not in names[kind]:
                 yield f"{where} names the {kind} {name!r}, which the manifest does not have"
 
+    def _index_problems(self) -> Iterator[str]:
+        indexes = {(t.name, i.name) for t in self.tables for i in t.indexes}
+        tables = {t.name for t in self.tables}
+        for function in self.functions:
+            for access in function.access:
+                if not isinstance(access, QueryIndex) or access.table not in tables:
+                    continue  # a missing table is _missing_names' to say
+                if (access.table, access.index) not in indexes:
+                    yield f"function {function.name} queries an index {access.table} does not have: {access!r}"
+
     def _dead_letter_problems(self) -> Iterator[str]:
         dead_letter_queues = {q.name for q in self.dead_letter_queues()}
         for queue in self.queues:
@@ -330,7 +395,7 @@ class Manifest:
 def _names(item: Ref | Access) -> tuple[str, str | None]:
     """The kind and name of the resource a reference or an access names (no name: it names none)."""
     match item:
-        case TableName(name) | TableAccess(name):
+        case TableName(name) | TableAccess(name) | QueryIndex(name) | IndexName(name):
             return "table", name
         case QueueUrl(name) | QueueArn(name) | SendTo(name):
             return "queue", name
@@ -361,6 +426,12 @@ _STORE_ENV: dict[str, Ref] = {
 }
 
 WORKER_TIMEOUT = 30
+# Orders that are not terminal yet, by when they were accepted: FindStuckOrders queries it, so nothing scans the
+# table. Sparse: CreateOrder writes its keys, FULFILLED and FAILED remove them (so do the stuck alert's mark).
+OPEN_ORDERS_INDEX = "open-orders"
+# How often FindStuckOrders looks; an order is stuck after STUCK_ORDER_MINUTES (default 15) without a terminal status.
+STUCK_CHECK_MINUTES = 5
+STUCK_CHECK_TIMEOUT = 60
 # Each post may take up to a minute (3 tries of up to 10 s, Retry-After waits of up to 10 s); the AlertHandler
 # starts none with less than a minute left, so what does not fit is retried rather than cut off.
 ALERT_TIMEOUT = 180
@@ -370,7 +441,18 @@ ALERT_WEBHOOK = "alert-webhook"
 
 MANIFEST = Manifest(
     tables=(
-        Table("orders", partition_key="orderId"),
+        Table(
+            "orders",
+            partition_key="orderId",
+            indexes=(
+                Index(
+                    OPEN_ORDERS_INDEX,
+                    partition_key="openShard",
+                    sort_key="openSince",
+                    projected=("status", "updatedAt", "executionArn", "correlationId"),
+                ),
+            ),
+        ),
         Table("idempotency", partition_key="idempotencyKey", ttl_attribute="expiresAt"),
         # Alerts already delivered, by fingerprint: one alert per failure, however often it is published.
         Table("alert-log", partition_key="fingerprint", ttl_attribute="expiresAt"),
@@ -410,8 +492,28 @@ MANIFEST = Manifest(
                 parked_reason="not delivered to every alert target (see the AlertHandler logs)",
             ),
         ),
+        Queue(
+            "stuck-checks",
+            visibility_timeout=VISIBILITY_PER_FUNCTION_TIMEOUT * STUCK_CHECK_TIMEOUT,
+            dead_letter_queue="stuck-checks-dlq",
+            max_receive_count=3,
+            # A tick waits no longer than the next one: an old one would only repeat it.
+            retention_seconds=STUCK_CHECK_MINUTES * 60,
+            tick_minutes=STUCK_CHECK_MINUTES,
+        ),
+        Queue(
+            "stuck-checks-dlq",
+            retention_seconds=14 * 24 * 3600,
+            alarm=DlqAlarm(
+                "StuckCheckDlqNotEmpty",
+                "the stuck-order check failed repeatedly: stuck orders are not being found (see FindStuckOrders' logs)",
+                parked_reason="FindStuckOrders failed on this tick three times",
+            ),
+        ),
     ),
-    topics=(Topic("alerts"), Topic("order-events")),
+    # alerts: the failed (and stuck) orders and the alarms about the order flow, for the AlertHandler's targets.
+    # alarms: the alarms about the alert path itself, by a route that does not depend on it (e-mail subscriptions).
+    topics=(Topic("alerts"), Topic("order-events"), Topic("alarms")),
     functions=(
         Function(
             "StartWorkflow",
@@ -419,6 +521,7 @@ MANIFEST = Manifest(
             environment={
                 **_STORE_ENV,
                 env.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS),
+                env.STATE_MACHINE_TYPE: WorkflowType(),
             },
             trigger=HttpRoutes((*ROUTES, DEFAULT_ROUTE)),
             # POST reserves the key's order id (one put; released by an update when StartExecution refused) and
@@ -436,9 +539,9 @@ MANIFEST = Manifest(
             "CreateOrder",
             "handlers.create_order.handler",
             environment=dict(_STORE_ENV),
-            # A conditional put of the order; when it exists already, a read to replay it, or an update to take over
-            # a redriven order.
-            access=(TableAccess("orders", ("PutItem", "GetItem", "UpdateItem")),),
+            # A conditional put of the order; when it exists already, a read to replay it, and a redriven order is
+            # taken over by another conditional put (handlers.adapters.orders_store: create, _existing, _adopt).
+            access=(TableAccess("orders", ("PutItem", "GetItem")),),
         ),
         Function(
             "NotifyOrder",
@@ -452,7 +555,8 @@ MANIFEST = Manifest(
             timeout=WORKER_TIMEOUT,
             environment=dict(_STORE_ENV),
             trigger=QueueTrigger("orders", batch_size=10),
-            access=(TableAccess("orders", ("GetItem", "UpdateItem")),),
+            # One conditional update per message fulfils the order, with no read first (handlers.services.fulfilment).
+            access=(TableAccess("orders", ("UpdateItem",)),),
         ),
         Function(
             "AlertHandler",
@@ -475,6 +579,25 @@ MANIFEST = Manifest(
                 ReadSecret(SLACK_WEBHOOK),
                 ReadSecret(ALERT_WEBHOOK),
                 TableAccess("alert-log", ("PutItem", "UpdateItem", "DeleteItem")),
+            ),
+        ),
+        Function(
+            "FindStuckOrders",
+            "handlers.find_stuck_orders.handler",
+            timeout=STUCK_CHECK_TIMEOUT,
+            environment={
+                env.ORDERS_TABLE: TableName("orders"),
+                env.OPEN_ORDERS_INDEX: IndexName("orders", OPEN_ORDERS_INDEX),
+                env.ALERT_TOPIC_ARN: TopicArn("alerts"),
+                env.STUCK_ORDER_MINUTES: Setting(env.STUCK_ORDER_MINUTES),
+            },
+            trigger=QueueTrigger("stuck-checks", batch_size=1),
+            # Queries the open orders' index, alerts each stuck one through the alert topic, then marks it alerted
+            # (a conditional update that also takes it out of the index).
+            access=(
+                QueryIndex("orders", OPEN_ORDERS_INDEX),
+                PublishTo("alerts"),
+                TableAccess("orders", ("UpdateItem",)),
             ),
         ),
     ),
@@ -508,5 +631,8 @@ MANIFEST = Manifest(
         "AlertDlqUrl": QueueUrl("alerts-dlq"),
         "SlackWebhookSecretArn": SecretArn(SLACK_WEBHOOK),
         "AlertWebhookSecretArn": SecretArn(ALERT_WEBHOOK),
+        "AlarmTopicArn": TopicArn("alarms"),
+        "StuckCheckQueueUrl": QueueUrl("stuck-checks"),
+        "StuckCheckDlqUrl": QueueUrl("stuck-checks-dlq"),
     },
 )

@@ -9,6 +9,7 @@ later), so an item past `expiresAt` must count as absent even while it still exi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,17 @@ _TRANSIENT_CODES = frozenset(
         "LimitExceededException",
     }
 )
+
+# The open-orders index (workflow.manifest OPEN_ORDERS_INDEX) is sparse: an order is in it from CreateOrder until it
+# is FULFILLED or FAILED. Its partition key spreads the open orders over a few shards, so no one index partition takes
+# every order's write.
+OPEN_SHARDS = 8
+TERMINAL = frozenset({OrderStatus.FULFILLED, OrderStatus.FAILED})
+
+
+def open_shard(order_id: str) -> str:
+    return f"open#{int(hashlib.sha256(order_id.encode()).hexdigest()[:8], 16) % OPEN_SHARDS}"
+
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -187,6 +199,9 @@ class OrdersStore:
                 {"status": OrderStatus.PENDING.value, "at": new.submitted_at},
                 {"status": OrderStatus.CREATED.value, "at": iso(now)},
             ],
+            # In the open-orders index until it is terminal: FindStuckOrders finds it there if it stops moving.
+            "openShard": open_shard(new.order_id),
+            "openSince": new.submitted_at,
         }
         try:
             self._client.put_item(
@@ -274,7 +289,9 @@ class OrdersStore:
             response = self._client.update_item(
                 TableName=self._orders,
                 Key={"orderId": {"S": order_id}},
-                UpdateExpression="SET #s = :to, updatedAt = :now, history = list_append(history, :entry)",
+                # A terminal order leaves the open-orders index.
+                UpdateExpression="SET #s = :to, updatedAt = :now, history = list_append(history, :entry)"
+                + (" REMOVE openShard, openSince" if to in TERMINAL else ""),
                 ConditionExpression=f"attribute_exists(orderId) AND #s IN ({', '.join(placeholders)})",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues=values,

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from handlers.domain.order import is_express_arn
 
 MAX_CAUSE = 2800  # Slack caps a section's text at 3000 characters
+ORDER_FAILED, ORDER_STUCK = "ORDER_FAILED", "ORDER_STUCK"
+STUCK_ERROR = "OrderStuck"
 AWS_CONSOLE_EXECUTION = (
     "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
 )
@@ -33,10 +36,14 @@ class Alert:
     # The order's total as a decimal string in its currency's minor units, as the API computed it ("" if unknown).
     total: str = ""
     currency: str = ""
+    # ORDER_FAILED (the workflow's failure route) or ORDER_STUCK (FindStuckOrders: accepted, not terminal in time;
+    # `failed_state` is then the status where it stopped).
+    kind: str = ORDER_FAILED
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Alert:
         return cls(
+            kind=ORDER_STUCK if data.get("type") == ORDER_STUCK else ORDER_FAILED,
             order_id=str(data.get("orderId") or "unknown"),
             failed_state=str(data.get("failedState") or "unknown"),
             error=str(data.get("error") or "unknown"),
@@ -54,9 +61,13 @@ class Alert:
         alert), and whichever of an Express order's duplicate executions (at-least-once starts) published it."""
         return f"order|{self.order_id}|{self.failed_state}|{self.error}|{started_as(self.execution_arn)}"
 
+    @property
+    def verb(self) -> str:
+        return "stuck in" if self.kind == ORDER_STUCK else "failed at"
+
     def to_dict(self) -> dict[str, str]:
         return {
-            "type": "ORDER_FAILED",
+            "type": self.kind,
             # The same alert posted again (a webhook that answered too late and was retried) has the same id.
             "alertId": self.fingerprint,
             "orderId": self.order_id,
@@ -134,6 +145,35 @@ class AlarmNotice:
 
 
 Notification = Alert | AlarmNotice
+
+
+def stuck_order_alert(
+    order_id: str, status: str, open_since: str, updated_at: str, execution_arn: str, correlation_id: str, at: str
+) -> dict[str, str]:
+    """What FindStuckOrders publishes for an order accepted at `open_since` that is still `status` (not FULFILLED
+    or FAILED) at `at`: an alert like a failure's, through the same targets, once per order and status."""
+    minutes = _minutes_between(open_since, at)
+    waited = f"{minutes} minutes" if minutes is not None else "too long"
+    return {
+        "type": ORDER_STUCK,
+        "orderId": order_id,
+        "failedState": status,
+        "error": STUCK_ERROR,
+        "cause": f"accepted {open_since}, still {status} after {waited} (last change {updated_at or 'unknown'}): "
+        "nothing moved it to FULFILLED or FAILED",
+        "executionArn": execution_arn,
+        "correlationId": correlation_id,
+        "at": at,
+    }
+
+
+def _minutes_between(start: str, end: str) -> int | None:
+    try:
+        began = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        ended = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int((ended - began).total_seconds() // 60)
 
 
 def started_as(execution_arn: str) -> str:
@@ -238,7 +278,7 @@ def slack_message(alert: Alert, link: str) -> dict[str, Any]:
     if alert.total:
         fields.append({"type": "mrkdwn", "text": f"*Total*\n{code(f'{alert.total} {alert.currency}'.strip())}"})
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": plain(f"Order failed at {alert.failed_state}")}},
+        {"type": "header", "text": {"type": "plain_text", "text": plain(f"Order {alert.verb} {alert.failed_state}")}},
         {"type": "section", "fields": fields},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{code_block(alert.cause)}"}},
     ]
@@ -250,7 +290,7 @@ def slack_message(alert: Alert, link: str) -> dict[str, Any]:
             }
         )
     return {
-        "text": plain(f"Order {alert.order_id} failed at {alert.failed_state}: {alert.error}", 300),
+        "text": plain(f"Order {alert.order_id} {alert.verb} {alert.failed_state}: {alert.error}", 300),
         "blocks": blocks,
     }
 

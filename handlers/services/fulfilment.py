@@ -44,6 +44,15 @@ def _still_to_record(found: OrderStatus, queued_at: datetime, at: datetime) -> l
     return passing[order.index(found) :]
 
 
+def _accepted_at(order: dict[str, Any]) -> datetime | None:
+    """When the API accepted the order: its history's first entry (PENDING, at submittedAt)."""
+    history = order.get("history") or []
+    try:
+        return datetime.fromisoformat(str(history[0]["at"]).replace("Z", "+00:00"))
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
 def fulfil(orders: Orders, order_id: str, queued_at: datetime, now: Callable[[], datetime]) -> str:
     """Fulfil the order; returns its final status. `queued_at` is when its message was sent. Raises
     OrderNotFoundError, and InvalidTransitionError for an order no worker may fulfil (REDRIVING, say)."""
@@ -63,5 +72,9 @@ def fulfil(orders: Orders, order_id: str, queued_at: datetime, now: Callable[[],
             found = OrderStatus(e.current)
             continue
         observability.logger.info("order fulfilled")
+        observability.metric(observability.ORDERS_FULFILLED)
+        accepted = _accepted_at(done)
+        if accepted is not None:  # the latency objective: from the API's acceptance to FULFILLED
+            observability.seconds(observability.FULFILMENT_SECONDS, max(0.0, (at - accepted).total_seconds()))
         return str(done["status"])
     raise InvalidTransitionError(f"order {order_id} kept changing status while being fulfilled")

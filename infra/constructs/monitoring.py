@@ -1,6 +1,9 @@
-"""Alarms and the dashboard. Every alarm notifies the alert topic going into ALARM and back to OK; the DLQ alarms are
-the manifest's (`Manifest.dead_letter_queues()`, each with its `DlqAlarm`), the others watch the executions, the
-API and each function."""
+"""Alarms and the dashboard: one notification per target for each real problem, none for a customer's typo.
+
+A failed (or stuck) order is alerted once, by the workflow (or FindStuckOrders), through the alert topic. The alarms
+watch what no order alert reports (`alarm_specs`). Every alarm notifies the alert topic going into ALARM and back to
+OK, but the alert path's own alarms notify the alarm topic, whose e-mail subscriptions do not depend on it. The DLQ
+alarms are the manifest's (`Manifest.dead_letter_queues()`, each with its `DlqAlarm`)."""
 
 from __future__ import annotations
 
@@ -12,15 +15,23 @@ from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from handlers import observability
+from infra.constructs.messaging import ALARM_TOPIC, ALERT_TOPIC
+from workflow.definition import ALERT_NOT_PUBLISHED
 from workflow.manifest import Manifest
 
 # The queue the dashboard shows the backlog of: the orders waiting for the worker.
 ORDER_QUEUE = "orders"
+# An order waits seconds for the worker; one that waits this long means the worker stopped or fell behind.
+ORDER_QUEUE_MAX_AGE_SECONDS = 300
+# The latency objective: 99% of orders FULFILLED within this many seconds of acceptance (FulfilmentSeconds' p99).
+FULFILMENT_OBJECTIVE_SECONDS = 60
 
 # Where Step Functions reports executions started through an alias (the API starts every order through `live`):
 # https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html documents the execution metrics under
@@ -34,6 +45,7 @@ EXECUTION_METRICS = (
     "ExecutionsSucceeded",
     "ExecutionsFailed",
     "ExecutionsTimedOut",
+    "ExecutionsAborted",
     "ExecutionThrottled",
 )
 
@@ -75,57 +87,185 @@ class Watched:
     queues: Mapping[str, sqs.IQueue]
     functions: Mapping[str, lambda_.IFunction]
     state_machine: sfn.StateMachine
+    state_machine_logs: logs.ILogGroup
     api: apigw.HttpApi
 
 
-def add_alarms(
-    scope: Construct, manifest: Manifest, watched: Watched, alert_topic: sns.ITopic
-) -> list[cloudwatch.Alarm]:
-    alarm_topic = cloudwatch_actions.SnsAction(alert_topic)
+@dataclass(frozen=True)
+class AlarmSpec:
+    name: str
+    description: str
+    metric: cloudwatch.IMetric
+    # The alert path's own alarms go to the alarm topic (e-mail), the rest to the alert topic (the AlertHandler).
+    alert_path: bool = False
+    threshold: float = 1
+
+
+def business_metric(name: str, statistic: str = "Sum", period: cdk.Duration | None = None) -> cloudwatch.Metric:
+    """One of the handlers' EMF metrics (handlers.observability), by the service's dimension."""
+    return cloudwatch.Metric(
+        namespace=observability.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": observability.SERVICE},
+        statistic=statistic,
+        period=period or cdk.Duration.minutes(5),
+    )
+
+
+def unexpected_errors(fn: lambda_.IFunction, period: cdk.Duration) -> cloudwatch.IMetric:
+    """A function's errors less its declared business errors (handlers.observability.entry_point counts those): a
+    customer's typo raises OrderValidationError in ValidateOrder, which the workflow's Catch handles and alerts once;
+    only what nobody declared, or a dependency that stays down, is left."""
+    business = cloudwatch.Metric(
+        namespace=observability.METRICS_NAMESPACE,
+        metric_name=observability.BUSINESS_ERRORS,
+        dimensions_map={"service": observability.SERVICE, observability.FUNCTION_DIMENSION: fn.function_name},
+        statistic="Sum",
+        period=period,
+    )
+    return cloudwatch.MathExpression(
+        expression="FILL(errors, 0) - FILL(business, 0)",
+        using_metrics={"errors": fn.metric_errors(period=period), "business": business},
+        period=period,
+        label="errors that are not business errors",
+    )
+
+
+def alert_not_published(scope: Construct, log_group: logs.ILogGroup) -> cloudwatch.Metric:
+    """Executions that ended at AlertNotPublished (workflow.definition): their order failed and its alert could not
+    be published, so nothing else tells anyone. Read from the state machine's log records: Standard logs ALL without
+    data (FailStateEntered names the state), Express logs ERROR or FATAL with data (ExecutionFailed names the
+    error); an Express stack logging OFF has no records to read (the stack warns)."""
+    metric_name = "AlertsNotPublished"
+    entered = logs.FilterPattern.all(
+        logs.FilterPattern.string_value("$.type", "=", "FailStateEntered"),
+        logs.FilterPattern.string_value("$.details.name", "=", ALERT_NOT_PUBLISHED),
+    )
+    failed = logs.FilterPattern.all(
+        logs.FilterPattern.string_value("$.type", "=", "ExecutionFailed"),
+        logs.FilterPattern.string_value("$.details.error", "=", ALERT_NOT_PUBLISHED),
+    )
+    logs.MetricFilter(
+        scope,
+        "AlertNotPublishedFilter",
+        log_group=log_group,
+        filter_pattern=logs.FilterPattern.any(entered, failed),
+        metric_namespace=observability.METRICS_NAMESPACE,
+        metric_name=metric_name,
+        metric_value="1",
+    )
+    return cloudwatch.Metric(
+        namespace=observability.METRICS_NAMESPACE,
+        metric_name=metric_name,
+        statistic="Sum",
+        period=cdk.Duration.minutes(1),
+    )
+
+
+def alarm_specs(scope: Construct, manifest: Manifest, watched: Watched) -> list[AlarmSpec]:
+    """One alarm per kind of problem that no order alert reports: the alert path failing, executions that time out
+    or are aborted, throttling, API 5xx, a function failing with an error that is not a declared business error, an
+    order queue that stopped moving, and the fulfilment latency objective. A failed order is alerted once by the
+    workflow itself (PublishFailure), so ExecutionsFailed raises no alarm: it is on the dashboard."""
     five_minutes = cdk.Duration.minutes(5)
     machine, live = watched.state_machine, manifest.live_alias
-    specs: list[tuple[str, str, cloudwatch.IMetric]] = [
-        (
+    alert_consumers = {
+        f.name for q in manifest.queues if q.subscribes_to == ALERT_TOPIC for f in manifest.consumers(q.name)
+    }
+    specs = [
+        AlarmSpec(
             dlq.alarm.name,
             dlq.alarm.description,
             watched.queues[dlq.name].metric_approximate_number_of_messages_visible(
                 period=cdk.Duration.minutes(1), statistic="Maximum"
             ),
+            alert_path=manifest.source_queue(dlq.name).subscribes_to == ALERT_TOPIC,
         )
         for dlq in manifest.dead_letter_queues()
         if dlq.alarm is not None  # the manifest gives every DLQ one
     ]
     specs += [
-        ("ExecutionsFailed", "order executions failed", executions(machine, live, "ExecutionsFailed", five_minutes)),
-        (
+        AlarmSpec(
+            ALERT_NOT_PUBLISHED,
+            "an order failed and its alert could not be published (the state machine's logs name the execution)",
+            alert_not_published(scope, watched.state_machine_logs),
+            alert_path=True,
+        ),
+        AlarmSpec(
             "ExecutionsTimedOut",
             "order executions timed out",
             executions(machine, live, "ExecutionsTimedOut", five_minutes),
         ),
-        (
+        AlarmSpec(
+            "ExecutionsAborted",
+            "order executions were stopped",
+            executions(machine, live, "ExecutionsAborted", five_minutes),
+        ),
+        AlarmSpec(
             "ExecutionsThrottled",
             "Step Functions throttled order executions",
             executions(machine, live, "ExecutionThrottled", five_minutes),
         ),
-        ("Api5xx", "the orders API answered 5xx", watched.api.metric_server_error(period=five_minutes)),
+        AlarmSpec("Api5xx", "the orders API answered 5xx", watched.api.metric_server_error(period=five_minutes)),
+        AlarmSpec(
+            "OrderQueueStalled",
+            f"the oldest order in the order queue waits over {ORDER_QUEUE_MAX_AGE_SECONDS} s: the worker is stalled or "
+            "behind (stuck orders are alerted one by one as well)",
+            watched.queues[ORDER_QUEUE].metric_approximate_age_of_oldest_message(
+                period=five_minutes, statistic="Maximum"
+            ),
+            threshold=ORDER_QUEUE_MAX_AGE_SECONDS,
+        ),
+        AlarmSpec(
+            "FulfilmentLatency",
+            f"the latency objective is missed: 99% of orders are FULFILLED within {FULFILMENT_OBJECTIVE_SECONDS} s of "
+            "their acceptance",
+            business_metric(observability.FULFILMENT_SECONDS, "p99", cdk.Duration.minutes(15)),
+            threshold=FULFILMENT_OBJECTIVE_SECONDS,
+        ),
     ]
     for name, fn in watched.functions.items():
-        specs.append((f"{name}Errors", f"{name} invocations failed", fn.metric_errors(period=five_minutes)))
-        specs.append((f"{name}Throttles", f"{name} was throttled", fn.metric_throttles(period=five_minutes)))
+        if name in alert_consumers:  # the alert path: any error of its own means alerts may not arrive
+            specs.append(AlarmSpec(f"{name}Errors", f"{name} failed", fn.metric_errors(period=five_minutes), True))
+        else:
+            specs.append(
+                AlarmSpec(
+                    f"{name}UnexpectedErrors",
+                    f"{name} failed with an error that is not a declared business error",
+                    unexpected_errors(fn, five_minutes),
+                )
+            )
+        specs.append(
+            AlarmSpec(
+                f"{name}Throttles",
+                f"{name} was throttled",
+                fn.metric_throttles(period=five_minutes),
+                name in alert_consumers,
+            )
+        )
+    return specs
+
+
+def add_alarms(
+    scope: Construct, manifest: Manifest, watched: Watched, topics: Mapping[str, sns.ITopic]
+) -> list[cloudwatch.Alarm]:
+    """Every alarm notifies its topic going into ALARM and back to OK: the alert topic (the AlertHandler's targets),
+    or for the alert path's own alarms the alarm topic, whose e-mail subscriptions do not depend on it."""
     alarms = []
-    for name, description, metric in specs:
+    for spec in alarm_specs(scope, manifest, watched):
+        action = cloudwatch_actions.SnsAction(topics[ALARM_TOPIC if spec.alert_path else ALERT_TOPIC])
         alarm = cloudwatch.Alarm(
             scope,
-            f"{name}Alarm",
-            alarm_description=f"orderflow: {description}",
-            metric=metric,
-            threshold=1,
+            f"{spec.name}Alarm",
+            alarm_description=f"orderflow: {spec.description}",
+            metric=spec.metric,
+            threshold=spec.threshold,
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        alarm.add_alarm_action(alarm_topic)
-        alarm.add_ok_action(alarm_topic)
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
         alarms.append(alarm)
     return alarms
 
@@ -139,6 +279,29 @@ def add_dashboard(
         scope,
         "Dashboard",
         widgets=[
+            [
+                cloudwatch.GraphWidget(
+                    title="Orders",
+                    left=[
+                        business_metric(name)
+                        for name in (
+                            observability.ORDERS_ACCEPTED,
+                            observability.ORDERS_FULFILLED,
+                            observability.ORDERS_FAILED,
+                            observability.ORDERS_STUCK,
+                        )
+                    ],
+                ),
+                cloudwatch.GraphWidget(
+                    title="Acceptance to FULFILLED (s)",
+                    left=[business_metric(observability.FULFILMENT_SECONDS, stat) for stat in ("p50", "p99")],
+                    left_annotations=[
+                        cloudwatch.HorizontalAnnotation(
+                            value=FULFILMENT_OBJECTIVE_SECONDS, label="objective: p99 within 60 s"
+                        )
+                    ],
+                ),
+            ],
             [
                 cloudwatch.GraphWidget(
                     title="Orders API",

@@ -15,6 +15,7 @@ from constructs import Construct
 from infra.permissions import Grant
 from workflow.manifest import (
     FunctionArn,
+    IndexName,
     Partition,
     QueueArn,
     QueueUrl,
@@ -23,6 +24,7 @@ from workflow.manifest import (
     StateMachineArn,
     TableName,
     TopicArn,
+    WorkflowType,
 )
 
 
@@ -36,6 +38,7 @@ class References:
     queues: Mapping[str, Any]
     topics: Mapping[str, Any]
     secrets: Mapping[str, Any]
+    workflow_type: str
     functions: Mapping[str, Any] = field(default_factory=dict)
     state_machine: Any = None
     live_alias: Any = None
@@ -55,6 +58,8 @@ class References:
         match ref:
             case TableName(table):
                 return self.tables[table].table_name
+            case IndexName(index=index):
+                return index
             case QueueUrl(queue):
                 return self.queues[queue].queue_url
             case QueueArn(queue):
@@ -71,6 +76,8 @@ class References:
                 return self.live_alias.attr_arn
             case Partition():
                 return cdk.Aws.PARTITION
+            case WorkflowType():
+                return self.workflow_type
         raise TypeError(f"{ref!r} has no value in the stack")
 
     def arns(self, resource: str) -> list[str]:
@@ -78,6 +85,9 @@ class References:
         match kind:
             case "table":
                 return [self.tables[name].table_arn]
+            case "index":
+                table, _, index = name.partition("/")
+                return [f"{self.tables[table].table_arn}/index/{index}"]
             case "queue":
                 return [self.queues[name].queue_arn]
             case "topic":

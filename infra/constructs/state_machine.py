@@ -24,6 +24,9 @@ from infra.constructs.references import References
 from workflow import manifest as manifest_rules
 from workflow.manifest import Manifest, Partition
 
+# The state machine's log group's construct id (its logical id must not change); monitoring reads the logs.
+LOG_GROUP_ID = "StateMachineLogs"
+
 
 def logs_execution_data(level: str) -> bool:
     """Whether an Express state machine's log records carry execution data (workflow.manifest's rule, which the
@@ -49,7 +52,7 @@ def add_state_machine(
     # until their retention ends (delete it by hand); cdk destroy still deletes this one.
     log_group = logs.LogGroup(
         scope,
-        "StateMachineLogs",
+        LOG_GROUP_ID,
         log_group_name=manifest_rules.state_machine_log_group(cdk.Stack.of(scope).stack_name),
         retention=logging.retention,
         removal_policy=cdk.RemovalPolicy.DESTROY,

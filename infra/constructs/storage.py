@@ -20,7 +20,7 @@ def add_tables(scope: Construct, manifest: Manifest) -> dict[str, dynamodb.Table
 
 
 def _table(scope: Construct, table: Table) -> dynamodb.Table:
-    return dynamodb.Table(
+    built = dynamodb.Table(
         scope,
         f"{camel(table.name)}Table",
         partition_key=dynamodb.Attribute(name=table.partition_key, type=dynamodb.AttributeType.STRING),
@@ -31,7 +31,19 @@ def _table(scope: Construct, table: Table) -> dynamodb.Table:
         ),
         time_to_live_attribute=table.ttl_attribute,
         removal_policy=cdk.RemovalPolicy.RETAIN,
+        # RETAIN keeps a table when the stack lets go of it; deletion protection refuses a DeleteTable by anyone
+        # (a console click, a script) until an operator turns it off on purpose.
+        deletion_protection=True,
     )
+    for index in table.indexes:
+        built.add_global_secondary_index(
+            index_name=index.name,
+            partition_key=dynamodb.Attribute(name=index.partition_key, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=index.sort_key, type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.INCLUDE if index.projected else dynamodb.ProjectionType.KEYS_ONLY,
+            non_key_attributes=list(index.projected) or None,
+        )
+    return built
 
 
 def add_secrets(scope: Construct, manifest: Manifest) -> dict[str, secretsmanager.Secret]:

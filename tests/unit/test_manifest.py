@@ -72,7 +72,7 @@ def test_every_dead_letter_queue_has_an_alarm() -> None:
 
 
 def test_dead_letter_queues_their_sources_and_outputs_come_from_the_queues() -> None:
-    assert [q.name for q in MANIFEST.dead_letter_queues()] == ["orders-dlq", "alerts-dlq"]
+    assert [q.name for q in MANIFEST.dead_letter_queues()] == ["orders-dlq", "alerts-dlq", "stuck-checks-dlq"]
     assert MANIFEST.source_queue("alerts-dlq").name == "alerts"
     assert MANIFEST.output_key(QueueUrl("orders-dlq")) == "OrderDlqUrl"
     assert MANIFEST.output_key(QueueUrl("orders")) == "OrderQueueUrl"

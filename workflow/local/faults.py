@@ -7,12 +7,19 @@
 Every rate is a probability per call, drawn from one seeded generator. Where each fault is injected:
 - functions: before the handler runs (added latency; a transient error Lambda reports as Lambda.ServiceException,
   which the workflow retries; a permanent error the workflow catches, and the order fails with its alert);
-- DynamoDB: any call throttled; CreateOrder's conditional put answered ConditionalCheckFailed;
+- DynamoDB: any call throttled; CreateOrder's conditional put answered ConditionalCheckFailed; any call stalled;
+- Step Functions' API (StartExecution, DescribeExecution, ...): any call stalled;
 - SQS SendMessage and SNS Publish answered with a server error (the workflow's Retry, the handlers' error mapping);
 - Step Functions StartExecution on an Express state machine starts the execution twice, as Express's at-least-once
   delivery may (Standard de-duplicates by name, so the rate does nothing there);
+- a consumer stalled: its queue's event source delivers nothing (FindStuckOrders then alerts the orders waiting);
 - the worker's poller "crashes" after the worker wrote, before the messages are deleted (so they come back);
 - Slack (the chaos run's stand-in): 500s, 429s with Retry-After, and answers slower than the client waits.
+
+A stalled call answers after `dynamodb_stall_ms` / `sfn_stall_ms`, and still takes effect, as a dependency in trouble
+does. A client with a shorter read timeout gives up first, not knowing whether its call happened - but only over a
+socket: clients of the in-process mock never time out (the stall only delays them), so a timeout is seen by clients
+of the runtime's served AWS endpoint (`LocalRuntime.serve_aws`).
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ class FunctionFaults:
     transient: float = 0.0
     permanent: float = 0.0
     latency_ms: int = 0
+    # Its queue's event source delivers nothing (a stalled consumer: disabled, throttled to zero, or hung): what it
+    # should take stays in its queue, and the orders waiting there stop moving.
+    stalled: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,15 +54,29 @@ class FaultPlan:
     slack_500: float = 0.0
     slack_429: float = 0.0
     slack_timeout: float = 0.0
+    # Stalls: the rate of calls that stall, and for how long each one does.
+    dynamodb_stall: float = 0.0
+    dynamodb_stall_ms: int = 0
+    sfn_stall: float = 0.0
+    sfn_stall_ms: int = 0
 
     def __post_init__(self) -> None:
-        rates = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "functions"}
+        durations = {f.name: getattr(self, f.name) for f in fields(self) if f.name.endswith("_ms")}
+        rates = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name != "functions" and f.name not in durations
+        }
         for name, function in self.functions.items():
             rates[f"functions.{name}.transient"] = function.transient
             rates[f"functions.{name}.permanent"] = function.permanent
         for name, rate in rates.items():
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"fault rate {name} must be within 0..1, not {rate}")
+        for name, duration in durations.items():
+            if duration < 0:
+                raise ValueError(f"{name} must not be negative, not {duration}")
+            # A stall of no time would be counted as injected while nothing happened.
+            if rates[name.removesuffix("_ms")] > 0 and duration == 0:
+                raise ValueError(f"{name.removesuffix('_ms')} needs {name}: how long a stalled call hangs")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultPlan:

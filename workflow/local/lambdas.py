@@ -3,6 +3,8 @@
 - A handler's exception becomes `{"errorType": <class name>, "errorMessage", "stackTrace"}` with errored=True, which
   is what Step Functions' Retry/Catch match on AWS.
 - Every invocation is synchronous here: the functions are invoked by Step Functions, the API and our SQS pollers.
+- The handler runs inside `calls.invoking(name)`: the AWS calls it makes are the function's (workflow.local.calls
+  records them, and the integration tier checks them against the manifest's access).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from workflow.local import calls
 from workflow.local.faults import FaultInjector
 from workflow.local.moto_hooks import InvokeResult
 from workflow.manifest import Function
@@ -89,7 +92,8 @@ class InProcessLambdas:
         )
         try:
             self._inject(function.name)
-            result = self.handler(function.name)(event, context)
+            with calls.invoking(function.name):
+                result = self.handler(function.name)(event, context)
         except Exception as e:  # the Lambda runtime reports every uncaught exception this way
             error = {
                 "errorType": _ERROR_TYPES.get(type(e), type(e).__name__),

@@ -16,6 +16,8 @@
 8. the `datetime` of moto's state module: the context object's `State.EnteredTime` in AWS's form
    (`2026-12-03T13:00:09.827Z`), not Python's (`…09.827017+00:00`): RecordFailure writes it into the order's history
    beside timestamps in AWS's form.
+9. `StepFunctionResponse.call_action`: where Step Functions API faults are injected (a stalled answer; an error
+   instead of the answer, e.g. the miss of an eventually consistent DescribeExecution).
 
 `check_moto_compatible()` fails loudly when moto changes any of them; a unit test calls it.
 """
@@ -49,7 +51,9 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguagePa
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.responses import StepFunctionResponse
 
+from handlers.domain.order import execution_name
 from workflow.local.faults import FaultInjector
 
 InvokeResult = tuple[str, bool, str]
@@ -70,9 +74,9 @@ def check_moto_compatible() -> None:
         raise MotoChanged("LambdaFunction._invoke_lambda no longer returns (payload, errored, logs)")
     if not callable(getattr(DynamoHandler, "call_action", None)) or not hasattr(DynamoHandler, "_get_action"):
         raise MotoChanged("DynamoHandler.call_action/_get_action changed; DynamoDB serialisation cannot hook in")
-    for response in (SQSResponse, SNSResponse):
+    for response in (SQSResponse, SNSResponse, StepFunctionResponse):
         if not callable(getattr(response, "call_action", None)) or not hasattr(response, "_get_action"):
-            raise MotoChanged(f"{response.__name__}.call_action/_get_action changed; messaging faults cannot hook in")
+            raise MotoChanged(f"{response.__name__}.call_action/_get_action changed; its faults cannot hook in")
     if getattr(retrier_decl, "time", None) is not time and not isinstance(retrier_decl.time, _ScaledTime):
         raise MotoChanged("moto's retrier no longer sleeps through its module-level `time`")
     if list(inspect.signature(_ORIGINAL_ENTRYPOINT).parameters) != [
@@ -114,6 +118,7 @@ _ORIGINAL_INVOKE = LambdaFunction._invoke_lambda
 _ORIGINAL_CALL_ACTION = DynamoHandler.call_action
 _ORIGINAL_SQS_CALL = SQSResponse.call_action
 _ORIGINAL_SNS_CALL = SNSResponse.call_action
+_ORIGINAL_SFN_CALL = StepFunctionResponse.call_action
 _ORIGINAL_ENTRYPOINT = ExecutionWorker._get_evaluation_entrypoint
 _ORIGINAL_PARSE = AmazonStateLanguageParser.parse
 _ORIGINAL_BOTO_CLIENT_FOR = boto_client.boto_client_for
@@ -210,7 +215,72 @@ class DynamoDBFaults:
             and self.injector.roll(plan.dynamodb_condition_failed, "dynamodb.PutItem.condition_failed")
         ):
             return _Fault(action, table, 0, _CONDITION_FAILED)
+        if self.injector.roll(plan.dynamodb_stall, f"dynamodb.{action}.stalled"):
+            return _Fault(action, table, 0, None, plan.dynamodb_stall_ms / 1000)
         return None
+
+
+@dataclass
+class _ApiFault:
+    action: str
+    name: str | None  # the execution's name, from StartExecution's `name` or the `executionArn`; None: any
+    remaining: int
+    error: str | None  # the error code answered instead; None: only the delay
+    delay: float = 0.0
+
+
+@dataclass
+class StepFunctionsFaults:
+    """Faults for the next N calls of a Step Functions API action (optionally about one execution, by its name), and
+    the plan's stalls: a stalled answer (the call still takes effect after the delay, as on AWS when the client has
+    given up), or an error answered instead, e.g. `fail("DescribeExecution", "ExecutionDoesNotExist", 1, name)`:
+    AWS's DescribeExecution is eventually consistent, and may not see an execution that StartExecution has just
+    refused to start again (ExecutionAlreadyExists)."""
+
+    faults: list[_ApiFault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    injector: FaultInjector = field(default_factory=FaultInjector)
+
+    def delay(self, action: str, seconds: float, times: int, name: str | None = None) -> None:
+        self._add(_ApiFault(action, name, times, None, seconds))
+
+    def fail(self, action: str, error: str, times: int, name: str | None = None) -> None:
+        self._add(_ApiFault(action, name, times, error))
+
+    def _add(self, fault: _ApiFault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def take(self, action: str, name: str | None) -> _ApiFault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.action == action and fault.name in (None, name) and fault.remaining > 0:
+                    fault.remaining -= 1
+                    return fault
+        plan = self.injector.plan
+        if self.injector.roll(plan.sfn_stall, f"stepfunctions.{action}.stalled"):
+            return _ApiFault(action, name, 0, None, plan.sfn_stall_ms / 1000)
+        return None
+
+
+def inject_step_functions_faults(faults: StepFunctionsFaults) -> None:
+    """Step Functions API calls meet `faults` before moto serves them: a delay (other calls go on meanwhile), then
+    the call served, or the fault's error answered in its place, as moto answers its own errors."""
+    check_moto_compatible()
+
+    def call_action(self: StepFunctionResponse) -> Any:
+        arn = self._get_param("executionArn")
+        fault = faults.take(self._get_action(), execution_name(arn) if arn else self._get_param("name"))
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.error is not None:
+                body = json.dumps({"__type": fault.error, "message": "injected fault"})
+                headers = {**_error_headers("application/x-amz-json-1.0"), "x-amzn-errortype": fault.error}
+                return 400, headers, body
+        return _ORIGINAL_SFN_CALL(self)
+
+    StepFunctionResponse.call_action = call_action
 
 
 _WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
@@ -498,4 +568,5 @@ def uninstall() -> None:
     DynamoHandler.call_action = _ORIGINAL_CALL_ACTION
     SQSResponse.call_action = _ORIGINAL_SQS_CALL
     SNSResponse.call_action = _ORIGINAL_SNS_CALL
+    StepFunctionResponse.call_action = _ORIGINAL_SFN_CALL
     retrier_decl.time = time

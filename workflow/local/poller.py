@@ -66,6 +66,9 @@ class QueuePoller:
                 time.sleep(0.2)
 
     def poll_once(self) -> int:
+        if self._faults.function(self._function).stalled:
+            self._stop.wait(self._wait)
+            return 0
         messages = self._receive(self._wait)
         if not messages:
             return 0
@@ -130,3 +133,29 @@ def sqs_record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
         "eventSourceARN": queue_arn,
         "awsRegion": region,
     }
+
+
+class Ticker:
+    """A queue's schedule (workflow.manifest Queue.tick_minutes): a tick message every `interval` seconds, as the
+    EventBridge rule sends on AWS; the queue's consumer runs the scheduled job, with its retries and DLQ."""
+
+    def __init__(self, sqs: SQSClient, queue_url: str, interval: float) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ticker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps({"tick": time.time()}))
+            except Exception:  # the local AWS is stopping, or briefly failing: the next tick comes anyway
+                _log.warning("tick to %s not sent", self._queue_url, exc_info=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.local.faults import FaultInjector
-from workflow.local.poller import QueuePoller
+from workflow.local.poller import QueuePoller, Ticker
 from workflow.manifest import PYTHON_RUNTIME, STACK_NAME, Manifest, QueueTrigger, Setting, logs_execution_data
 from workflow.ops.local_names import PROVISIONED_VERSION, STATE_MACHINE, LocalNames
 
@@ -22,7 +22,7 @@ from workflow.ops.local_names import PROVISIONED_VERSION, STATE_MACHINE, LocalNa
 class Provisioned:
     queue_urls: dict[str, str] = field(default_factory=dict)
     topic_arns: dict[str, str] = field(default_factory=dict)
-    pollers: list[QueuePoller] = field(default_factory=list)
+    pollers: list[QueuePoller | Ticker] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Provisioner:
     workflow_type: str
     # The state machine's logging level (Express: the stack's expressLogLevel; Standard logs ALL without data).
     log_level: str
+    ticks: bool = True
 
     def provision(self, definition: str) -> Provisioned:
         done = Provisioned()
@@ -59,11 +60,26 @@ class Provisioner:
         dynamodb = self.client("dynamodb")
         for table in self.manifest.tables:
             name = self.names.table_name(table.name)
+            keys = {table.partition_key, *(k for i in table.indexes for k in (i.partition_key, i.sort_key))}
+            indexes = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [
+                        {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                        {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projected)}
+                    if index.projected
+                    else {"ProjectionType": "KEYS_ONLY"},
+                }
+                for index in table.indexes
+            ]
             dynamodb.create_table(
                 TableName=name,
-                AttributeDefinitions=[{"AttributeName": table.partition_key, "AttributeType": "S"}],
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in sorted(keys)],
                 KeySchema=[{"AttributeName": table.partition_key, "KeyType": "HASH"}],
                 BillingMode="PAY_PER_REQUEST",
+                **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
             )
             if table.ttl_attribute:
                 dynamodb.update_time_to_live(
@@ -171,6 +187,13 @@ class Provisioner:
             )
             poller.start()
             done.pollers.append(poller)
+        for queue in self.manifest.queues:
+            if queue.tick_minutes and self.ticks:
+                ticker = Ticker(
+                    self.client("sqs"), done.queue_urls[queue.name], queue.tick_minutes * 60 * self.time_scale
+                )
+                ticker.start()
+                done.pollers.append(ticker)
 
 
 def _placeholder_zip() -> bytes:

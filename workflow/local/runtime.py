@@ -29,7 +29,7 @@ from workflow.local.api import LocalApi
 from workflow.local.faults import FaultInjector, FaultPlan
 from workflow.local.lambdas import InProcessLambdas
 from workflow.local.meter import LogBytes, Meter
-from workflow.local.poller import QueuePoller
+from workflow.local.poller import QueuePoller, Ticker
 from workflow.local.provisioning import Provisioner
 from workflow.local.waiting import Changes, WaitTimeout, poll_until
 from workflow.manifest import (
@@ -41,6 +41,7 @@ from workflow.manifest import (
     Manifest,
     Ref,
     Setting,
+    WorkflowType,
 )
 from workflow.ops.history import execution_arn, execution_history
 from workflow.ops.local_names import ACCOUNT, LocalNames
@@ -77,6 +78,9 @@ class RuntimeConfig:
     seed: int = 0
     # Print each failed invocation as one JSON line, as the Lambda runtime logs it (off for the chaos report).
     log_invocation_errors: bool = True
+    # Send the queues' ticks (Queue.tick_minutes: scheduled jobs such as FindStuckOrders). The cost meter turns them
+    # off: a scheduled job costs per month, not per order.
+    ticks: bool = True
 
 
 class LocalRuntime:
@@ -85,7 +89,8 @@ class LocalRuntime:
         asl.check_workflow_type(self.config.workflow_type)
         self.manifest = manifest
         self._mock: Any = None
-        self._pollers: list[QueuePoller] = []
+        self._pollers: list[QueuePoller | Ticker] = []
+        self._environment_before: dict[str, str | None] = {}
         self._apis: list[LocalApi] = []
         self.lambdas: InProcessLambdas | None = None
         self.queue_urls: dict[str, str] = {}
@@ -97,6 +102,9 @@ class LocalRuntime:
         self.dynamodb_faults = moto_hooks.DynamoDBFaults(
             injector=self.random_faults, conditional_table=self.names.table_name("orders")
         )
+        # Step Functions API faults a test asks for (`fail("DescribeExecution", "ExecutionDoesNotExist", times=1)`),
+        # and the plan's stalls.
+        self.sfn_faults = moto_hooks.StepFunctionsFaults(injector=self.random_faults)
         self.state_machine_arn = self.names.state_machine_arn()
         # What AWS would bill for what this system served (workflow.local.meter; `orderflow cost` reads it).
         self.meter = Meter(partition_keys={self.names.table_name(t.name): t.partition_key for t in manifest.tables})
@@ -121,6 +129,8 @@ class LocalRuntime:
     def resolve(self, ref: Ref) -> str | None:
         if isinstance(ref, Setting):
             return self.config.settings.get(ref.name) or os.environ.get(ref.name) or None
+        if isinstance(ref, WorkflowType):
+            return self.config.workflow_type
         return self.names.resolve(ref)
 
     def resolve_setting(self, name: str) -> str | None:
@@ -144,6 +154,7 @@ class LocalRuntime:
         moto_hooks.serialize_dynamodb_with_faults(
             self.dynamodb_faults, on_write=self._tables_written, on_call=self._dynamodb_served
         )
+        moto_hooks.inject_step_functions_faults(self.sfn_faults)
         moto_hooks.cache_parsed_programs()
         jsonata_engine.install()
         state_machine_versions.install()
@@ -188,6 +199,7 @@ class LocalRuntime:
             poll_wait_seconds=self.config.poll_wait_seconds,
             workflow_type=self.config.workflow_type,
             log_level=self.config.express_log_level if self.express else STANDARD_LOG_LEVEL,
+            ticks=self.config.ticks,
         ).provision(self.compiled_definition())
         self.queue_urls, self.topic_arns = provisioned.queue_urls, provisioned.topic_arns
         self._pollers = provisioned.pollers
@@ -205,6 +217,7 @@ class LocalRuntime:
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()
+        self._restore_environment()
         moto_hooks.uninstall()
         jsonata_engine.uninstall()
         express.uninstall()
@@ -240,7 +253,18 @@ class LocalRuntime:
                     raise ValueError(f"functions disagree on {key}: {merged[key]!r} vs {value!r}")
         for key, value in merged.items():
             if value:
+                self._environment_before.setdefault(key, os.environ.get(key))
                 os.environ[key] = value
+
+    def _restore_environment(self) -> None:
+        """What _export_environment changed, as it was: a later runtime in this process (the test tier starts several)
+        must not inherit this one's settings, e.g. a STUCK_ORDER_MINUTES made short for one test."""
+        for key, value in self._environment_before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._environment_before.clear()
 
     def compiled_definition(self, definition: Mapping[str, Any] | None = None) -> str:
         values = {}

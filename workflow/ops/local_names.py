@@ -14,6 +14,7 @@ from workflow.manifest import (
     MANIFEST,
     STACK_NAME,
     FunctionArn,
+    IndexName,
     Manifest,
     Partition,
     QueueArn,
@@ -24,6 +25,7 @@ from workflow.manifest import (
     StateMachineArn,
     TableName,
     TopicArn,
+    WorkflowType,
     state_machine_log_group,
 )
 
@@ -86,6 +88,8 @@ class LocalNames:
         match ref:
             case TableName(table):
                 return self.table_name(table)
+            case IndexName(index=index):
+                return index
             case QueueUrl(queue):
                 return self.queue_url(queue)
             case QueueArn(queue):
@@ -107,6 +111,8 @@ class LocalNames:
                 return "aws"
             case Setting(name):
                 raise TypeError(f"setting {name} is the runtime's configuration, not a resource name")
+            case WorkflowType():
+                raise TypeError("the workflow type is the runtime's configuration, not a resource name")
         raise TypeError(f"unknown reference {ref!r}")
 
     def outputs(self) -> dict[str, str]:
