@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 
 # Retries live in the workflow (visible in the execution history), not hidden in the SDK.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10)
+# A call that hangs ends well inside the function's 10 s (a read times out after 4 s, reported as a transient error the
+# workflow retries), not at Lambda's timeout, which the workflow could only catch as a failure.
+CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=4)
 # Unlike the workflow's steps, nothing retries the alert log's calls for us: the SDK does, a few times.
 ALERT_LOG_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5})
 # Alert targets' webhook URLs are re-read from Secrets Manager at most this often (a rotated URL is picked up).

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_cdk import aws_logs as logs
 
+from handlers import env
 from workflow.asl import WORKFLOW_TYPES
 from workflow.manifest import DEFAULT_EXPRESS_LOG_LEVEL, EXPRESS_LOG_LEVELS, MANIFEST, Setting
 
@@ -55,6 +56,9 @@ class StackSettings:
                 "powertoolsLayerArn must be a Lambda layer version ARN "
                 f"(arn:aws:lambda:<region>:<account>:layer:<name>:<version>), not {self.powertools_layer_arn!r}"
             )
+        stuck = self.function_settings.get(env.STUCK_ORDER_MINUTES)
+        if stuck is not None and not (stuck.replace(".", "", 1).isdigit() and float(stuck) > 0):
+            raise ValueError(f"stuckOrderMinutes must be a number of minutes above 0, not {stuck!r}")
         if bool(self.oidc_issuer) != bool(self.oidc_audience):
             raise ValueError("a JWT authorizer needs both oidcIssuer and oidcAudience")
 
@@ -85,7 +89,11 @@ class StackSettings:
             alert_emails=items("alertEmails"),
             api_rate_limit=int(text("apiRateLimit") or defaults.api_rate_limit),
             api_burst_limit=int(text("apiBurstLimit") or defaults.api_burst_limit),
-            function_settings={name: value for name in _setting_names() if (value := text(name)) is not None},
+            function_settings={
+                **{name: value for name in _setting_names() if (value := text(name)) is not None},
+                # After how long an accepted order that is not terminal is alerted as stuck (FindStuckOrders).
+                **({env.STUCK_ORDER_MINUTES: minutes} if (minutes := text("stuckOrderMinutes")) else {}),
+            },
             powertools_layer_arn=text("powertoolsLayerArn"),
         )
 

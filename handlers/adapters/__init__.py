@@ -5,6 +5,8 @@ so the workflow's Retry/Catch and the services see only domain class names.
 - orders_store: orders and Idempotency-Key locks in DynamoDB.
 - alert_log: which alert went to which target (DynamoDB conditional writes): the alert delivery's AlertLog port.
 - order_events: the order-events topic (SNS) NotifyOrder publishes to.
+- open_orders: the orders table's sparse open-orders index (FindStuckOrders' OpenOrders port).
+- alert_topic: the alert topic (SNS), for alerts published outside the workflow (a stuck order).
 - json_webhook: JSON POSTs with bounded retries honouring Retry-After (urllib), for Slack and generic webhooks.
 - alert_targets: the log, Slack and webhook targets (the alert delivery's AlertTarget port) and which are on.
 - http: API Gateway HTTP API events in and out, who the caller is, RFC 9457 problem bodies.

@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from handlers.clock import iso
 from handlers.domain.errors import (
@@ -64,6 +65,15 @@ def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+# botocore's transport failures: no connection, or no answer in time (the clients' read timeout). A retry may well
+# succeed, so the workflow's Retry (by class name) and the API's 503 treat them as DynamoDB's throttling.
+_NO_ANSWER = (BotocoreConnectionError, HTTPClientError)
+
+
+def _no_answer(e: Exception) -> OrderStoreUnavailable:
+    return OrderStoreUnavailable(f"DynamoDB did not answer: {type(e).__name__}")
 
 
 def _store_error(e: ClientError, what: str) -> Exception:
@@ -141,6 +151,8 @@ class OrdersStore:
                 ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
+        except _NO_ANSWER as e:
+            raise _no_answer(e) from e
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise _store_error(e, "reserve idempotency key") from e
@@ -169,6 +181,8 @@ class OrdersStore:
                 ConditionExpression="orderId = :id",
                 ExpressionAttributeValues={":id": {"S": order_id}},
             )
+        except _NO_ANSWER as e:
+            raise _no_answer(e) from e
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return  # the key has expired and names another order now: nothing of ours to release
@@ -209,6 +223,8 @@ class OrdersStore:
                 Item=to_item(record),
                 ConditionExpression="attribute_not_exists(orderId)",
             )
+        except _NO_ANSWER as e:
+            raise _no_answer(e) from e
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise _store_error(e, "create order") from e
@@ -236,6 +252,8 @@ class OrdersStore:
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":redriving": {"S": OrderStatus.REDRIVING.value}},
             )
+        except _NO_ANSWER as e:
+            raise _no_answer(e) from e
         except ClientError as e:
             # Someone else took it over first: that execution owns it (the caller sees owner=False).
             if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
@@ -258,6 +276,8 @@ class OrdersStore:
             response = self._client.get_item(
                 TableName=self._orders, Key={"orderId": {"S": order_id}}, ConsistentRead=True
             )
+        except _NO_ANSWER as e:
+            raise _no_answer(e) from e
         except ClientError as e:
             raise _store_error(e, "read order") from e
         item = response.get("Item")
@@ -298,6 +318,8 @@ class OrdersStore:
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
+        except _NO_ANSWER as e:
+            raise _no_answer(e) from e
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise _store_error(e, f"move order to {to.value}") from e

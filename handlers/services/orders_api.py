@@ -316,6 +316,7 @@ class OrdersApi:
                 raise StartExecutionBusy(f"StartExecution answered {code}") from e
             raise
         observability.logger.info("order accepted", extra={"execution_arn": started["executionArn"]})
+        observability.metric(observability.ORDERS_ACCEPTED)
         return {"orderId": order_id, "executionArn": started["executionArn"]}
 
     def _release(self, key: str, order_id: str) -> None:

@@ -379,6 +379,20 @@ def test_settings_refuse_nonsense() -> None:
         StackSettings(oidc_issuer="https://issuer.example.com/")
     with pytest.raises(ValueError, match="lambdaSystemLogLevel"):
         StackSettings(lambda_system_log_level="QUIET")
+    with pytest.raises(ValueError, match="stuckOrderMinutes"):
+        StackSettings(function_settings={"STUCK_ORDER_MINUTES": "soon"})
+
+
+def test_stuck_order_minutes_reach_find_stuck_orders(synth: Synth) -> None:
+    """context stuckOrderMinutes -> FindStuckOrders' STUCK_ORDER_MINUTES; unset, the handler's 15."""
+    from infra.app import new_app
+
+    app = new_app(context={"stuckOrderMinutes": "30"})
+    assert StackSettings.from_context(app.node).function_settings["STUCK_ORDER_MINUTES"] == "30"
+    (function,) = [
+        f for n, f in resources(synth.standard, "AWS::Lambda::Function").items() if n.startswith("FindStuckOrders")
+    ]
+    assert "STUCK_ORDER_MINUTES" not in function["Properties"]["Environment"]["Variables"]
 
 
 def test_make_synth_is_plain_python_offline(tmp_path: Path) -> None:

@@ -114,3 +114,20 @@ def test_a_malformed_order_accepted_and_a_valid_one_never_accepted_are_violation
     assert report.malformed_accepted == 1
     assert report.client_gave_up == 1
     assert len(report.violations) == 2
+
+
+def test_stuck_alerts_are_counted_apart_from_failures_and_once_each() -> None:
+    stuck = {"type": "ORDER_STUCK", "orderId": "o1", "failedState": "CREATED"}
+    observed = Observation(
+        stored={"o1": _order("o1", "k1", "FULFILLED"), "o2": _order("o2", "k2", "FAILED")},
+        # A stuck alert parked in the alert DLQ is no failure's alert either.
+        parked={"orders": [], "alerts": [{"type": "ORDER_STUCK", "orderId": "o1"}]},
+        alerts_taken=[_alert("o2"), stuck],
+    )
+    report = _check([_outcome("k1", "o1"), _outcome("k2", "o2")], observed)
+    assert report.ok, report.violations
+    assert (report.failed, report.alerts, report.stuck_alerts) == (1, 1, 1)
+    twice = Observation(stored=observed.stored, parked={}, alerts_taken=[_alert("o2"), stuck, {"alerts": [stuck]}])
+    report = _check([_outcome("k1", "o1"), _outcome("k2", "o2")], twice)
+    assert report.stuck_alerts == 2
+    assert any("o1 was alerted as stuck 2 times" in v for v in report.violations)

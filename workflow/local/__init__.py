@@ -5,7 +5,8 @@
     provisioning.py  the resources, created as the CDK stack creates them on AWS
     moto_hooks.py    the places we reach into moto (pinned exactly; a test fails when they move)
     lambdas.py       in-process Lambda invocations, in the Lambda runtime's error shape
-    poller.py        SQS event sources: batching windows, visibility, partial batch failures
+    calls.py         every AWS call each function makes, recorded (the integration tier's least-privilege check)
+    poller.py        SQS event sources: batching windows, visibility, partial batch failures; the queues' ticks
     api.py           the HTTP API stand-in (h11), with http_framing.py and guard.py (loopback only, problem bodies)
     faults.py        fault plans and the dice that roll them
     waiting.py       the one bounded wait (poll_until)

@@ -11,6 +11,7 @@ and alert queues), the report counts:
 - failed / alerts: FAILED orders, and the orders alerted (counted at the generic webhook target, whose JSON names
   every alert, storm summaries included; Slack gets the same alerts) or parked in the alert DLQ; they must be the
   same set, and no order alerted twice;
+- stuck alerts: orders FindStuckOrders alerted as accepted and not terminal in time (each at most once);
 - dlq: messages parked in the order and alert DLQs.
 
 What it cannot show: a webhook that took an alert but answered after the client gave up is retried and gets it
@@ -121,6 +122,8 @@ class ChaosReport:
     malformed_accepted: int = 0
     unacknowledged_orders: int = 0
     alerted_twice: int = 0
+    # Orders alerted as stuck (FindStuckOrders: accepted, not terminal after STUCK_ORDER_MINUTES); once each.
+    stuck_alerts: int = 0
     client_server_errors: int = 0
     client_gave_up: int = 0
     workflow_type: str = "STANDARD"
@@ -144,7 +147,7 @@ class ChaosReport:
             f"  accepted {self.accepted} · terminal {self.terminal} (fulfilled {self.fulfilled}, failed {self.failed},"
             f" parked in the order DLQ {self.parked_orders}) · lost {self.lost} · duplicates {self.duplicates}",
             f"  alerts {self.alerts} (parked in the alert DLQ {self.parked_alerts})"
-            f" · alerted twice {self.alerted_twice}",
+            f" · alerted twice {self.alerted_twice} · stuck alerts {self.stuck_alerts}",
             f"  malformed refused {self.malformed_refused} of {self.malformed_refused + self.malformed_accepted}"
             f" · orders stored but never acknowledged to their client {self.unacknowledged_orders}",
             f"  clients saw {self.client_server_errors} 5xx/409 answers and retried them; gave up on"
@@ -445,12 +448,19 @@ def check_invariants(
 
     failed = {order_id for order_id, o in stored.items() if o.get("status") == "FAILED"}
     mentions: Counter[str] = Counter()
+    stuck: Counter[str] = Counter()
     for message in observed.alerts_taken:
         for alert in message.get("alerts", [message]):  # a storm summary lists every alert it stands for
             if alert.get("type") == "ORDER_FAILED":
                 mentions[str(alert.get("orderId"))] += 1
-    alerted = set(mentions) | {str(m.get("orderId")) for m in parked_alerts}
+            elif alert.get("type") == "ORDER_STUCK":
+                stuck[str(alert.get("orderId"))] += 1
+    alerted = set(mentions) | {str(m.get("orderId")) for m in parked_alerts if m.get("type") != "ORDER_STUCK"}
     twice = {order_id for order_id, count in mentions.items() if count > 1}
+    for order_id in sorted(o for o, count in stuck.items() if count > 1)[:10]:
+        violations.append(f"order {order_id} was alerted as stuck {stuck[order_id]} times")
+    for order_id in sorted(set(stuck) - accepted_ids - set(stored))[:10]:
+        violations.append(f"a stuck alert names {order_id}, which no client was given and the store does not hold")
     if alerted != failed:
         missing, extra = sorted(failed - alerted), sorted(alerted - failed)
         violations.append(
@@ -495,6 +505,7 @@ def check_invariants(
         malformed_accepted=malformed_accepted,
         unacknowledged_orders=len(unacknowledged),
         alerted_twice=len(twice),
+        stuck_alerts=sum(stuck.values()),
         client_server_errors=sum(o.server_errors for o in outcomes),
         client_gave_up=len(gave_up),
         extra_executions=extra_runs,

@@ -1,0 +1,46 @@
+"""No answer from DynamoDB (a connection that fails, a read that times out) is a transient error the workflow
+retries by class name, never a botocore exception it would only catch as a failed order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+
+from handlers.adapters.orders_store import OrdersStore
+from handlers.domain.errors import OrderStoreUnavailable
+from handlers.domain.order import OrderStatus
+
+
+class Silent:
+    """A DynamoDB client that never answers: each call raises what botocore raises then."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        def call(**_: Any) -> Any:
+            raise self.error
+
+        return call
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ReadTimeoutError(endpoint_url="https://dynamodb"), EndpointConnectionError(endpoint_url="https://dynamodb")],
+)
+def test_every_store_call_reports_no_answer_as_order_store_unavailable(error: Exception) -> None:
+    store = OrdersStore(Silent(error), "orders", "locks", lock_ttl=timedelta(hours=24))  # type: ignore[arg-type]
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    calls: list[Callable[[], object]] = [
+        lambda: store.get("ord_1"),
+        lambda: store.reserve("k", "h", "ord_1", now, now + timedelta(seconds=10)),
+        lambda: store.release("k", "ord_1"),
+        lambda: store.transition("ord_1", [OrderStatus.CREATED], OrderStatus.FULFILLED, now),
+    ]
+    for call in calls:
+        with pytest.raises(OrderStoreUnavailable, match=type(error).__name__):
+            call()
