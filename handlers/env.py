@@ -20,8 +20,12 @@ CONSOLE_URL = "ORDERFLOW_CONSOLE_URL"
 ALERT_LOG_TABLE = "ALERT_LOG_TABLE_NAME"
 ALERT_WEBHOOK_URL = "ALERT_WEBHOOK_URL"
 ALERT_WEBHOOK_SECRET_ARN = "ALERT_WEBHOOK_SECRET_ARN"  # noqa: S105 - a variable name, not a secret
-# Where alerts go, comma-separated: slack, webhook (default: slack). E-mail is an SNS subscription (infra).
+# Where alerts go, comma-separated (handlers.alert_registry: slack, webhook, pagerduty, teams, email; default slack).
 ALERT_TARGETS = "ALERT_TARGETS"
+# Which targets get which alerts: a JSON rule list (handlers.domain.alert_routes); unset, everything goes everywhere.
+ALERT_ROUTES = "ALERT_ROUTES"
+# The alert DLQ: an alert a target refused for good (HTTP 400) is parked there at once, not retried.
+ALERT_DLQ_URL = "ALERT_DLQ_URL"
 # More alerts than this in one batch are posted as one grouped summary (default 3).
 ALERT_STORM_THRESHOLD = "ALERT_STORM_THRESHOLD"
 # An alert with the same fingerprint within this many seconds is a duplicate (default 20 days: longer than an alert

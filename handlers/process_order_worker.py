@@ -14,9 +14,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import clock, observability, wiring
+from handlers.domain.order import is_order_id
 from handlers.services.fulfilment import fulfil
 
 store = wiring.orders_store()
+alerts = wiring.alert_topic()
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class OrderMessage:
     @classmethod
     def from_body(cls, body: str) -> OrderMessage:
         data = json.loads(body)
-        if not isinstance(data, dict) or not str(data.get("orderId", "")).startswith("ord_"):
+        if not isinstance(data, dict) or not is_order_id(str(data.get("orderId", ""))):
             raise ValueError("message body has no orderId")
         return cls(order_id=str(data["orderId"]), correlation_id=str(data.get("correlationId", "")))
 
@@ -38,7 +40,7 @@ def record_handler(record: SQSRecord) -> str:
     observability.append(order_id=message.order_id, correlation_id=message.correlation_id)
     # SQS's SentTimestamp (epoch milliseconds) is when EnqueueOrder queued the order.
     queued_at = datetime.fromtimestamp(int(record.attributes.sent_timestamp) / 1000, UTC)
-    return fulfil(store, message.order_id, queued_at, clock.now)
+    return fulfil(store, message.order_id, queued_at, clock.now, alerts)
 
 
 @observability.entry_point

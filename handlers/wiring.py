@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from handlers import clock, env
+from handlers import clock, env, observability
 from handlers.adapters.orders_store import OrdersStore
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, co
 ALERT_LOG_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5})
 # Alert targets' webhook URLs are re-read from Secrets Manager at most this often (a rotated URL is picked up).
 SECRET_MAX_AGE_SECONDS = 300
-_TARGET_SECRETS = {"slack": env.SLACK_WEBHOOK_SECRET_ARN, "webhook": env.ALERT_WEBHOOK_SECRET_ARN}
 # Longer than an alert can wait in the alert queue (4 days) and its DLQ (14 days): a redrive is no duplicate.
 ALERT_DEDUP_SECONDS = 20 * 24 * 3600
 
@@ -116,21 +115,34 @@ def order_events() -> OrderEvents:
     return OrderEvents(boto3.client("sns", config=CLIENT_CONFIG), env.require(env.ORDER_EVENTS_TOPIC_ARN))
 
 
-def alert_target_url(target: str) -> str | None:
-    """The target's webhook URL from its secret; None when the function has no secret for it."""
+def _secret(arn_env: str) -> str | None:
+    """A secret's value, by the environment variable holding its ARN; None when the function has none."""
     from aws_lambda_powertools.utilities import parameters
 
-    variable = _TARGET_SECRETS.get(target)
-    arn = env.optional(variable) if variable else None
+    arn = env.optional(arn_env)
     if arn is None:
         return None
     return str(parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)).strip()
 
 
+# What is wrong with the alert configuration is logged at ERROR once per cold start, not on every batch.
+_reported: set[str] = set()
+
+
+def report_once(problem: str) -> None:
+    if problem not in _reported:
+        _reported.add(problem)
+        observability.logger.error("alert configuration", extra={"problem": problem})
+
+
 def alert_delivery() -> AlertDelivery:
-    """The AlertHandler's service. Which targets are on (ALERT_TARGETS) and their URLs are read for every batch."""
+    """The AlertHandler's service. Which targets are on (ALERT_TARGETS), their secrets and the routes are read for
+    every batch, so a secret rotated or a setting changed is used without a cold start."""
+    from handlers.adapters.alert_dlq import SqsAlertDlq
     from handlers.adapters.alert_log import DynamoDBAlertLog
-    from handlers.adapters.alert_targets import configured_targets
+    from handlers.adapters.alert_targets import TargetConfig
+    from handlers.alert_registry import BY_NAME, TargetSpec, configured_targets
+    from handlers.domain.alert_routes import Routes, RoutesError, parse_routes
     from handlers.services.alert_delivery import STORM_THRESHOLD, AlertDelivery
 
     log = DynamoDBAlertLog(
@@ -142,13 +154,41 @@ def alert_delivery() -> AlertDelivery:
     link_template = env.optional(env.CONSOLE_URL)
     http_timeout = float(env.optional(env.ALERT_HTTP_TIMEOUT_SECONDS) or 10)
 
-    def targets() -> list[AlertTarget]:
-        names = env.optional(env.ALERT_TARGETS)
-        return configured_targets(names, alert_target_url, max_attempts, link_template, http_timeout)
+    def config_of(spec: TargetSpec) -> TargetConfig:
+        return TargetConfig(
+            secret=_secret(spec.secret.arn_env) if spec.secret else None,
+            settings=env.optional,
+            max_attempts=max_attempts,
+            timeout=http_timeout,
+            link_template=link_template,
+        )
 
+    def targets() -> list[AlertTarget]:
+        return configured_targets(env.optional(env.ALERT_TARGETS), config_of, report_once)
+
+    def routes() -> Routes:
+        try:
+            return parse_routes(env.optional(env.ALERT_ROUTES), BY_NAME)
+        except RoutesError as e:  # every alert to every target: more noise, but nothing routed nowhere
+            report_once(f"{e}; alerts go to every target until it is fixed")
+            return Routes()
+
+    dlq_url = env.optional(env.ALERT_DLQ_URL)
     return AlertDelivery(
-        log, targets, clock.now, storm_threshold=int(env.optional(env.ALERT_STORM_THRESHOLD) or STORM_THRESHOLD)
+        log,
+        targets,
+        clock.now,
+        routes=routes,
+        parking=SqsAlertDlq(boto3.client("sqs", config=ALERT_LOG_CLIENT_CONFIG), dlq_url) if dlq_url else None,
+        storm_threshold=int(env.optional(env.ALERT_STORM_THRESHOLD) or STORM_THRESHOLD),
     )
+
+
+def alert_topic() -> SnsAlertTopic:
+    """The alert topic, for alerts and resolutions published outside the workflow."""
+    from handlers.adapters.alert_topic import SnsAlertTopic
+
+    return SnsAlertTopic(boto3.client("sns", config=CLIENT_CONFIG), env.require(env.ALERT_TOPIC_ARN))
 
 
 def stuck_orders() -> tuple[DynamoDBOpenOrders, SnsAlertTopic]:

@@ -25,6 +25,7 @@ from workflow.manifest import (
     QueueUrl,
     ReadSecret,
     Ref,
+    SendEmail,
     SendTo,
     StartExecutions,
     TableAccess,
@@ -36,6 +37,8 @@ from workflow.manifest import (
 @dataclass(frozen=True)
 class Grant:
     # "table:<name>", "index:<table>/<index>", "queue:<name>", "topic:<name>", "secret:<name>", "function:<name>",
+    # "email-identity" (the SES identity of the configured sender, ALERT_EMAIL_FROM: its address and its domain;
+    # none configured, no grant),
     # "state-machine-alias" (Step Functions authorizes calls through an alias on the state machine's own ARN,
     # narrowed to the alias by the states:StateMachineQualifier condition), "executions" (of the state machine)
     resource: str
@@ -60,6 +63,8 @@ def access_grant(access: Access) -> Grant:
             return Grant("state-machine-alias", ("states:StartExecution",), qualifier=alias)
         case DescribeExecutions():
             return Grant("executions", ("states:DescribeExecution",))
+        case SendEmail():
+            return Grant("email-identity", ("ses:SendEmail",))
     raise TypeError(f"no IAM grant for {access!r}")
 
 

@@ -55,6 +55,7 @@ class OrderflowStack(cdk.Stack):
             self.topics,
             self.secrets,
             settings.workflow_type,
+            settings.function_settings,
         )
 
         self.functions = functions.add_functions(

@@ -17,6 +17,7 @@ from typing import Final, TypeVar
 
 from handlers import env
 from handlers.adapters.http import DEFAULT_ROUTE, ROUTES
+from handlers.alert_registry import TARGETS, target_settings
 
 # Where the local system runs and the CLI looks by default, what the CDK app names the stack, the alias callers start
 # executions through, and the Lambda runtime: the same on AWS and locally.
@@ -249,11 +250,16 @@ class StartExecutions:
 
 
 @dataclass(frozen=True)
+class SendEmail:
+    """Sends e-mail through SES as the configured sender (ALERT_EMAIL_FROM): infra scopes it to that identity."""
+
+
+@dataclass(frozen=True)
 class DescribeExecutions:
     """Reads the state machine's executions (their names are known only at run time)."""
 
 
-Access = TableAccess | QueryIndex | PublishTo | SendTo | ReadSecret | StartExecutions | DescribeExecutions
+Access = TableAccess | QueryIndex | PublishTo | SendTo | ReadSecret | StartExecutions | DescribeExecutions | SendEmail
 
 
 @dataclass(frozen=True)
@@ -435,9 +441,13 @@ STUCK_CHECK_TIMEOUT = 60
 # Each post may take up to a minute (3 tries of up to 10 s, Retry-After waits of up to 10 s); the AlertHandler
 # starts none with less than a minute left, so what does not fit is retried rather than cut off.
 ALERT_TIMEOUT = 180
-# The secrets, by the one name the manifest gives each (the entry, the environment, the access and the outputs).
-SLACK_WEBHOOK = "slack-webhook"
-ALERT_WEBHOOK = "alert-webhook"
+# The alert targets' secrets, settings, environment, access and outputs: derived from handlers.alert_registry, where a
+# target is one line.
+_TARGET_SECRETS = tuple(spec.secret for spec in TARGETS if spec.secret is not None)
+_ALERT_TARGET_ENV: dict[str, Ref] = {
+    **{secret.arn_env: SecretArn(secret.name) for secret in _TARGET_SECRETS},
+    **{setting: Setting(setting) for setting in target_settings()},
+}
 
 MANIFEST = Manifest(
     tables=(
@@ -553,10 +563,12 @@ MANIFEST = Manifest(
             "ProcessOrderWorker",
             "handlers.process_order_worker.handler",
             timeout=WORKER_TIMEOUT,
-            environment=dict(_STORE_ENV),
             trigger=QueueTrigger("orders", batch_size=10),
-            # One conditional update per message fulfils the order, with no read first (handlers.services.fulfilment).
-            access=(TableAccess("orders", ("UpdateItem",)),),
+            # One conditional update per message fulfils the order, with no read first (handlers.services.fulfilment);
+            # an order that was alerted (it failed, then was rerun; or it was stuck) has its incident resolved through
+            # the alert topic.
+            environment={**_STORE_ENV, env.ALERT_TOPIC_ARN: TopicArn("alerts")},
+            access=(TableAccess("orders", ("UpdateItem",)), PublishTo("alerts")),
         ),
         Function(
             "AlertHandler",
@@ -564,9 +576,10 @@ MANIFEST = Manifest(
             timeout=ALERT_TIMEOUT,
             environment={
                 env.ALERT_LOG_TABLE: TableName("alert-log"),
-                env.SLACK_WEBHOOK_SECRET_ARN: SecretArn(SLACK_WEBHOOK),
-                env.ALERT_WEBHOOK_SECRET_ARN: SecretArn(ALERT_WEBHOOK),
+                env.ALERT_DLQ_URL: QueueUrl("alerts-dlq"),
+                **_ALERT_TARGET_ENV,
                 env.ALERT_TARGETS: Setting(env.ALERT_TARGETS),
+                env.ALERT_ROUTES: Setting(env.ALERT_ROUTES),
                 env.ALERT_STORM_THRESHOLD: Setting(env.ALERT_STORM_THRESHOLD),
                 env.ALERT_DEDUP_SECONDS: Setting(env.ALERT_DEDUP_SECONDS),
                 env.ALERT_HTTP_TIMEOUT_SECONDS: Setting(env.ALERT_HTTP_TIMEOUT_SECONDS),
@@ -574,11 +587,13 @@ MANIFEST = Manifest(
                 env.CONSOLE_URL: Setting(env.CONSOLE_URL),
             },
             trigger=QueueTrigger("alerts", batch_size=100, batch_window=20, max_concurrency=2),
-            # Reads its targets' webhook URLs; claims, marks and releases deliveries in the alert log.
+            # Reads its targets' secrets; claims, marks and releases deliveries in the alert log; parks an alert a
+            # target refused for good in the alert DLQ; e-mails through SES from the configured sender.
             access=(
-                ReadSecret(SLACK_WEBHOOK),
-                ReadSecret(ALERT_WEBHOOK),
+                *(ReadSecret(secret.name) for secret in _TARGET_SECRETS),
                 TableAccess("alert-log", ("PutItem", "UpdateItem", "DeleteItem")),
+                SendTo("alerts-dlq"),
+                SendEmail(),
             ),
         ),
         Function(
@@ -601,17 +616,9 @@ MANIFEST = Manifest(
             ),
         ),
     ),
-    secrets=(
-        Secret(
-            SLACK_WEBHOOK,
-            description="orderflow: the Slack incoming-webhook URL alerts are posted to (https://hooks.slack.com/...)",
-            local_value_from=env.SLACK_WEBHOOK_URL,
-        ),
-        Secret(
-            ALERT_WEBHOOK,
-            description="orderflow: a generic webhook URL every alert is POSTed to as JSON (the 'webhook' target)",
-            local_value_from=env.ALERT_WEBHOOK_URL,
-        ),
+    secrets=tuple(
+        Secret(secret.name, description=f"orderflow: {secret.holds}", local_value_from=secret.local_env)
+        for secret in _TARGET_SECRETS
     ),
     substitutions={
         "Partition": Partition(),
@@ -629,8 +636,8 @@ MANIFEST = Manifest(
         "IdempotencyTableName": TableName("idempotency"),
         "AlertQueueUrl": QueueUrl("alerts"),
         "AlertDlqUrl": QueueUrl("alerts-dlq"),
-        "SlackWebhookSecretArn": SecretArn(SLACK_WEBHOOK),
-        "AlertWebhookSecretArn": SecretArn(ALERT_WEBHOOK),
+        **{secret.output: SecretArn(secret.name) for secret in _TARGET_SECRETS},
+        "AlertLogTableName": TableName("alert-log"),
         "AlarmTopicArn": TopicArn("alarms"),
         "StuckCheckQueueUrl": QueueUrl("stuck-checks"),
         "StuckCheckDlqUrl": QueueUrl("stuck-checks-dlq"),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.domain.errors import AlertDeliveryError
+from handlers.domain.errors import AlertDeliveryError, AlertRefused
 
 # With 3 tries of up to 10 s each, a post stays within the AlertHandler's one-minute budget per post.
 MAX_RETRY_AFTER = 10.0
@@ -84,9 +84,9 @@ class JsonWebhook:
                 if answer.status == 429 or answer.status >= 500:
                     delay = _retry_after(_header(answer.headers, "Retry-After"), default=float(2 ** (attempt - 1)))
                 else:
-                    # 4xx other than 429: the webhook or the payload is wrong; retrying now cannot help. The alert is
-                    # kept: its SQS message fails, the alert queue redelivers it, then parks it in the alert DLQ.
-                    raise AlertDeliveryError(f"{self.name} refused the alert: {last} {answer.body[:200]}")
+                    # 4xx other than 429: the webhook or the payload is wrong; retrying cannot help. The alert is
+                    # kept: the delivery parks it in the alert DLQ at once, with this reason.
+                    raise AlertRefused(f"{self.name} refused the alert: {last} {answer.body[:200]}")
             if attempt < self._max_attempts:
                 self._sleep(delay)
         raise AlertDeliveryError(f"{self.name} did not accept the alert after {self._max_attempts} attempts ({last})")

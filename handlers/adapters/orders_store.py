@@ -326,10 +326,12 @@ class OrdersStore:
             old: Any = e.response.get("Item")
             if not old:
                 raise OrderNotFoundError(f"order {order_id} does not exist") from e
-            current = from_item(old).get("status")
+            record = _plain(from_item(old))
+            current = record.get("status")
             raise InvalidTransitionError(
                 f"order {order_id} is {current}; only {', '.join(s.value for s in sources)} may become {to.value}",
                 current=str(current) if current is not None else None,
+                record=record,
             ) from e
         updated: dict[str, Any] = _plain(from_item(response["Attributes"]))
         return updated

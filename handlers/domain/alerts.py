@@ -9,16 +9,28 @@ that would end the span replaced.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from handlers.domain.errors import BUSINESS, SYSTEM, failure_of
 from handlers.domain.order import is_express_arn
 
 MAX_CAUSE = 2800  # Slack caps a section's text at 3000 characters
-ORDER_FAILED, ORDER_STUCK = "ORDER_FAILED", "ORDER_STUCK"
+ORDER_FAILED, ORDER_STUCK, ORDER_RESOLVED = "ORDER_FAILED", "ORDER_STUCK", "ORDER_RESOLVED"
 STUCK_ERROR = "OrderStuck"
+# Severities, as PagerDuty's Events API names them (the others map onto them).
+CRITICAL, ERROR, WARNING, INFO = "critical", "error", "warning", "info"
+
+
+def incident_key(order_id: str) -> str:
+    """One incident per order: its failures (retries, duplicate Express starts, reruns), its stuck alert and its
+    resolution share it (PagerDuty's dedup_key)."""
+    return f"orderflow/order/{order_id}"
+
+
 AWS_CONSOLE_EXECUTION = (
     "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
 )
@@ -64,6 +76,22 @@ class Alert:
     @property
     def verb(self) -> str:
         return "stuck in" if self.kind == ORDER_STUCK else "failed at"
+
+    @property
+    def failure(self) -> str:
+        """BUSINESS (the customer's input, the order's state) or SYSTEM, by the error's declared class."""
+        return SYSTEM if self.kind == ORDER_STUCK else failure_of(self.error)
+
+    @property
+    def severity(self) -> str:
+        """A business failure is a warning; a system failure critical; a stuck order an error (nothing failed yet)."""
+        if self.kind == ORDER_STUCK:
+            return ERROR
+        return WARNING if self.failure == BUSINESS else CRITICAL
+
+    @property
+    def incident(self) -> str:
+        return incident_key(self.order_id)
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -122,6 +150,23 @@ class AlarmNotice:
     def fingerprint(self) -> str:
         return f"alarm|{self.name}|{self.state}|{self.at}"
 
+    @property
+    def incident(self) -> str:
+        """An alarm's ALARM and its OK are one incident: OK resolves it."""
+        return f"orderflow/alarm/{self.name}"
+
+    @property
+    def severity(self) -> str:
+        return ERROR if self.state == "ALARM" else INFO
+
+    @property
+    def failed_state(self) -> str:  # routes match on a step: an alarm has none
+        return ""
+
+    @property
+    def error(self) -> str:
+        return self.name
+
     def to_dict(self) -> dict[str, str]:
         return {
             "type": "ALARM",
@@ -132,6 +177,7 @@ class AlarmNotice:
             "previousState": self.previous_state,
             "reason": self.reason,
             "at": self.at,
+            "region": self.region,
         }
 
     def to_log(self) -> dict[str, str]:
@@ -144,7 +190,70 @@ class AlarmNotice:
         }
 
 
-Notification = Alert | AlarmNotice
+@dataclass(frozen=True)
+class Resolution:
+    """An order that was alerted is fine now (FULFILLED after a rerun, or a stuck order that moved on), or an
+    operator resolved it by hand (`orderflow alerts resolve`): its incident is over."""
+
+    order_id: str
+    status: str
+    at: str
+    reason: str = ""
+    correlation_id: str = ""
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Resolution:
+        return cls(
+            order_id=str(data.get("orderId") or "unknown"),
+            status=str(data.get("status") or "unknown"),
+            at=str(data.get("at") or ""),
+            reason=str(data.get("reason") or ""),
+            correlation_id=str(data.get("correlationId") or ""),
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        return f"resolved|{self.order_id}|{self.at}"
+
+    @property
+    def incident(self) -> str:
+        return incident_key(self.order_id)
+
+    severity = INFO
+
+    @property
+    def failed_state(self) -> str:  # routes match on a step: a resolution matches its order's status
+        return self.status
+
+    @property
+    def error(self) -> str:
+        return ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "type": ORDER_RESOLVED,
+            "alertId": self.fingerprint,
+            "orderId": self.order_id,
+            "status": self.status,
+            "reason": self.reason,
+            "correlationId": self.correlation_id,
+            "at": self.at,
+        }
+
+    def to_log(self) -> dict[str, str]:
+        return {"alert_order_id": self.order_id, "status": self.status, "reason": self.reason, "resolved_at": self.at}
+
+    @property
+    def text(self) -> str:
+        return f"Resolved: order {self.order_id} is {self.status}" + (f" ({self.reason})" if self.reason else "")
+
+
+def resolution(order_id: str, status: str, at: str, reason: str, correlation_id: str = "") -> dict[str, str]:
+    """What the worker (an alerted order FULFILLED) or an operator publishes to end the order's incident."""
+    return Resolution(order_id, status, at, reason, correlation_id).to_dict()
+
+
+Notification = Alert | AlarmNotice | Resolution
 
 
 def stuck_order_alert(
@@ -182,13 +291,25 @@ def started_as(execution_arn: str) -> str:
     return ":".join(execution_arn.split(":")[:8]) if is_express_arn(execution_arn) else execution_arn
 
 
-def parse_notification(message: str) -> Alert | AlarmNotice:
-    """What arrived on the alert topic: a failed order from the workflow, or an alarm from CloudWatch."""
+def parse_notification(message: str) -> Notification:
+    """What arrived on the alert topic: a failed or stuck order, an order's resolution, or a CloudWatch alarm."""
     data = json.loads(message)
     if not isinstance(data, dict):
         raise ValueError("an alert must be a JSON object")
     if "AlarmName" in data and "NewStateValue" in data:
         return AlarmNotice.from_data(data)
+    if data.get("type") == "ALARM":  # an alarm as the alert DLQ keeps it (AlarmNotice.to_dict), redriven
+        return AlarmNotice(
+            name=str(data.get("alarm") or "unknown"),
+            description=str(data.get("description") or ""),
+            state=str(data.get("state") or "unknown"),
+            previous_state=str(data.get("previousState") or "unknown"),
+            reason=str(data.get("reason") or ""),
+            at=str(data.get("at") or ""),
+            region=str(data.get("region") or ""),
+        )
+    if data.get("type") == ORDER_RESOLVED:
+        return Resolution.from_data(data)
     return Alert.from_data(data)
 
 
@@ -295,10 +416,28 @@ def slack_message(alert: Alert, link: str) -> dict[str, Any]:
     }
 
 
-def storm_slack_message(notifications: list[Alert | AlarmNotice], link_template: str | None) -> dict[str, Any]:
+def resolution_slack_message(resolved: Resolution) -> dict[str, Any]:
+    """A short "resolved" notice: the order's incident is over."""
+    return {
+        "text": notification_text(resolved.text),
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f":white_check_mark: *Resolved*: order {code(resolved.order_id)} is {code(resolved.status)}"
+                    + (f" ({code(resolved.reason)})" if resolved.reason else ""),
+                },
+            }
+        ],
+    }
+
+
+def storm_slack_message(notifications: Sequence[Notification], link_template: str | None) -> dict[str, Any]:
     """Many alerts at once: one message, grouped by where and why orders failed, with a few examples."""
     orders = [n for n in notifications if isinstance(n, Alert)]
     alarms = [n for n in notifications if isinstance(n, AlarmNotice)]
+    resolved = [n for n in notifications if isinstance(n, Resolution)]
     groups: dict[tuple[str, str], list[Alert]] = {}
     for alert in orders:
         groups.setdefault((alert.failed_state, alert.error), []).append(alert)
@@ -308,6 +447,8 @@ def storm_slack_message(notifications: list[Alert | AlarmNotice], link_template:
         for (state, error), group in sorted(groups.items(), key=lambda item: -len(item[1]))
     ]
     lines += [f"• alarm {code(a.name)} is {code(a.state)}" for a in alarms]
+    if resolved:
+        lines.append(f"• *{len(resolved)} resolved*: {', '.join(code(r.order_id) for r in resolved[:5])}")
     title = f"Alert storm: {len(orders)} orders failed" + (f", {len(alarms)} alarms" if alarms else "")
     text = ""
     for line in lines:  # whole lines only: a cut could leave an entity or a code span open

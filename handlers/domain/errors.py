@@ -7,9 +7,22 @@ these; nothing matches on message text.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+BUSINESS, SYSTEM = "business", "system"
+
 
 class OrderflowError(Exception):
-    """Base class: every error this package raises on purpose."""
+    """Base class: every error this package raises on purpose.
+
+    `failure` says what an order failing with it is: a business failure (the customer's input, an order's state: a
+    warning, for the team's chat) or a system failure (a store or service unavailable, retries exhausted: critical,
+    for whoever is on call). An error no class of ours declares (States.Timeout, a Lambda service error) is a system
+    failure. `shown_to_customer`: whether the failure's cause is the client's business (GET /orders shows it) or
+    may name internals (it is shown as "operators were alerted")."""
+
+    failure: ClassVar[str] = SYSTEM
+    shown_to_customer: ClassVar[bool] = False
 
 
 class TransientError(OrderflowError):
@@ -32,9 +45,13 @@ class AlertDeliveryError(TransientError):
 class PermanentError(OrderflowError):
     """Retrying cannot help: the input or the state of the order is wrong."""
 
+    failure = BUSINESS
+
 
 class OrderValidationError(PermanentError):
     """The order breaks an input or business rule. `errors` lists each problem with its field path."""
+
+    shown_to_customer = True
 
     def __init__(self, errors: list[dict[str, str]]) -> None:
         self.errors = errors
@@ -54,9 +71,32 @@ class InvalidTransitionError(PermanentError):
     """The order is not in a status from which this step may move it. `current` is the status it has (None when
     unknown)."""
 
-    def __init__(self, message: str, current: str | None = None) -> None:
+    def __init__(self, message: str, current: str | None = None, record: dict[str, Any] | None = None) -> None:
         self.current = current
+        self.record = record or {}  # the order as it is, when the store returned it
         super().__init__(message)
+
+
+class AlertRefused(OrderflowError):
+    """An alert target refused the alert for good (HTTP 400: the payload or the key is wrong): retrying cannot help,
+    so it is parked in the alert DLQ at once, with the receiver's reason, for a person to read."""
+
+
+def declared(name: str) -> type[OrderflowError] | None:
+    """Our error class of that name (the workflow reports an error by its class name), if any."""
+    pending: list[type[OrderflowError]] = [OrderflowError]
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ == name:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
+def failure_of(name: str) -> str:
+    """BUSINESS or SYSTEM for an error name as the workflow reports it; undeclared names are system failures."""
+    cls = declared(name)
+    return cls.failure if cls is not None else SYSTEM
 
 
 class OrderHandledElsewhere(PermanentError):

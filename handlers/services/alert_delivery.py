@@ -7,6 +7,10 @@
 - Whatever fails (a claim, a post, the clock), the alerts not delivered are released and their messages reported as
   failed (a partial batch response): SQS redelivers them from the alert queue, then parks them in the alert DLQ,
   which is alarmed. An alert is never dropped silently.
+- A target that refuses an alert for good (AlertRefused: PagerDuty's 400, a webhook's 4xx) is not retried: the alert
+  is parked in the alert DLQ at once, with the target and its reason, and its claim released, so a redrive after the
+  fix delivers it to that target (the others drop it as a duplicate).
+- Routes (handlers.domain.alert_routes) choose the targets of each alert; the log gets every one.
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from datetime import datetime
 from typing import Protocol
 
 from handlers import observability
-from handlers.domain.alerts import Notification
+from handlers.domain.alert_routes import Routes
+from handlers.domain.alerts import Notification, Resolution
+from handlers.domain.errors import AlertRefused
 
 # A post can take a minute (3 tries of up to 10 s, Retry-After waits between them): none starts with less left.
 POST_BUDGET_MS = 60_000
 STORM_THRESHOLD = 3
+# The target that gets every alert, whatever the routes say.
+ALWAYS_LOGGED = "log"
 
 # (SQS message id, the alert it carries)
 Batch = Sequence[tuple[str, Notification]]
@@ -48,6 +56,12 @@ class AlertTarget(Protocol):
     def post_summary(self, notifications: list[Notification]) -> None: ...
 
 
+class AlertParking(Protocol):
+    """The alert DLQ, for what a target refused (handlers.adapters.alert_dlq)."""
+
+    def park(self, notification: Notification, target: str, reason: str) -> None: ...
+
+
 class OutOfTime(Exception):
     """Too little of the invocation is left for another post: the rest is retried (not half-done at a timeout)."""
 
@@ -59,12 +73,17 @@ class AlertDelivery:
         targets: Callable[[], Sequence[AlertTarget]],
         now: Callable[[], datetime],
         *,
+        routes: Callable[[], Routes] = Routes,
+        parking: AlertParking | None = None,
         storm_threshold: int = STORM_THRESHOLD,
         post_budget_ms: int = POST_BUDGET_MS,
     ) -> None:
-        """`targets` is asked once per batch, so a target configured (or its secret rotated) meanwhile is used."""
+        """`targets` and `routes` are asked once per batch, so a target configured (or its secret rotated) meanwhile
+        is used. Without `parking`, a refused alert is retried like any failure (then parked by SQS)."""
         self._log = log
         self._targets = targets
+        self._routes = routes
+        self._parking = parking
         self._now = now
         self._storm_threshold = storm_threshold
         self._post_budget_ms = post_budget_ms
@@ -73,8 +92,17 @@ class AlertDelivery:
         """Deliver the batch to every target; returns the message ids whose delivery failed somewhere."""
         failed: set[str] = set()
         if batch:
-            for target in self._targets():
-                failed |= self.deliver_to(target, batch, remaining_ms)
+            targets, routes = self._targets(), self._routes()
+            on = [target.name for target in targets]
+            for target in targets:
+                routed = [
+                    item
+                    for item in batch
+                    if target.name == ALWAYS_LOGGED
+                    or target.name in routes.targets_for(item[1], on, resolution=isinstance(item[1], Resolution))
+                ]
+                if routed:
+                    failed |= self.deliver_to(target, routed, remaining_ms)
         return failed
 
     def deliver_to(self, target: AlertTarget, batch: Batch, remaining_ms: Callable[[], int]) -> set[str]:
@@ -87,6 +115,7 @@ class AlertDelivery:
         now = self._now()
         fresh: list[tuple[str, Notification]] = []
         delivered: list[tuple[str, Notification]] = []
+        refused: list[tuple[tuple[str, Notification], str]] = []
 
         def posted(items: list[tuple[str, Notification]]) -> None:
             delivered.extend(items)
@@ -109,12 +138,24 @@ class AlertDelivery:
                 )
             if len(fresh) > self._storm_threshold:
                 budget_left()
-                target.post_summary([n for _, n in fresh])
-                posted(list(fresh))
+                try:
+                    target.post_summary([n for _, n in fresh])
+                except AlertRefused as e:
+                    if self._parking is None:
+                        raise
+                    refused += [(item, str(e)) for item in fresh]
+                else:
+                    posted(list(fresh))
             else:
                 for item in fresh:
                     budget_left()
-                    target.post(item[1])
+                    try:
+                        target.post(item[1])
+                    except AlertRefused as e:
+                        if self._parking is None:
+                            raise
+                        refused.append((item, str(e)))
+                        continue
                     posted([item])
         except Exception as e:  # any failure of a target or the log: its undelivered alerts are retried, never dropped
             observability.logger.error("alert delivery failed", extra={"target": target.name, "reason": str(e)})
@@ -125,4 +166,22 @@ class AlertDelivery:
                 observability.logger.warning("could not release claims", extra={"reason": str(release_error)})
             done = {message_id for message_id, _ in delivered}
             return {message_id for message_id, _ in batch if message_id not in done}
-        return set()
+        return self._park(target, refused)
+
+    def _park(self, target: AlertTarget, refused: list[tuple[tuple[str, Notification], str]]) -> set[str]:
+        """Park what the target refused in the alert DLQ and release its claims (a redrive after the fix delivers it
+        to this target). Returns the message ids that could not be parked: SQS retries those."""
+        failed: set[str] = set()
+        for (message_id, notification), reason in refused:
+            observability.logger.error(
+                "alert refused: parked in the alert DLQ, not retried",
+                extra={"target": target.name, "reason": reason, "alert_id": notification.fingerprint},
+            )
+            try:
+                assert self._parking is not None  # refused is only filled with parking
+                self._parking.park(notification, target.name, reason)
+                self._log.release([notification.fingerprint], target.name)
+            except Exception as e:  # then SQS redelivers it, and parks it after its receives
+                observability.logger.error("could not park a refused alert", extra={"reason": str(e)})
+                failed.add(message_id)
+        return failed

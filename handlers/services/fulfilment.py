@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from handlers import observability
+from handlers.domain.alerts import resolution
 from handlers.domain.errors import InvalidTransitionError
 from handlers.domain.order import OrderStatus
 
@@ -44,6 +45,28 @@ def _still_to_record(found: OrderStatus, queued_at: datetime, at: datetime) -> l
     return passing[order.index(found) :]
 
 
+def _resolve(alerts: AlertTopic | None, order: dict[str, Any]) -> None:
+    """A FULFILLED order that was alerted: its incident is over. The resolution is stamped with the FULFILLED entry's
+    time, so a redelivery publishes the same one (the alert log de-duplicates it) and a later cycle a new one."""
+    if alerts is None or order.get("status") != OrderStatus.FULFILLED.value or not _was_alerted(order):
+        return
+    fulfilled = [e for e in order.get("history", []) if isinstance(e, dict) and e.get("status") == "FULFILLED"]
+    at = str(fulfilled[-1].get("at", "")) if fulfilled else ""
+    reason = "fulfilled after it was stuck" if order.get("stuckAlertedAt") else "fulfilled after a rerun"
+    order_id, correlation_id = str(order.get("orderId", "")), str(order.get("correlationId", ""))
+    alerts.publish(resolution(order_id, OrderStatus.FULFILLED.value, at, reason, correlation_id))
+    observability.logger.info("alerted order resolved", extra={"reason": reason})
+
+
+def _was_alerted(order: dict[str, Any]) -> bool:
+    """It failed before (a FAILED entry in its history: its failure was alerted), or it was alerted as stuck."""
+    failed = any(
+        isinstance(entry, dict) and entry.get("status") == OrderStatus.FAILED.value
+        for entry in order.get("history", [])
+    )
+    return failed or bool(order.get("stuckAlertedAt"))
+
+
 def _accepted_at(order: dict[str, Any]) -> datetime | None:
     """When the API accepted the order: its history's first entry (PENDING, at submittedAt)."""
     history = order.get("history") or []
@@ -53,9 +76,19 @@ def _accepted_at(order: dict[str, Any]) -> datetime | None:
         return None
 
 
-def fulfil(orders: Orders, order_id: str, queued_at: datetime, now: Callable[[], datetime]) -> str:
-    """Fulfil the order; returns its final status. `queued_at` is when its message was sent. Raises
-    OrderNotFoundError, and InvalidTransitionError for an order no worker may fulfil (REDRIVING, say)."""
+class AlertTopic(Protocol):
+    """Where an alerted order's resolution goes (handlers.adapters.alert_topic)."""
+
+    def publish(self, message: dict[str, str]) -> None: ...
+
+
+def fulfil(
+    orders: Orders, order_id: str, queued_at: datetime, now: Callable[[], datetime], alerts: AlertTopic | None = None
+) -> str:
+    """Fulfil the order; returns its final status. `queued_at` is when its message was sent. An order that was
+    alerted (it FAILED before, and was rerun; or it was alerted as stuck) has its incident resolved through
+    `alerts`. Raises OrderNotFoundError, and InvalidTransitionError for an order no worker may fulfil (REDRIVING,
+    say)."""
     found = OrderStatus.CREATED
     for _ in range(3):  # CREATED, then (orders of earlier workflow versions) QUEUED or PROCESSING
         at = now()
@@ -66,6 +99,8 @@ def fulfil(orders: Orders, order_id: str, queued_at: datetime, now: Callable[[],
         except InvalidTransitionError as e:
             if e.current in _FINAL:
                 observability.logger.warning("order already final; message acknowledged", extra={"status": e.current})
+                # A redelivery after the resolution's publish failed: publish it again (the same fingerprint).
+                _resolve(alerts, e.record)
                 return str(e.current)
             if e.current not in (OrderStatus.QUEUED.value, OrderStatus.PROCESSING.value):
                 raise
@@ -73,6 +108,7 @@ def fulfil(orders: Orders, order_id: str, queued_at: datetime, now: Callable[[],
             continue
         observability.logger.info("order fulfilled")
         observability.metric(observability.ORDERS_FULFILLED)
+        _resolve(alerts, done)
         accepted = _accepted_at(done)
         if accepted is not None:  # the latency objective: from the API's acceptance to FULFILLED
             observability.seconds(observability.FULFILMENT_SECONDS, max(0.0, (at - accepted).total_seconds()))

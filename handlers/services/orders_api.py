@@ -56,7 +56,7 @@ from handlers.adapters.http import ROUTES, BadRequest, Request, Response, proble
 from handlers.adapters.orders_store import OrdersStore
 from handlers.clock import iso, now
 from handlers.domain.alerts import readable_cause
-from handlers.domain.errors import IdempotencyConflictError, OrderValidationError, TransientError
+from handlers.domain.errors import IdempotencyConflictError, OrderValidationError, TransientError, declared
 from handlers.domain.money import Money
 from handlers.domain.order import (
     OrderStatus,
@@ -97,9 +97,6 @@ _PUBLIC_FIELDS = (
     "createdAt",
     "updatedAt",
 )
-# The workflow's failure names whose cause is the client's own input, and so is shown to it; any other failure is
-# an operator's matter (and was alerted): its cause may name internals.
-_CLIENT_FAILURES = frozenset({"OrderValidationError"})
 INTERNAL_FAILURE = "the order could not be processed; operators were alerted"
 
 
@@ -439,7 +436,10 @@ def public_failure(failure: dict[str, Any]) -> dict[str, str]:
     """Why an order failed, as far as it is the client's business: a rule its input broke, with the reason; for
     anything else, that it failed and was alerted (the cause may name internals: ARNs, tables, account ids)."""
     error = str(failure.get("error") or "")
-    shown = {"error": error, "cause": readable_cause(failure.get("cause")) if error in _CLIENT_FAILURES else ""}
+    # A cause is shown when its error class says it is the client's own input; any other failure is an operator's
+    # matter (and was alerted): its cause may name internals.
+    shown_to_customer = (cls := declared(error)) is not None and cls.shown_to_customer
+    shown = {"error": error, "cause": readable_cause(failure.get("cause")) if shown_to_customer else ""}
     if not shown["cause"]:
         shown["cause"] = INTERNAL_FAILURE
     if failure.get("state"):

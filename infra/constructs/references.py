@@ -27,6 +27,9 @@ from workflow.manifest import (
     WorkflowType,
 )
 
+# The e-mail target's sender (handlers.alert_registry: the email target's first setting).
+EMAIL_FROM = "ALERT_EMAIL_FROM"
+
 
 @dataclass(frozen=True)
 class References:
@@ -39,6 +42,8 @@ class References:
     topics: Mapping[str, Any]
     secrets: Mapping[str, Any]
     workflow_type: str
+    # The operator's function settings (infra.context): the e-mail target's sender scopes its SES grant.
+    settings: Mapping[str, str] = field(default_factory=dict)
     functions: Mapping[str, Any] = field(default_factory=dict)
     state_machine: Any = None
     live_alias: Any = None
@@ -98,6 +103,15 @@ class References:
                 return [self.functions[name].function_arn]
             case "state-machine-alias":
                 return [self._machine().state_machine_arn]
+            case "email-identity":
+                sender = self.settings.get(EMAIL_FROM, "")
+                if "@" not in sender:
+                    return []  # no sender configured: the e-mail target is off, and nothing is granted
+                stack = cdk.Stack.of(self.scope)
+                return [
+                    f"arn:{stack.partition}:ses:{stack.region}:{stack.account}:identity/{identity}"
+                    for identity in (sender, sender.rpartition("@")[2])
+                ]
             case "executions":
                 return [
                     cdk.Arn.format(
@@ -116,13 +130,14 @@ class References:
         if role is None:
             raise ValueError("every function has its own role")
         for grant in grants:
+            resources = self.arns(grant.resource)
+            if not resources:
+                continue
             conditions = None
             if grant.qualifier is not None:
                 conditions = {"StringEquals": {"states:StateMachineQualifier": grant.qualifier}}
             role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=list(grant.actions), resources=self.arns(grant.resource), conditions=conditions
-                )
+                iam.PolicyStatement(actions=list(grant.actions), resources=resources, conditions=conditions)
             )
             if grant.resource.startswith("topic:"):
                 # The topics are encrypted with our key: publishing needs it.

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 
-from handlers.adapters.alert_targets import SlackTarget, WebhookTarget, configured_targets
+from handlers.adapters.alert_targets import TargetConfig
+from handlers.adapters.alert_targets.slack import SlackTarget
+from handlers.adapters.alert_targets.webhook import WebhookTarget
 from handlers.adapters.json_webhook import MAX_RETRY_AFTER, Answer, JsonWebhook
-from handlers.domain.errors import AlertDeliveryError
+from handlers.alert_registry import TargetSpec, configured_targets
+from handlers.domain.errors import AlertDeliveryError, AlertRefused
 
 URL = "https://hooks.example.invalid/services/T000/B000/x"
 
@@ -82,18 +85,24 @@ def test_nothing_answering_is_retried_like_a_5xx() -> None:
 
 def test_a_refusal_is_not_retried_and_the_error_names_the_target() -> None:
     slack = ScriptedWebhook(answer(404, body="no_service"))
-    with pytest.raises(AlertDeliveryError, match=r"^Slack refused the alert: HTTP 404 no_service"):
+    with pytest.raises(AlertRefused, match=r"^Slack refused the alert: HTTP 404 no_service"):
         slack.client(name="Slack").post({})
     assert slack.waits == []
 
     hook = ScriptedWebhook(answer(400, body="bad payload"))
-    with pytest.raises(AlertDeliveryError, match=r"^webhook refused the alert: HTTP 400 bad payload"):
+    with pytest.raises(AlertRefused, match=r"^webhook refused the alert: HTTP 400 bad payload"):
         hook.client(name="webhook").post({})
+
+
+def _config(secrets: dict[str, str]) -> Callable[[TargetSpec], TargetConfig]:
+    return lambda spec: TargetConfig(secret=secrets.get(spec.name), max_attempts=2)
 
 
 def test_failures_to_the_slack_target_say_slack_and_to_the_webhook_say_webhook() -> None:
     urls = {"slack": "https://hooks.slack.com/services/T/B/x", "webhook": "https://alerts.example.invalid/in"}
-    log, slack, webhook = configured_targets("slack,webhook", urls.get, max_attempts=2, link_template=None)
+    reported: list[str] = []
+    log, slack, webhook = configured_targets("slack,webhook", _config(urls), reported.append)
+    assert reported == []
 
     assert log.name == "log"
     assert isinstance(slack, SlackTarget)
@@ -101,6 +110,12 @@ def test_failures_to_the_slack_target_say_slack_and_to_the_webhook_say_webhook()
     assert (slack.webhook.name, webhook.webhook.name) == ("Slack", "webhook")
 
 
-def test_targets_without_a_url_or_unknown_are_skipped() -> None:
-    targets = configured_targets("slack, pager ,webhook", {"webhook": "not a url"}.get, 3, None)
+def test_targets_without_a_url_or_unknown_are_skipped_and_reported() -> None:
+    reported: list[str] = []
+    targets = configured_targets("slack, pager ,webhook,log", _config({"webhook": "not a url"}), reported.append)
     assert [target.name for target in targets] == ["log"]
+    assert reported == [
+        "alert target slack is not configured: its secret holds no http(s) URL for a Slack incoming webhook",
+        "unknown alert target 'pager' in ALERT_TARGETS: the targets are email, log, pagerduty, slack, teams, webhook",
+        "alert target webhook is not configured: its secret holds no http(s) URL for a webhook",
+    ]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers.adapters.orders_store import OrdersStore
-from handlers.domain.errors import InvalidTransitionError, OrderValidationError
+from handlers.domain.errors import BUSINESS, InvalidTransitionError, OrderValidationError, failure_of
 from handlers.domain.order import OrderStatus, is_express_arn, order_of_record, order_payload
 from workflow.ops.targets import Target, TargetError
 
@@ -44,9 +44,11 @@ def rerun_order(target: Target, order_id: str) -> str:
         raise RerunRefused(f"no order {order_id} in {target.where}")
     if order.get("status") != OrderStatus.FAILED.value:
         raise RerunRefused(f"order {order_id} is {order.get('status')}; only a FAILED order is run again")
-    if (order.get("failure") or {}).get("error") == "OrderValidationError":
+    error = str((order.get("failure") or {}).get("error") or "")
+    if failure_of(error) == BUSINESS:
         raise RerunRefused(
-            f"order {order_id} failed validation: its input is the cause; submit a corrected order with a new key"
+            f"order {order_id} failed with {error}, a business failure: its input or state is the cause, and running "
+            "it again cannot help; submit a corrected order with a new key"
         )
     sfn = target.client("stepfunctions")
     execution_input = json.dumps(rebuilt_input(sfn, order_id, order))
