@@ -40,6 +40,11 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
             alert_emails=("oncall@example.com",),
             log_retention_days=90,
             lambda_system_log_level="INFO",
+            function_settings={
+                "ALERT_TARGETS": "slack,email",
+                "ALERT_EMAIL_FROM": "alerts@example.com",
+                "ALERT_EMAIL_TO": "oncall@example.com",
+            },
         ),
         lambda_code_dir=code,
     )

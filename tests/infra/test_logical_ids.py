@@ -26,7 +26,12 @@ STATEFUL: dict[str, set[str]] = {
         "StuckChecksDlqQueue91400836",
     },
     "AWS::SNS::Topic": {"AlertsTopic3414BE91", "OrderEventsTopic9AB57471", "AlarmsTopicABBEC356"},
-    "AWS::SecretsManager::Secret": {"SlackWebhookSecretD7DD20C0", "AlertWebhookSecretB7C7747E"},
+    "AWS::SecretsManager::Secret": {
+        "SlackWebhookSecretD7DD20C0",
+        "AlertWebhookSecretB7C7747E",
+        "PagerdutyRoutingKeySecretC9A4460B",
+        "TeamsWebhookSecret8FD71C48",
+    },
     "AWS::KMS::Key": {"TopicKeyB2E0C9CB"},
     "AWS::StepFunctions::StateMachine": {"OrdersA9B65338"},
     # Log groups hold the only record of Express executions; a replaced one starts empty.

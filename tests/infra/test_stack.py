@@ -288,12 +288,24 @@ def test_function_permissions_are_exactly_the_table(synth: Synth) -> None:
     for function in MANIFEST.functions:
         name = function.name
         granted = {a for s in statements(synth.standard, f"{name}Role") for a in as_list(s["Action"])}
-        wanted = {a for grant in permissions.function_grants(function) for a in grant.actions}
+        # No e-mail sender in this stack's settings: the e-mail target is off, and SES is granted to nobody.
+        wanted = {a for grant in permissions.function_grants(function) for a in grant.actions} - {"ses:SendEmail"}
         extra = granted - wanted - implied
         if isinstance(function.trigger, QueueTrigger):  # its SQS event source
             extra -= consume
         assert wanted <= granted, f"{name} lacks {wanted - granted}"
         assert not extra, f"{name} has more than it uses: {extra}"
+
+
+def test_ses_is_granted_on_the_configured_sender_s_identity_only(synth: Synth) -> None:
+    """The e-mail target sends as ALERT_EMAIL_FROM: SendEmail on that address's identity and its domain's, no more."""
+    (statement,) = [s for s in statements(synth.express, "AlertHandlerRole") if "ses:SendEmail" in as_list(s["Action"])]
+    assert as_list(statement["Action"]) == ["ses:SendEmail"]
+    resources = json.dumps(statement["Resource"])
+    assert ":identity/alerts@example.com" in resources
+    assert ":identity/example.com" in resources
+    assert "*" not in resources
+    assert not [s for s in statements(synth.standard, "AlertHandlerRole") if "ses:SendEmail" in as_list(s["Action"])]
 
 
 def logical_id(template: dict[str, Any], resource: str) -> str:

@@ -106,8 +106,8 @@ def test_unknown_message_is_reported_not_invented(local: Target, capsys: pytest.
     assert "no message no-such-id" in capsys.readouterr().err
 
 
-def test_a_failed_order_is_redriven_after_the_cause_is_fixed(
-    runtime: LocalRuntime, local: Target, submit: Submit, capsys: pytest.CaptureFixture[str]
+def test_a_failed_order_is_redriven_after_the_cause_is_fixed_and_its_incident_resolved(
+    runtime: LocalRuntime, local: Target, submit: Submit, hook: LoopbackWebhook, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # CreateOrder's table is throttled for longer than its Retry lasts: the order fails there, with an alert.
     retry = create_order_store_retry()
@@ -126,6 +126,13 @@ def test_a_failed_order_is_redriven_after_the_cause_is_fixed(
         "PENDING", "FAILED", "REDRIVING", "CREATED", "QUEUED", "PROCESSING", "FULFILLED",
     ]  # fmt: skip
     assert fulfilled["executionArn"].endswith(f"{order_id}-redrive-1")
+    # Its failure was alerted; now that it is FULFILLED, its incident is resolved, once, at every target.
+    (resolved,) = poll_until(
+        lambda: [m for m in hook.messages_about(order_id) if m.get("type") == "ORDER_RESOLVED"],
+        what="the resolution",
+    )
+    assert (resolved["status"], resolved["reason"]) == ("FULFILLED", "fulfilled after a rerun")
+    assert [m["type"] for m in hook.messages_about(order_id)] == ["ORDER_FAILED", "ORDER_RESOLVED"]
     with pytest.raises(RerunRefused, match="only a FAILED order is run again"):
         rerun_order(local, order_id)
 

@@ -3,6 +3,7 @@ alert log, targets that record what they were sent, and a clock that also stands
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -12,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.domain.alerts import Alert, Notification
-from handlers.domain.errors import AlertDeliveryError
+from handlers.domain.alert_routes import parse_routes
+from handlers.domain.alerts import Alert, Notification, Resolution
+from handlers.domain.errors import AlertDeliveryError, AlertRefused
 from handlers.services.alert_delivery import AlertDelivery, AlertTarget
 
 BUDGET_MS = 60_000
@@ -273,3 +275,96 @@ def test_an_empty_batch_does_not_look_up_the_targets() -> None:
 def test_the_service_and_the_domain_import_without_any_environment(module: str) -> None:
     bare = {name: value for name, value in os.environ.items() if name in {"PATH", "HOME", "PYTHONPATH"}}
     subprocess.run([sys.executable, "-c", f"import {module}"], env=bare, check=True, timeout=60)
+
+
+# Routes, refusals and resolutions
+
+
+@dataclass
+class RefusingTarget(FakeTarget):
+    """Refuses every alert for good (a 400): AlertRefused, which is never retried."""
+
+    def post(self, notification: Notification) -> None:
+        self._start()
+        raise AlertRefused(f"{self.name} refused the alert: HTTP 400 invalid event")
+
+    def post_summary(self, notifications: list[Notification]) -> None:
+        self._start()
+        raise AlertRefused(f"{self.name} refused the storm: HTTP 400 invalid event")
+
+
+@dataclass
+class FakeDlq:
+    parked: list[tuple[str, str, str]] = field(default_factory=list)
+    broken: bool = False
+
+    def park(self, notification: Notification, target: str, reason: str) -> None:
+        if self.broken:
+            raise AlertDeliveryError("SQS is unavailable")
+        self.parked.append((notification.fingerprint, target, reason))
+
+
+def system_alert(order_id: str) -> Alert:
+    return dataclasses.replace(alert(order_id), error="OrderStoreUnavailable", failed_state="CreateOrder")
+
+
+def test_routes_send_business_failures_to_chat_and_system_failures_to_the_pager_and_the_log_gets_all() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    logged, slack, pager = FakeTarget("log", clock), FakeTarget("slack", clock), FakeTarget("pagerduty", clock)
+    routes = parse_routes(
+        '[{"match": {"severity": "warning"}, "targets": ["slack"]},'
+        ' {"match": {"severity": "critical"}, "targets": ["pagerduty"], "continue": true},'
+        ' {"match": {"step": "CreateOrder"}, "targets": ["slack"]}]',
+        ["log", "slack", "pagerduty"],
+    )
+    alerts = AlertDelivery(log, lambda: [logged, slack, pager], clock.now, routes=lambda: routes)
+    batch = [("m-1", alert("ord_typo")), ("m-2", system_alert("ord_outage"))]
+    assert alerts.deliver(batch, clock.remaining_ms) == set()
+    assert slack.orders == ["ord_typo", "ord_outage"]  # the typo as a warning; the outage by `continue`
+    assert pager.orders == ["ord_outage"]
+    assert logged.orders == ["ord_typo", "ord_outage"]
+    assert (alert("ord_typo").severity, system_alert("ord_outage").severity) == ("warning", "critical")
+
+
+def test_a_resolution_reaches_every_target_whatever_the_routes() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack, pager = FakeTarget("slack", clock), FakeTarget("pagerduty", clock)
+    routes = parse_routes('[{"match": {"severity": "critical"}, "targets": ["pagerduty"]}]', ["slack", "pagerduty"])
+    resolved = Resolution("ord_1", "FULFILLED", "2026-01-01T00:05:00.000Z", "fulfilled after a rerun")
+    alerts = AlertDelivery(log, lambda: [slack, pager], clock.now, routes=lambda: routes)
+    assert alerts.deliver([("m-r", resolved)], clock.remaining_ms) == set()
+    assert slack.posted == pager.posted == [resolved]
+    assert resolved.incident == alert("ord_1").incident == system_alert("ord_1").incident
+
+
+def test_a_refused_alert_is_parked_at_once_not_retried_and_the_other_targets_still_get_it() -> None:
+    log, clock, dlq = FakeAlertLog(), FakeClock(), FakeDlq()
+    slack, pager = FakeTarget("slack", clock), RefusingTarget("pagerduty", clock)
+    alerts = AlertDelivery(log, lambda: [slack, pager], clock.now, parking=dlq)
+    assert alerts.deliver(batch_of("ord_1"), clock.remaining_ms) == set()  # acknowledged: SQS does not retry it
+    assert slack.orders == ["ord_1"]
+    assert len(pager.started_with_ms) == 1  # one try
+    (parked,) = dlq.parked
+    assert parked[:2] == (alert("ord_1").fingerprint, "pagerduty")
+    assert "HTTP 400" in parked[2]
+    # Its claim is released: a redrive after the fix delivers it to PagerDuty (and Slack drops it as a duplicate).
+    assert log.with_status("CLAIMED", "pagerduty") == set()
+    assert log.with_status("DELIVERED", "slack") == {alert("ord_1").fingerprint}
+
+
+def test_a_refused_storm_parks_every_alert_in_it_and_a_broken_dlq_falls_back_to_sqs_retries() -> None:
+    log, clock, dlq = FakeAlertLog(), FakeClock(), FakeDlq()
+    pager = RefusingTarget("pagerduty", clock)
+    alerts = AlertDelivery(log, lambda: [pager], clock.now, parking=dlq, storm_threshold=1)
+    assert alerts.deliver(batch_of("ord_1", "ord_2"), clock.remaining_ms) == set()
+    assert {target for _, target, _ in dlq.parked} == {"pagerduty"}
+    assert len(dlq.parked) == 2
+    broken = FakeDlq(broken=True)
+    alerts = AlertDelivery(FakeAlertLog(), lambda: [pager], clock.now, parking=broken)
+    assert alerts.deliver(batch_of("ord_3"), clock.remaining_ms) == {"m-ord_3"}  # not lost: SQS redelivers it
+
+
+def test_without_parking_a_refusal_is_a_failure_sqs_retries() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    pager = RefusingTarget("pagerduty", clock)
+    assert delivery(log, clock, pager).deliver(batch_of("ord_1"), clock.remaining_ms) == {"m-ord_1"}

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from handlers.clock import iso
 from handlers.domain.errors import InvalidTransitionError, OrderNotFoundError
 from handlers.domain.order import OrderStatus
 from handlers.services.fulfilment import fulfil
@@ -79,3 +80,59 @@ def test_an_order_that_is_not_there_or_not_fulfillable_fails_the_message() -> No
     with pytest.raises(InvalidTransitionError):
         fulfil(orders, "ord_1", SENT, lambda: NOW)
     assert orders.orders["ord_1"]["status"] == "REDRIVING"
+
+
+class StoredOrders:
+    """Orders shaped as the store keeps them (history entries with status and at), its errors carrying the order."""
+
+    def __init__(self, order: dict[str, Any]) -> None:
+        self.order = order
+
+    def transition(
+        self,
+        order_id: str,
+        allowed_from: Iterable[OrderStatus],
+        to: OrderStatus,
+        now: datetime,
+        passing: Sequence[tuple[OrderStatus, datetime]] = (),
+    ) -> dict[str, Any]:
+        if OrderStatus(self.order["status"]) not in set(allowed_from):
+            current = self.order["status"]
+            raise InvalidTransitionError(f"order {order_id} is {current}", current=current, record=dict(self.order))
+        entries = [{"status": s.value, "at": iso(at)} for s, at in [*passing, (to, now)]]
+        self.order = {**self.order, "status": to.value, "history": [*self.order["history"], *entries]}
+        return self.order
+
+
+class Published:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, str]] = []
+
+    def publish(self, message: dict[str, str]) -> None:
+        self.messages.append(message)
+
+
+def _stored(*statuses: str, **extra: Any) -> dict[str, Any]:
+    history = [{"status": status, "at": "2026-01-01T00:00:00.000Z"} for status in statuses]
+    return {"orderId": "ord_1", "status": statuses[-1], "history": history, "correlationId": "c-1", **extra}
+
+
+def test_an_order_that_failed_and_was_rerun_resolves_its_incident_once_fulfilled_and_again_on_redelivery() -> None:
+    orders, alerts = StoredOrders(_stored("PENDING", "FAILED", "REDRIVING", "CREATED")), Published()
+    assert fulfil(orders, "ord_1", SENT, lambda: NOW, alerts) == "FULFILLED"
+    (resolved,) = alerts.messages
+    assert resolved["type"] == "ORDER_RESOLVED"
+    assert (resolved["orderId"], resolved["status"], resolved["at"]) == ("ord_1", "FULFILLED", iso(NOW))
+    assert resolved["reason"] == "fulfilled after a rerun"
+    # The resolution's publish failed and SQS redelivers the message: the same resolution (same alertId) again.
+    assert fulfil(orders, "ord_1", SENT, lambda: NOW + timedelta(minutes=1), alerts) == "FULFILLED"
+    assert alerts.messages[1] == resolved
+
+
+def test_a_stuck_order_resolves_when_fulfilled_and_an_order_never_alerted_publishes_nothing() -> None:
+    stuck, alerts = StoredOrders(_stored("PENDING", "CREATED", stuckAlertedAt="x")), Published()
+    fulfil(stuck, "ord_1", SENT, lambda: NOW, alerts)
+    assert [m["reason"] for m in alerts.messages] == ["fulfilled after it was stuck"]
+    quiet = Published()
+    fulfil(StoredOrders(_stored("PENDING", "CREATED")), "ord_1", SENT, lambda: NOW, quiet)
+    assert quiet.messages == []

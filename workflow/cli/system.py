@@ -39,6 +39,7 @@ def register(commands: Commands) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from handlers.alert_registry import target_names
     from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
     runtime = LocalRuntime(
@@ -62,9 +63,16 @@ def _up(args: argparse.Namespace) -> int:
         if runtime.resolve_setting("SLACK_WEBHOOK_URL")
         else "no SLACK_WEBHOOK_URL set: alerts are logged here only"
     )
+    sender = runtime.resolve_setting("ALERT_EMAIL_FROM")
+    email = (
+        f'e-mailing alerts from {sender} (moto\'s SES keeps them; each is logged as "alert e-mailed")'
+        if sender and "email" in target_names(runtime.resolve_setting("ALERT_TARGETS"))
+        else "to e-mail alerts, set ALERT_TARGETS=slack,email ALERT_EMAIL_FROM=<sender> ALERT_EMAIL_TO=<a>,<b>"
+    )
     print(
         f"""orderflow is running locally (AWS on moto, {args.workflow_type} state machine {runtime.state_machine_arn}).
   API:    {api.url}   ({slack})
+  E-mail: {email}
   Submit: curl -s -X POST {api.url}/orders -H 'Content-Type: application/json' \\
             -H "Idempotency-Key: order-$(date +%s)-$RANDOM" \\
             -d '{{"customerId":"c-1","currency":"EUR","items":[{{"sku":"BOOK-1","quantity":2,"unitPrice":"12.50"}}]}}'

@@ -1,6 +1,7 @@
 """Creating the local system's resources in moto, from the manifest, as the CDK stack does on AWS: tables (with
 TTL), queues (dead-letter queues first, redrive policies, scaled visibility), topics and their queue subscriptions,
-secrets, functions, the state machine with its published version and live alias, and a poller per queue trigger.
+secrets, functions, the state machine with its published version and live alias, a poller per queue trigger, and
+the alert e-mails' sender as a verified SES identity when one is configured.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.adapters.alert_targets.email import SENDER_SETTING
 from workflow.local.faults import FaultInjector
 from workflow.local.poller import QueuePoller, Ticker
 from workflow.manifest import PYTHON_RUNTIME, STACK_NAME, Manifest, QueueTrigger, Setting, logs_execution_data
@@ -51,6 +53,7 @@ class Provisioner:
         self._queues(done)
         self._topics(done)
         self._secrets()
+        self._email_sender()
         self._functions(role)
         self._state_machine(role, definition)
         self._pollers(done)
@@ -127,6 +130,13 @@ class Provisioner:
                 # Secrets Manager wants a value; anything but a URL means "not configured" to the AlertHandler.
                 SecretString=self.resolve(Setting(secret.local_value_from)) or "not-configured",
             )
+
+    def _email_sender(self) -> None:
+        """The e-mail target's sender (ALERT_EMAIL_FROM), verified, as the operator verifies it in SES on AWS (not the
+        stack: verifying takes a click in a mailbox or DNS records): moto's SES refuses to send from anything else."""
+        sender = self.resolve(Setting(SENDER_SETTING))
+        if sender:
+            self.client("sesv2").create_email_identity(EmailIdentity=sender.strip())
 
     def _functions(self, role: str) -> None:
         lambda_client = self.client("lambda")
