@@ -1,6 +1,7 @@
-"""Posting JSON to a webhook (a Slack incoming webhook, or any alert bridge), with bounded retries that honour
-Retry-After. Its errors name the target it serves ("Slack refused ...", "webhook refused ..."), so an operator reading
-the alert DLQ or the log knows which one failed.
+"""Posting JSON to a webhook (a Slack incoming webhook, PagerDuty's Events API, or any alert bridge), with bounded
+retries that honour Retry-After. Its errors name the target it serves ("Slack refused ...", "webhook refused ..."), so
+an operator reading the alert DLQ or the log knows which one failed. A refusal (WebhookRefused, an AlertRefused)
+carries the receiver's status and body, for a target whose receiver explains itself (PagerDuty's `errors` array).
 
 Standard library only (urllib): the Lambda package is our `handlers/` alone, with boto3 from the runtime and
 Powertools from its public layer; nothing else needs bundling.
@@ -21,6 +22,9 @@ from handlers.domain.errors import AlertDeliveryError, AlertRefused
 # With 3 tries of up to 10 s each, a post stays within the AlertHandler's one-minute budget per post.
 MAX_RETRY_AFTER = 10.0
 TIMEOUT = 10.0
+# Of an answer's body, only this much is read: enough for a receiver's explanation of a refusal (PagerDuty lists
+# every error of an event), bounded whatever the receiver sends.
+MAX_BODY = 4096
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,16 @@ class Answer:
     status: int
     headers: Mapping[str, str]
     body: str
+
+
+class WebhookRefused(AlertRefused):
+    """The receiver refused the message for good (a 4xx other than 429). `status` and `body` (at most MAX_BODY
+    bytes, as read) are the receiver's answer, for a target that reports the receiver's own reasons."""
+
+    def __init__(self, message: str, status: int, body: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 # (url, JSON body, timeout seconds) -> the webhook's answer; raises OSError when nothing answered (refused, timed
@@ -41,10 +55,12 @@ def urllib_transport(url: str, body: bytes, timeout: float = TIMEOUT) -> Answer:
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return Answer(response.status, dict(response.headers.items()), response.read(512).decode(errors="replace"))
+            return Answer(
+                response.status, dict(response.headers.items()), response.read(MAX_BODY).decode(errors="replace")
+            )
     except urllib.error.HTTPError as e:
         with e:
-            return Answer(e.code, dict(e.headers.items()), e.read(512).decode(errors="replace"))
+            return Answer(e.code, dict(e.headers.items()), e.read(MAX_BODY).decode(errors="replace"))
 
 
 class JsonWebhook:
@@ -86,7 +102,9 @@ class JsonWebhook:
                 else:
                     # 4xx other than 429: the webhook or the payload is wrong; retrying cannot help. The alert is
                     # kept: the delivery parks it in the alert DLQ at once, with this reason.
-                    raise AlertRefused(f"{self.name} refused the alert: {last} {answer.body[:200]}")
+                    raise WebhookRefused(
+                        f"{self.name} refused the alert: {last} {answer.body[:200]}", answer.status, answer.body
+                    )
             if attempt < self._max_attempts:
                 self._sleep(delay)
         raise AlertDeliveryError(f"{self.name} did not accept the alert after {self._max_attempts} attempts ({last})")

@@ -37,6 +37,11 @@ def test_a_bounded_chaos_run_loses_and_doubles_nothing(tmp_path: Path) -> None:
     for key in ("accepted", "terminal", "lost", "duplicates", "failed", "alerts", "dlq", "seconds"):
         assert key in report
     assert sum(report["faults_injected"].values()) > 0, "the run injected no fault at all"
+    # PagerDuty and Teams were on: their invariants are among the violations checked above; the run saw them work.
+    if report["failed"]:
+        assert report["pager_triggers"] >= 1
+        assert report["teams_cards"] >= 1
+    assert report["resolved"] >= len(report["reruns"])
 
 
 def test_express_runs_started_twice_still_make_one_order_and_one_alert(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ alert log, targets that record what they were sent, and a clock that also stands
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -368,3 +369,31 @@ def test_without_parking_a_refusal_is_a_failure_sqs_retries() -> None:
     log, clock = FakeAlertLog(), FakeClock()
     pager = RefusingTarget("pagerduty", clock)
     assert delivery(log, clock, pager).deliver(batch_of("ord_1"), clock.remaining_ms) == {"m-ord_1"}
+
+
+def test_an_entry_point_counts_its_business_errors_in_emf_and_raises_them_unchanged(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Errors minus BusinessErrors is what alarms on AWS: a customer's typo is counted, a system error is not."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    from handlers import observability
+    from handlers.domain.errors import OrderStoreUnavailable, OrderValidationError
+
+    @observability.entry_point
+    def typo(event: dict[str, object], context: object) -> None:
+        raise OrderValidationError([{"path": "currency", "message": "QQQ is not a currency"}])
+
+    @observability.entry_point
+    def outage(event: dict[str, object], context: object) -> None:
+        raise OrderStoreUnavailable("DynamoDB answered ThrottlingException")
+
+    context = type("Context", (), {"function_name": "orderflow-ValidateOrder-1"})()
+    with pytest.raises(OrderValidationError):
+        typo({}, context)
+    (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"_aws"' in x]
+    assert line["BusinessErrors"] == [1.0]
+    assert line["FunctionName"] == "orderflow-ValidateOrder-1"
+    assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == observability.METRICS_NAMESPACE
+    with pytest.raises(OrderStoreUnavailable):
+        outage({}, context)
+    assert '"_aws"' not in capsys.readouterr().out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.local.chaos import Observation, Outcome, Submission, check_invariants
+from workflow.local.chaos_incidents import check_incidents, check_resolves
 
 
 def _outcome(key: str, order_id: str | None, kind: str = "valid", status: int = 202) -> Outcome:
@@ -131,3 +132,35 @@ def test_stuck_alerts_are_counted_apart_from_failures_and_once_each() -> None:
     report = _check([_outcome("k1", "o1"), _outcome("k2", "o2")], twice)
     assert report.stuck_alerts == 2
     assert any("o1 was alerted as stuck 2 times" in v for v in report.violations)
+
+
+def _trigger(order_id: str) -> dict[str, Any]:
+    return {"event_action": "trigger", "dedup_key": f"orderflow/order/{order_id}", "payload": {"custom_details": {}}}
+
+
+def _storm(*order_ids: str, unlisted: int = 0) -> dict[str, Any]:
+    details = {"kind": "ALERT_STORM", "orders": [{"order_id": o} for o in order_ids], "orders_not_listed": unlisted}
+    return {"event_action": "trigger", "dedup_key": "orderflow/storm/x", "payload": {"custom_details": details}}
+
+
+def test_pagerduty_gets_one_trigger_per_failed_order_alone_or_in_a_storm_and_teams_every_one() -> None:
+    cards = [{"text": "ord\\_1"}, {"text": "ord_2 ord_3"}]
+    ok = check_incidents(["ord_1", "ord_2", "ord_3"], [_trigger("ord_1"), _storm("ord_2", "ord_3")], cards)
+    assert ok.violations == []
+    assert (ok.triggers, ok.teams_cards) == (2, 2)
+    twice = check_incidents(["ord_1"], [_trigger("ord_1"), _storm("ord_1")], [{"text": "ord_1"}])
+    assert twice.violations == ["PagerDuty got 2 triggers for order ord_1"]
+    missing = check_incidents(["ord_1", "ord_2"], [_trigger("ord_1")], [{"text": "ord_1"}])
+    assert "PagerDuty got no trigger for failed orders ['ord_2']" in missing.violations
+    assert "Teams got no card naming failed orders ['ord_2']" in missing.violations
+    # A storm over its listing names the rest by count only.
+    assert check_incidents(["ord_1", "ord_2"], [_storm("ord_1", unlisted=1)], cards).violations == []
+
+
+def test_each_rerun_order_is_resolved_exactly_once() -> None:
+    resolve = {"event_action": "resolve", "dedup_key": "orderflow/order/ord_1"}
+    assert check_resolves(["ord_1"], [resolve]) == []
+    assert check_resolves(["ord_1"], []) == ["order ord_1 was fixed by a rerun and resolved 0 times at PagerDuty"]
+    assert check_resolves(["ord_1"], [resolve, resolve]) == [
+        "order ord_1 was fixed by a rerun and resolved 2 times at PagerDuty"
+    ]

@@ -6,8 +6,36 @@ import argparse
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from workflow.cli.common import Commands, workflow_type_argument
+
+if TYPE_CHECKING:
+    from workflow.local.runtime import LocalRuntime
+
+
+def _alert_targets(runtime: LocalRuntime) -> str:
+    """Which alert targets are on (ALERT_TARGETS) and configured locally, and what the others lack."""
+    from handlers.adapters.alert_targets import TargetConfig
+    from handlers.alert_registry import BY_NAME, target_names
+
+    on, off = ["log (below)"], []
+    for name in target_names(runtime.resolve_setting("ALERT_TARGETS")):
+        spec = BY_NAME.get(name)
+        if spec is None:
+            off.append(f"{name} (no such target)")
+            continue
+        secret = runtime.resolve_setting(spec.secret.local_env) if spec.secret else None
+        problem = spec.load().problem(TargetConfig(secret=secret, settings=runtime.resolve_setting))
+        if problem is None:
+            on.append(name)
+        else:
+            needs = " ".join(f"{v}=…" for v in ((spec.secret.local_env,) if spec.secret else ()) + spec.settings)
+            off.append(f"{name} ({problem}; export {needs})")
+    said = ", ".join(on)
+    if off:
+        said += "; not configured: " + "; ".join(off)
+    return said + " (ALERT_TARGETS picks them: slack, webhook, pagerduty, teams, email)"
 
 
 def register(commands: Commands) -> None:
@@ -39,7 +67,6 @@ def register(commands: Commands) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from handlers.alert_registry import target_names
     from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
     runtime = LocalRuntime(
@@ -58,21 +85,10 @@ def _up(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    slack = (
-        "posting alerts to SLACK_WEBHOOK_URL"
-        if runtime.resolve_setting("SLACK_WEBHOOK_URL")
-        else "no SLACK_WEBHOOK_URL set: alerts are logged here only"
-    )
-    sender = runtime.resolve_setting("ALERT_EMAIL_FROM")
-    email = (
-        f'e-mailing alerts from {sender} (moto\'s SES keeps them; each is logged as "alert e-mailed")'
-        if sender and "email" in target_names(runtime.resolve_setting("ALERT_TARGETS"))
-        else "to e-mail alerts, set ALERT_TARGETS=slack,email ALERT_EMAIL_FROM=<sender> ALERT_EMAIL_TO=<a>,<b>"
-    )
     print(
         f"""orderflow is running locally (AWS on moto, {args.workflow_type} state machine {runtime.state_machine_arn}).
-  API:    {api.url}   ({slack})
-  E-mail: {email}
+  API:    {api.url}
+  Alerts: {_alert_targets(runtime)}
   Submit: curl -s -X POST {api.url}/orders -H 'Content-Type: application/json' \\
             -H "Idempotency-Key: order-$(date +%s)-$RANDOM" \\
             -d '{{"customerId":"c-1","currency":"EUR","items":[{{"sku":"BOOK-1","quantity":2,"unitPrice":"12.50"}}]}}'

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from workflow.local.chaos_incidents import check_incidents, check_resolves
 from workflow.local.faults import FaultInjector, FaultPlan, FunctionFaults
 from workflow.local.receiver import Answer, LoopbackWebhook
 from workflow.local.waiting import poll_until
@@ -42,6 +43,11 @@ from workflow.manifest import MANIFEST
 
 if TYPE_CHECKING:
     from workflow.local.runtime import LocalRuntime
+
+# A PagerDuty routing key's shape (32 letters and digits); the stand-in takes any.
+CHAOS_ROUTING_KEY = "chaos" + "0" * 27
+# Orders rerun after the run, each to be resolved once at PagerDuty.
+RERUNS = 5
 
 DEFAULT_PLAN = FaultPlan(
     functions={
@@ -122,6 +128,12 @@ class ChaosReport:
     malformed_accepted: int = 0
     unacknowledged_orders: int = 0
     alerted_twice: int = 0
+    # What PagerDuty and Teams took (order and storm triggers; cards), and the reruns of orders that failed for a
+    # system reason, each of which must resolve its incident once.
+    pager_triggers: int = 0
+    teams_cards: int = 0
+    reruns: list[str] = field(default_factory=list)
+    resolved: int = 0
     # Orders alerted as stuck (FindStuckOrders: accepted, not terminal after STUCK_ORDER_MINUTES); once each.
     stuck_alerts: int = 0
     client_server_errors: int = 0
@@ -148,6 +160,8 @@ class ChaosReport:
             f" parked in the order DLQ {self.parked_orders}) · lost {self.lost} · duplicates {self.duplicates}",
             f"  alerts {self.alerts} (parked in the alert DLQ {self.parked_alerts})"
             f" · alerted twice {self.alerted_twice} · stuck alerts {self.stuck_alerts}",
+            f"  PagerDuty triggers {self.pager_triggers} · Teams cards {self.teams_cards} · reruns {len(self.reruns)}"
+            f" (resolved at PagerDuty {self.resolved})",
             f"  malformed refused {self.malformed_refused} of {self.malformed_refused + self.malformed_accepted}"
             f" · orders stored but never acknowledged to their client {self.unacknowledged_orders}",
             f"  clients saw {self.client_server_errors} 5xx/409 answers and retried them; gave up on"
@@ -167,6 +181,10 @@ class ChaosReport:
             ),
             ("no malformed order accepted", self.malformed_accepted == 0),
             ("every well-formed order was accepted within the client's retries", self.client_gave_up == 0),
+            (
+                "PagerDuty: one trigger per failed order; one resolve per order fixed by rerun; Teams got every one",
+                not any(v.startswith(("PagerDuty", "Teams")) or "resolved" in v for v in self.violations),
+            ),
         ]
         lines += [f"  [{'ok' if passed else 'FAILED'}] {name}" for name, passed in checks]
         lines += [f"  ! {violation}" for violation in self.violations]
@@ -270,12 +288,18 @@ def run_chaos(
     injector_for_slack.armed = True
     slack = LoopbackWebhook(flaky_answers(plan, injector_for_slack), path="/services/chaos")
     hook = LoopbackWebhook(flaky_answers(plan, injector_for_slack), path="/services/chaos")
+    # PagerDuty and Teams stand-ins, as flaky as Slack's.
+    pager = LoopbackWebhook(flaky_answers(plan, injector_for_slack), path="/v2/enqueue")
+    teams = LoopbackWebhook(flaky_answers(plan, injector_for_slack), path="/workflows/chaos")
     config = RuntimeConfig(
         time_scale=time_scale,
         settings={
             "SLACK_WEBHOOK_URL": slack.url,
             "ALERT_WEBHOOK_URL": hook.url,
-            "ALERT_TARGETS": "slack,webhook",
+            "ALERT_TARGETS": "slack,webhook,pagerduty,teams",
+            "PAGERDUTY_ROUTING_KEY": CHAOS_ROUTING_KEY,
+            "PAGERDUTY_EVENTS_URL": pager.url,
+            "TEAMS_WEBHOOK_URL": teams.url,
             "SLACK_MAX_ATTEMPTS": "3",
             "ALERT_HTTP_TIMEOUT_SECONDS": str(SLACK_TIMEOUT_SECONDS),
         },
@@ -308,6 +332,15 @@ def run_chaos(
         runtime.random_faults.armed = False  # the report reads the system as it is, without faults
         observed = observe(runtime, hook, accepted={o.order_id for o in outcomes if o.order_id})
         report = check_invariants(orders, seed, outcomes, observed, time.monotonic() - started)
+        failed = [order_id for order_id, o in observed.stored.items() if o.get("status") == "FAILED"]
+        incidents = check_incidents(failed, pager.messages(), teams.messages())
+        report.violations += incidents.violations
+        report.pager_triggers, report.teams_cards = incidents.triggers, incidents.teams_cards
+        progress("rerunning the orders that failed for a system reason")
+        report.reruns = rerun_fixed(runtime, observed.stored, RERUNS, quiescence_timeout)
+        report.violations += check_resolves(report.reruns, pager.messages())
+        report.resolved = sum(1 for m in pager.messages() if m.get("event_action") == "resolve")
+        report.seconds = round(time.monotonic() - started, 1)
         report.workflow_type = workflow_type
         report.faults_injected = dict(Counter(runtime.random_faults.injected) + Counter(injector_for_slack.injected))
         return report
@@ -315,6 +348,31 @@ def run_chaos(
         runtime.stop()
         slack.close()
         hook.close()
+        pager.close()
+        teams.close()
+
+
+def rerun_fixed(
+    runtime: LocalRuntime, stored: Mapping[str, Mapping[str, Any]], limit: int, timeout: float
+) -> list[str]:
+    """Rerun up to `limit` orders that failed for a system reason (faults off now: their cause is "fixed") and wait
+    for them to be FULFILLED and the alerts to settle: each resolves its incident."""
+    from handlers.domain.errors import SYSTEM, failure_of
+    from workflow.ops.rerun import rerun_order
+    from workflow.ops.targets import connect
+
+    target = connect("local", endpoint_url=runtime.aws_endpoint or runtime.serve_aws(port=0))
+    chosen = sorted(
+        order_id
+        for order_id, o in stored.items()
+        if o.get("status") == "FAILED" and failure_of(str((o.get("failure") or {}).get("error", ""))) == SYSTEM
+    )[:limit]
+    for order_id in chosen:
+        rerun_order(target, order_id)
+    for order_id in chosen:
+        runtime.wait_for_order(order_id, ["FULFILLED"], timeout=timeout)
+    quiesce(runtime, timeout)
+    return chosen
 
 
 def quiesce(runtime: LocalRuntime, timeout: float) -> None:

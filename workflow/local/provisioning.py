@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.adapters.alert_targets.email import SENDER_SETTING
+from handlers.alert_registry import BY_NAME
 from workflow.local.faults import FaultInjector
 from workflow.local.poller import QueuePoller, Ticker
 from workflow.manifest import PYTHON_RUNTIME, STACK_NAME, Manifest, QueueTrigger, Setting, logs_execution_data
@@ -134,7 +134,7 @@ class Provisioner:
     def _email_sender(self) -> None:
         """The e-mail target's sender (ALERT_EMAIL_FROM), verified, as the operator verifies it in SES on AWS (not the
         stack: verifying takes a click in a mailbox or DNS records): moto's SES refuses to send from anything else."""
-        sender = self.resolve(Setting(SENDER_SETTING))
+        sender = self.resolve(Setting(BY_NAME["email"].settings[0]))  # ALERT_EMAIL_FROM
         if sender:
             self.client("sesv2").create_email_identity(EmailIdentity=sender.strip())
 

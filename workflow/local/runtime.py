@@ -147,6 +147,9 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         os.environ["AWS_DEFAULT_REGION"] = self.config.region
+        # The handlers' business metrics are EMF lines for CloudWatch to read on AWS; here nothing reads them, and they
+        # would drown the console and the harnesses' reports (POWERTOOLS_METRICS_DISABLED=false shows them).
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         # moto logs every caught state failure at ERROR; the execution history already records them.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
@@ -218,6 +221,11 @@ class LocalRuntime:
             poller.stop()
         self._pollers.clear()
         self._restore_environment()
+        # The handlers' secrets are cached per process for minutes, and local secret names repeat from one runtime to
+        # the next: the next runtime must read its own values, not this one's.
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
         moto_hooks.uninstall()
         jsonata_engine.uninstall()
         express.uninstall()
