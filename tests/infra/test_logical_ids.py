@@ -64,4 +64,7 @@ PUBLISHED: dict[str, dict[str, set[str]]] = {
 def test_stateful_logical_ids_never_change(synth: Synth, workflow_type: str) -> None:
     template = synth.standard if workflow_type == "STANDARD" else synth.express
     for kind, ids in {**STATEFUL, **PUBLISHED[workflow_type]}.items():
-        assert set(resources(template, kind)) == ids, kind
+        # Every pinned id is still there: a changed one would be missing. A new resource (a new alert target's secret)
+        # adds an id without replacing anything; pin it here once it holds data worth keeping.
+        missing = ids - set(resources(template, kind))
+        assert not missing, f"{kind}: {sorted(missing)} would be replaced on deploy"

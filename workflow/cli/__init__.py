@@ -7,6 +7,7 @@ workflow, and check the local system under faults and fuzzing.
   workflow update        publish the compiled definition and move the live alias            (cli/workflow_update.py)
   workflow status|prune  what live runs against the compiled and template versions; prune   (cli/workflow_update.py)
   dlq list|show|redrive  what the dead-letter queues hold, and moving it back               (cli/dlq.py)
+  alerts test|list|resolve  a test alert to every target, recent alerts, an incident ended  (cli/alerts.py)
   executions             the newest executions, with why failed ones failed                 (cli/executions.py)
   rerun (redrive)        run a FAILED order again after its cause is fixed                  (cli/executions.py)
   graph                  draw the workflow, an execution on it, or a definition diff        (cli/graph.py)
@@ -25,9 +26,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow.cli import checks, cost, definition, dlq, executions, graph, orders, system, workflow_update
+from workflow.cli import alerts, checks, cost, definition, dlq, executions, graph, orders, system, workflow_update
 
-GROUPS = (system, orders, definition, workflow_update, dlq, executions, graph, checks, cost)
+GROUPS = (system, orders, definition, workflow_update, dlq, alerts, executions, graph, checks, cost)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -5,6 +5,8 @@
 - dlq          what the dead-letter queues hold, and moving it back (`orderflow dlq ...`)
 - executions   the newest executions and why they failed (`orderflow executions`)
 - rerun        a FAILED order run again after its cause is fixed (`orderflow rerun`)
+- alerts       a test alert through the alert path, recent alerts and their deliveries, an incident resolved by hand
+               (`orderflow alerts ...`)
 - update       a scripted workflow update: publish the compiled definition and move the live alias
 - history      one paginated execution-history reader and where an order's execution is
 
