@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CDK := npx --yes aws-cdk@2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth preflight deploy diff destroy chaos fuzz bench cost clean
+.PHONY: run test lambda-tier lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth preflight deploy diff destroy chaos fuzz bench cost clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock infra/asl-validator/package-lock.json Makefile
@@ -37,9 +37,27 @@ run: $(STAMP)
 	$(BIN)/orderflow up
 
 # Two workers (this kind of machine has two cores); a file's tests stay together, so the CDK synth and the local
-# runtime start once per worker that needs them.
+# runtime start once per worker that needs them. Then the handlers' unit tests again, on Lambda's Python.
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(MAKE) --no-print-directory lambda-tier
+
+# Lambda runs the handlers on workflow/manifest.py's PYTHON_RUNTIME (python3.13: 3.14 cannot be installed on the
+# machines that test them), not on the venv's Python: the handlers' unit tests run on that version too, in a venv of
+# their own. A machine without that Python says so and skips the tier (these machines have it under pyenv).
+LAMBDA_VENV := .venv-lambda
+$(LAMBDA_VENV)/.installed-stamp: $(STAMP)
+	@interpreter=$$($(BIN)/python -m tests.support.lambda_python) || { echo "$$interpreter"; exit 0; }; \
+	  $(BIN)/uv venv -q --allow-existing --python "$$interpreter" $(LAMBDA_VENV) && \
+	  $(BIN)/uv pip install --python $(LAMBDA_VENV)/bin/python --quiet -c requirements.lock -e '.[dev]' && \
+	  touch $@
+
+lambda-tier: $(LAMBDA_VENV)/.installed-stamp
+	@if [ -x $(LAMBDA_VENV)/bin/pytest ]; then \
+	  runtime=$$($(BIN)/python -c 'from workflow.manifest import PYTHON_RUNTIME; print(PYTHON_RUNTIME)'); \
+	  echo "the handlers' unit tests on $$runtime:"; \
+	  ORDERFLOW_LAMBDA_RUNTIME=$$runtime $(LAMBDA_VENV)/bin/pytest -q -p no:cacheprovider tests/unit; \
+	else echo "skipped: the handlers' unit tests on Lambda's Python (see above)"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -74,7 +92,7 @@ synth: $(STAMP)
 	@echo "wrote cdk.out/orderflow.template.json"
 
 # These need AWS credentials (and `cdk bootstrap` once per account/region); see infra/README.md.
-# What cdk deploy would otherwise find out halfway through a change set: the Powertools layer and Python 3.14 in the
+# What cdk deploy would otherwise find out halfway through a change set: the Powertools layer and the Lambda Python in the
 # region, the bootstrap version, the secrets, and whether this CLI reads the library's cloud assembly.
 preflight: synth
 	$(BIN)/python -m infra.preflight --cdk "$(CDK)"
@@ -111,7 +129,7 @@ graph: $(STAMP)
 	$(BIN)/orderflow graph --out docs/order_workflow.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info cdk.out build
+	rm -rf $(VENV) $(LAMBDA_VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info cdk.out build
 
 # What an order costs on AWS, per 1M orders and per service, for both workflow types (workflow/cost/).
 cost: $(STAMP)

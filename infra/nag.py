@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from infra.stack import OrderflowStack
+from workflow.manifest import PYTHON_RUNTIME
 
 XRAY_AND_LOG_DELIVERY = (
     "X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and CloudWatch Logs delivery for Step Functions "
@@ -31,6 +32,12 @@ def _default_policy(role: iam.IRole | None) -> IConstruct:
 def acknowledge(stack: OrderflowStack) -> None:
     for function in stack.functions.values():
         _ack(_default_policy(function.role), "AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY)
+        _ack(
+            function,
+            "AwsSolutions-L1",
+            f"{PYTHON_RUNTIME}, not the newest Python runtime: the handlers run on the Python they are tested on, and "
+            "the newest cannot be installed on the machines that test them (workflow/manifest.py PYTHON_RUNTIME)",
+        )
     _ack(_default_policy(stack.state_machine.role), "AwsSolutions-IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY)
 
     machine = stack.get_logical_id(stack.state_machine.node.default_child)

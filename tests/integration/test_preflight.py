@@ -30,6 +30,7 @@ from infra.preflight import (
     required_bootstrap_version,
 )
 from workflow.local.runtime import LocalRuntime
+from workflow.manifest import PYTHON_RUNTIME
 from workflow.ops.local_names import ACCOUNT
 
 REGION = "eu-south-2"  # a region the local system does not use: nothing else is there
@@ -294,7 +295,7 @@ def test_a_pinned_layer_is_checked_instead_of_the_parameter(session: tuple[Any, 
                                assembly=assembly))  # fmt: skip
     assert checks["Powertools layer"].status == "ok"
     assert checks["Lambda runtime"].status == "FAIL"  # published for python3.12 only
-    assert "python3.14" in checks["Lambda runtime"].fix
+    assert PYTHON_RUNTIME in checks["Lambda runtime"].fix
 
 
 def test_a_cli_older_than_the_library_is_refused(session: tuple[Any, str], assembly: Path) -> None:

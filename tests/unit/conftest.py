@@ -2,16 +2,44 @@
 endpoint) fails at once instead of hanging or passing by luck. Unix sockets and subprocess pipes stay allowed.
 
 Only the test's own thread is refused: under `--dist loadfile` a worker may also hold an integration runtime
-whose background threads (pollers, the AlertHandler posting to a loopback webhook) keep running meanwhile."""
+whose background threads (pollers, the AlertHandler posting to a loopback webhook) keep running meanwhile.
+
+The handler tier: `make test` runs the unit tests of the handlers a second time on the Python Lambda runs them on
+(ORDERFLOW_LAMBDA_RUNTIME, below)."""
 
 from __future__ import annotations
 
+import ast
+import os
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Set (to PYTHON_RUNTIME, e.g. python3.13) when the handler tier runs on the Python Lambda runs the handlers on: then
+# only the test modules that import nothing but the handlers (and pytest, the standard library, what Lambda ships)
+# are collected; the rest need the workflow's own dependencies, which that tier does not test.
+LAMBDA_RUNTIME = os.environ.get("ORDERFLOW_LAMBDA_RUNTIME")
+NOT_IN_LAMBDA = ("workflow", "infra", "tests", "moto", "stepfunctions", "aws_cdk", "jsonata")
+
+
+def imports_only_the_handlers(source: Path) -> bool:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return not names & set(NOT_IN_LAMBDA)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if LAMBDA_RUNTIME and collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
+        return not imports_only_the_handlers(collection_path)
+    return None
 
 
 class NetworkInUnitTest(RuntimeError):
