@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CDK := npx --yes aws-cdk@2.1148.1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: run test lambda-tier lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth preflight deploy diff destroy chaos fuzz bench cost clean
+.PHONY: run test lambda-tier regen lint typecheck unit integration infra notebook-tests notebooks golden openapi graph synth preflight deploy diff destroy chaos fuzz bench cost clean
 
 # Graphviz (`dot`) is a system program: state graphs are rendered to SVG/PNG with it, and their tests must run.
 $(STAMP): setup.cfg pyproject.toml requirements.lock infra/asl-validator/package-lock.json Makefile
@@ -117,6 +117,11 @@ golden: $(STAMP)
 	$(BIN)/orderflow asl > workflow/golden/order_workflow.asl.json
 	$(BIN)/orderflow asl --workflow-type EXPRESS > workflow/golden/order_workflow.express.asl.json
 
+# Everything generated that is committed, after an intended change (a new state, a new route): the goldens, the
+# graph and the OpenAPI document. Review the diff before committing it; the tests fail while any is stale.
+regen: golden openapi graph
+	@git --no-pager diff --stat -- workflow/golden docs/openapi.json docs/order_workflow.md docs/order_workflow.svg 2>/dev/null || true
+
 # Rewrite docs/openapi.json from workflow/openapi.py after an intended change to the API; a test fails when stale.
 openapi: $(STAMP)
 	$(BIN)/orderflow openapi > docs/openapi.json
@@ -140,7 +145,7 @@ cost: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
-# 500 orders under injected faults (see workflow/local/chaos.py): prints the figures and fails if an invariant breaks.
+# 500 orders under injected faults (see workflow/harness/chaos.py): prints the figures and fails if an invariant breaks.
 chaos: $(STAMP)
 	$(BIN)/orderflow chaos --orders 500 --seed 1 --concurrency 8 --json
 

@@ -41,7 +41,7 @@ from workflow.definition import JSONATA, JSONPATH, QUERY_LANGUAGES
 from workflow.local.runtime import TERMINAL, LocalRuntime, RuntimeConfig
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
-from workflow.manifest import MANIFEST, Setting
+from workflow.manifest import MANIFEST, Setting, WorkflowType
 from workflow.ops.local_names import LocalNames
 from workflow.ops.targets import connect
 from workflow.ops.update import apply_update, plan_update
@@ -197,7 +197,11 @@ def cold_imports() -> dict[str, Any]:
     names = LocalNames()
     for function in MANIFEST.functions:
         environment.update(
-            {key: names.resolve(ref) for key, ref in function.environment.items() if not isinstance(ref, Setting)}
+            {
+                key: "STANDARD" if isinstance(ref, WorkflowType) else names.resolve(ref)
+                for key, ref in function.environment.items()
+                if not isinstance(ref, Setting)
+            }
         )
     bare = _timed("import boto3; boto3.client('dynamodb')", environment)
     handlers = {module: _timed(f"import {module}", environment) for module in HANDLERS}

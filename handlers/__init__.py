@@ -10,5 +10,7 @@ ships to AWS Lambda (infra.constructs.functions.stage_lambda_code copies this fo
   Each package's docstring says what it may import.
 - env.py names the environment variables; wiring.py, the one place that reads them, builds the clients, adapters
   and services once per module (Lambda's init phase). observability.py is the structured logger, the EMF business
-  metrics and `entry_point` (which counts declared business errors); clock.py the time.
+  metrics and `entry_point` (which counts declared business errors); clock.py the time; alert_registry.py the alert
+  targets there are (their modules, secrets and settings); arns.py Step Functions' ARN grammar (AWS's, not a rule of
+  ours: pure string functions the adapters, the domain's alerts and the operator tools share).
 """

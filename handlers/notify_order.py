@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import clock, observability, wiring
-from handlers.domain.order import Order, parse_order
+from handlers.domain.order import Order
+from handlers.domain.order_input import parse_order
 
 events = wiring.order_events()
 

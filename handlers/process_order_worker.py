@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import clock, observability, wiring
-from handlers.domain.order import is_order_id
+from handlers.domain.identifiers import is_order_id
 from handlers.services.fulfilment import fulfil
 
 store = wiring.orders_store()

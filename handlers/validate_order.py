@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import observability
-from handlers.domain.order import check_business_rules, parse_order
+from handlers.domain.order import check_business_rules
+from handlers.domain.order_input import parse_order
 
 
 @dataclass(frozen=True)

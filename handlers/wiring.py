@@ -97,15 +97,18 @@ def workflow_type() -> str | None:
 
 def orders_api(timeouts: ApiTimeouts = API_TIMEOUTS) -> OrdersApi:
     """StartWorkflow's service, its clients bounded by `timeouts` (a test passes short ones)."""
+    from handlers.adapters.executions import StepFunctionsExecutions
     from handlers.services.orders_api import OrdersApi
 
     workflow_type()  # a wrong value fails the function's init, not each request
     return OrdersApi(
-        sfn=boto3.client("stepfunctions", config=timeouts.config()),
+        executions=StepFunctionsExecutions(
+            boto3.client("stepfunctions", config=timeouts.config()), env.require(env.STATE_MACHINE_ARN)
+        ),
         store=orders_store(timeouts.config()),
-        state_machine_arn=env.require(env.STATE_MACHINE_ARN),
         workflow_type=workflow_type,
         longest_call=timeouts.longest_call(),
+        now=clock.now,
     )
 
 

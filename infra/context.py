@@ -24,7 +24,7 @@ class StackSettings:
     workflow_type: str = "STANDARD"
     # Express workflows have no execution history, so their logs are the record; at ALL they can cost more than
     # the executions themselves. ERROR keeps failures (with their data: the failure route carries no customer data,
-    # workflow.definition._failure_document) and drops the rest. At ALL every state's input would carry the order's
+    # workflow.failure_route._failure_document) and drops the rest. At ALL every state's input would carry the order's
     # email and address, so ALL logs without data.
     express_log_level: str = DEFAULT_EXPRESS_LOG_LEVEL
     log_retention_days: int = 30

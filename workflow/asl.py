@@ -124,7 +124,7 @@ def failure_route_problems(definition: Mapping[str, Any]) -> list[str]:
     """A JSONata expression on the failure route (a Catch's Output or Assign, and every state a Catch leads to) that
     reads a field it does not first test with `$exists`: on AWS a read that evaluates to nothing raises
     States.QueryEvaluationError, and there it would end the execution with no alert (an error output may lack its
-    Cause; the route's input is whatever reached it). workflow.definition.Text writes the guarded form."""
+    Cause; the route's input is whatever reached it). workflow.query_language.Text writes the guarded form."""
     states: Mapping[str, Any] = definition.get("States", {})
     if definition.get("QueryLanguage") != query_checks.JSONATA:
         return []  # JSONPath cannot test a field before it reads it
@@ -149,7 +149,7 @@ def failure_route_problems(definition: Mapping[str, Any]) -> list[str]:
                 if f"$exists({read})" not in text:
                     problems.append(
                         f"{where}{pointer} reads {read} on the failure route without testing it with $exists "
-                        "(a missing field would end the execution with no alert; workflow.definition.Text guards it)"
+                        "(a missing field would end the execution with no alert; query_language.Text guards it)"
                     )
     return problems
 
@@ -343,5 +343,5 @@ def check_budget(definition: Mapping[str, Any], workflow_type: str) -> None:
     if over:
         raise DefinitionError(
             f"the EXPRESS retry budget passes {limit} s on {len(over)} path(s); the worst: {over[0].describe()}. "
-            "Give its Tasks shorter timeouts or fewer retries (workflow.definition.POLICIES)"
+            "Give its Tasks shorter timeouts or fewer retries (workflow.retries.POLICIES)"
         )

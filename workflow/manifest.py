@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import env
-from handlers.adapters.http import DEFAULT_ROUTE, ROUTES
 from handlers.alert_registry import TARGETS, target_settings
+from handlers.domain.contract import DEFAULT_ROUTE, ROUTES
 from workflow.resources import (
     LIVE_ALIAS,
     VISIBILITY_PER_FUNCTION_TIMEOUT,
@@ -113,7 +113,7 @@ def state_machine_log_group(stack: str) -> str:
 
 def logs_execution_data(workflow_type: str, level: str) -> bool:
     """Whether the state machine's log records carry execution data: an Express one at ERROR and FATAL, where they
-    are the failure route's, whose inputs hold no personal data (workflow.definition._failure_document); at ALL every
+    are the failure route's, whose inputs hold no personal data (workflow.failure_route._failure_document); at ALL every
     state's input would carry the order's email and address. Standard's history has the data already."""
     return workflow_type == "EXPRESS" and level in ("ERROR", "FATAL")
 

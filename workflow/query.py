@@ -1,8 +1,8 @@
 """JSONata as Step Functions speaks it: parse and check `{% … %}` expressions, and evaluate them.
 
-One mechanism for every place that meets JSONata: the DSL's build-time checks (workflow.jsonata_dsl), the local
-engine (workflow.local.jsonata_engine evaluates every expression moto's interpreter meets through `evaluate`), and
-CreateStateMachine's validation there (`definition_problems`).
+One mechanism for every place that meets JSONata: the DSL's build-time checks (workflow.dsl, workflow.asl), the
+local engine (workflow.emulator.jsonata_engine evaluates every expression moto's interpreter meets through
+`evaluate`), and CreateStateMachine's validation there (workflow.query_checks.creation_problems).
 
 What Step Functions adds to JSONata, after AWS's "Transforming data with JSONata" page
 (https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html):

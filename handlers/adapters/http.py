@@ -1,5 +1,11 @@
-"""API Gateway HTTP API (payload format 2.0) requests and responses, who the caller is, and RFC 9457 problem
-bodies."""
+"""API Gateway HTTP API (payload format 2.0) events in and out of the orders API (handlers.services.orders_api): who
+the caller is, the routes, the typed requests the service takes, and its answers and errors as HTTP - every answer
+JSON, every error an RFC 9457 problem body (docs/openapi.json is the contract; a test holds this module to it).
+
+API Gateway's routes are the contract's ROUTES plus `$default`: whatever matches no route still reaches the
+function, which answers 405 with Allow for a known path and 404 for anything else, as the local API does. Routing is
+by method and path, not API Gateway's routeKey, and a trailing slash names the same resource.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +13,30 @@ import base64
 import binascii
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
+from handlers import observability
 from handlers.domain import json_input
+from handlers.domain.contract import ROUTES
+from handlers.domain.errors import IdempotencyConflictError, OrderValidationError, TransientError
+from handlers.domain.identifiers import valid_correlation_id, validate_idempotency_key
+from handlers.domain.order import OrderStatus
+from handlers.services.orders_ports import Accepted, RequestInFlight, Submission
+
+if TYPE_CHECKING:
+    from handlers.services.orders_api import OrdersApi
 
 MAX_BODY_BYTES = 64 * 1024
-# The orders API's routes (the manifest's, the OpenAPI document's). API Gateway also sends `$default` - any request
-# that matches none of them - to the same function, which answers it with a 404 or 405 problem body.
-ROUTES = ("POST /orders", "GET /orders/{orderId}")
-DEFAULT_ROUTE = "$default"
 # A problem body lists at most this many errors (and says how many there were): 7,700 unknown keys are not answered
 # with 7,700 entries.
 MAX_ERRORS = 20
+RETRY_IN_FLIGHT_SECONDS = 1
+RETRY_UNAVAILABLE_SECONDS = 1
 
 
 class BadRequest(Exception):
@@ -188,3 +203,98 @@ def problem(
         body["errors"] = errors[:MAX_ERRORS]
         body["errorCount"] = len(errors)
     return Response(status, body, dict(headers or {}), content_type="application/problem+json")
+
+
+# The orders API over HTTP
+
+
+def _template(route: str) -> tuple[str, re.Pattern[str]]:
+    method, _, path = route.partition(" ")
+    return method, re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)))
+
+
+_MATCHERS = [_template(route) for route in ROUTES]
+
+
+def answer(api: OrdersApi, event: Mapping[str, Any]) -> dict[str, Any]:
+    """One API Gateway event through the orders API: its answer, as API Gateway takes it."""
+    try:
+        request = Request.from_event(event)
+    except BadRequest as e:
+        return e.response().to_event()
+    return handle(api, request).to_event()
+
+
+def handle(api: OrdersApi, request: Request) -> Response:
+    supplied = request.header("x-correlation-id")
+    correlation_id = valid_correlation_id(supplied) or str(uuid.uuid4())
+    observability.append(correlation_id=correlation_id)
+    if supplied is not None and supplied != correlation_id:
+        # Not logged or echoed: it is logged on every line and shown in alerts, so only the allowed form travels.
+        observability.logger.info("X-Correlation-Id replaced", extra={"supplied_length": len(supplied)})
+    try:
+        response = _route(api, request, correlation_id)
+    except BadRequest as e:
+        observability.logger.info("request refused", extra={"status": e.status, "detail": e.detail})
+        response = e.response()
+    except TransientError as e:  # OrderStoreUnavailable, StepFunctions*, DependencyUnavailable
+        observability.logger.warning("dependency unavailable", extra={"detail": str(e)})
+        retry = {"retry-after": str(RETRY_UNAVAILABLE_SECONDS)}
+        response = problem(503, "Service Unavailable", "try again shortly", headers=retry)
+    except Exception:  # a defect, not the client's input: still a problem body, and logged with its traceback
+        observability.logger.exception("unexpected error")
+        response = problem(500, "Internal Server Error", "the request failed; it was logged")
+    headers = {**response.headers, "x-correlation-id": correlation_id}
+    return Response(response.status, response.body, headers, response.content_type)
+
+
+def _route(api: OrdersApi, request: Request, correlation_id: str) -> Response:
+    path = request.path.rstrip("/") or "/"
+    allowed: list[str] = []
+    for method, pattern in _MATCHERS:
+        found = pattern.fullmatch(path)
+        if found is None:
+            continue
+        if request.method != method:
+            allowed.append(method)
+        elif method == "POST":
+            return _submit(api, request, correlation_id)
+        else:
+            order = api.read(unquote(found["orderId"]), request.caller)
+            return Response(200, order) if order is not None else problem(404, "Not Found", "no such order")
+    if allowed:
+        return problem(
+            405,
+            "Method Not Allowed",
+            f"{request.method[:20]} is not allowed here; use {', '.join(allowed)}",
+            headers={"allow": ", ".join(allowed)},
+        )
+    return problem(404, "Not Found", "no such resource; the API serves POST /orders and GET /orders/{orderId}")
+
+
+def _submit(api: OrdersApi, request: Request, correlation_id: str) -> Response:
+    try:
+        key = validate_idempotency_key(request.header("idempotency-key"))
+    except ValueError as e:
+        raise BadRequest(400, "Bad Request", str(e)) from e
+    submission = Submission(request.caller, key, request.json_body(), correlation_id)
+    try:
+        accepted = api.submit(submission)
+    except OrderValidationError as e:
+        raise BadRequest(422, "Unprocessable Content", "the order is not valid", errors=e.errors) from e
+    except RequestInFlight as e:
+        observability.logger.info("Idempotency-Key in flight", extra={"reason": type(e).__name__})
+        return problem(409, "Conflict", e.detail, headers={"retry-after": str(RETRY_IN_FLIGHT_SECONDS)})
+    except IdempotencyConflictError as e:
+        detail = "this Idempotency-Key was already used with a different request body"
+        raise BadRequest(422, "Unprocessable Content", detail) from e
+    return accepted_response(accepted)
+
+
+def accepted_response(accepted: Accepted) -> Response:
+    location = f"/orders/{accepted.order_id}"
+    headers = {"location": location}
+    if accepted.replayed:
+        headers["idempotent-replayed"] = "true"
+    body = {"orderId": accepted.order_id, "status": OrderStatus.PENDING.value, "links": {"self": location}}
+    return Response(202, body, headers)

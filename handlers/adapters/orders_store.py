@@ -1,4 +1,6 @@
-"""The DynamoDB adapter for orders and the Idempotency-Key locks that reserve their ids.
+"""The DynamoDB adapter for orders and the Idempotency-Key locks that reserve their ids: the orders API's Orders
+port (reserve, release, read: typed records), CreateOrder's (create), the fulfilment's (transition), and the whole
+record as it is stored for the operator tools (get).
 
 botocore errors become domain errors here (throttling -> OrderStoreUnavailable, a lock held by another request ->
 IdempotencyConflictError), so the workflow's Retry/Catch can match on class names.
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,9 @@ from handlers.domain.errors import (
     OrderNotFoundError,
     OrderStoreUnavailable,
 )
-from handlers.domain.order import Order, OrderStatus
+from handlers.domain.order import OrderStatus
+from handlers.services.order_creation import NewOrder, WrittenOrder
+from handlers.services.orders_ports import Failure, Reservation, StoredItem, StoredOrder
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -83,32 +86,8 @@ def _store_error(e: ClientError, what: str) -> Exception:
     return e
 
 
-@dataclass(frozen=True)
-class Reservation:
-    """What an Idempotency-Key names: its order id; whether this request reserved it (`fresh`); and, when another
-    request did, whether that one is still within its deadline (`in_flight`)."""
-
-    order_id: str
-    fresh: bool
-    in_flight: bool
-
-
 def _epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
-
-
-@dataclass(frozen=True)
-class NewOrder:
-    """Everything CreateOrder writes: the validated order and where it came from."""
-
-    order_id: str
-    order: Order
-    owner: str
-    idempotency_key: str
-    request_hash: str
-    correlation_id: str
-    execution_arn: str
-    submitted_at: str
 
 
 class OrdersStore:
@@ -188,7 +167,7 @@ class OrdersStore:
                 return  # the key has expired and names another order now: nothing of ours to release
             raise _store_error(e, "release idempotency key") from e
 
-    def create(self, new: NewOrder, now: datetime) -> tuple[dict[str, Any], bool]:
+    def create(self, new: NewOrder, now: datetime) -> WrittenOrder:
         """Write the order once: a conditional put, so a retried or redelivered call (Standard retries, Express's
         at-least-once) returns the existing order with created=False instead of writing it twice.
         """
@@ -231,12 +210,10 @@ class OrdersStore:
             existing = self._existing(new)
             if existing.get("status") == OrderStatus.REDRIVING.value:
                 return self._adopt(record, existing, new, now)
-            return existing, False
-        return _plain(record), True
+            return _written(existing, created=False)
+        return _written(record, created=True)
 
-    def _adopt(
-        self, record: dict[str, Any], existing: dict[str, Any], new: NewOrder, now: datetime
-    ) -> tuple[dict[str, Any], bool]:
+    def _adopt(self, record: dict[str, Any], existing: dict[str, Any], new: NewOrder, now: datetime) -> WrittenOrder:
         """A redriven order: this execution takes it over. The whole order is written again (an order that failed
         before CreateOrder holds only its failure), keeping its history, and becomes CREATED under this execution."""
         adopted = {
@@ -255,11 +232,11 @@ class OrdersStore:
         except _NO_ANSWER as e:
             raise _no_answer(e) from e
         except ClientError as e:
-            # Someone else took it over first: that execution owns it (the caller sees owner=False).
+            # Someone else took it over first: that execution owns it.
             if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return self._existing(new), False
+                return _written(self._existing(new), created=False)
             raise _store_error(e, "take over a redriven order") from e
-        return _plain(adopted), True
+        return _written(adopted, created=True)
 
     def _existing(self, new: NewOrder) -> dict[str, Any]:
         """The order is already written: the same request again -> return it; anything else is a conflict."""
@@ -271,7 +248,13 @@ class OrdersStore:
             raise IdempotencyConflictError(f"order {new.order_id} already exists for another request")
         return existing
 
+    def read(self, order_id: str) -> StoredOrder | None:
+        """The order as the API reads it (typed), or None when it is not written."""
+        record = self.get(order_id)
+        return stored_order(record) if record is not None else None
+
     def get(self, order_id: str) -> dict[str, Any] | None:
+        """The whole record as it is stored (the operator tools read every field), or None."""
         try:
             response = self._client.get_item(
                 TableName=self._orders, Key={"orderId": {"S": order_id}}, ConsistentRead=True
@@ -335,6 +318,49 @@ class OrdersStore:
             ) from e
         updated: dict[str, Any] = _plain(from_item(response["Attributes"]))
         return updated
+
+
+def _written(record: Mapping[str, Any], *, created: bool) -> WrittenOrder:
+    owner = record.get("executionArn")
+    return WrittenOrder(
+        str(record["orderId"]), str(record["status"]), str(owner) if owner is not None else None, created
+    )
+
+
+def _text(record: Mapping[str, Any], name: str) -> str | None:
+    value = record.get(name)
+    return str(value) if value is not None else None
+
+
+def stored_order(record: Mapping[str, Any]) -> StoredOrder:
+    """An orders-table record (as get returns it) as the orders API reads it."""
+    items, failure = record.get("items"), record.get("failure")
+    return StoredOrder(
+        order_id=str(record["orderId"]),
+        owner=_text(record, "owner"),
+        status=_text(record, "status"),
+        customer_id=_text(record, "customerId"),
+        currency=_text(record, "currency"),
+        email=_text(record, "email"),
+        shipping_address=record.get("shippingAddress"),
+        history=tuple(record["history"]) if isinstance(record.get("history"), list) else None,
+        correlation_id=_text(record, "correlationId"),
+        created_at=_text(record, "createdAt"),
+        updated_at=_text(record, "updatedAt"),
+        items=tuple(
+            StoredItem(str(item["sku"]), int(item["quantity"]), Decimal(str(item["unitPrice"]))) for item in items
+        )
+        if isinstance(items, list)
+        else None,
+        total=Decimal(str(record["total"])) if record.get("total") is not None else None,
+        failure=Failure(
+            error=str(failure.get("error") or ""),
+            cause=failure.get("cause"),
+            state=str(failure["state"]) if failure.get("state") else None,
+        )
+        if isinstance(failure, dict)
+        else None,
+    )
 
 
 def order_from_item(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -59,6 +59,20 @@ class OrderValidationError(PermanentError):
         super().__init__(summary or "invalid order")
 
 
+class Problems:
+    """Collects every problem with its field path, so a client learns all of them in one answer."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.append({"path": path, "message": message})
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise OrderValidationError(self.errors)
+
+
 class IdempotencyConflictError(PermanentError):
     """The idempotency key is already locked by a different request body."""
 

@@ -1,6 +1,6 @@
 """Alerts as Microsoft Teams reads them: Adaptive Cards (schema 1.4), wrapped in the message a Teams Workflows webhook
 ("Post to a channel when a webhook request is received") takes. Office 365 connectors, which took MessageCards, are
-retired. The cards show what the Slack messages show (handlers.domain.alerts), with Teams' own escaping.
+retired. The cards show what the Slack messages show (handlers.domain.slack_message), with Teams' own escaping.
 
 Teams renders a Markdown subset in TextBlock text and in FactSet titles and values (bold, italic, lists, links), and
 replaces `<at>…</at>` with a mention when the card declares one. Every value that reaches a card therefore goes

@@ -9,9 +9,10 @@ CloudFormation replaces a resource whose logical id changes (a table or queue wi
 machine with its history). tests/infra/test_logical_ids.py pins the stateful ones.
 
 May import: aws_cdk and constructs; workflow.manifest and workflow.asl (what to build); infra.permissions (IAM as
-data); handlers.adapters.http's route constants; each other. The operator's settings arrive as arguments (plain values).
-Must not import: infra.stack, infra.app or infra.nag (they compose and check these parts); workflow.local, the CLI
-or the operator tools; boto3 or anything that calls AWS at synth. Must not: name a resource (function_name=,
-table_name=...: CloudFormation names them), list a resource the manifest does not, or grant what the manifest's
-access or the compiled ASL does not ask for.
+data); handlers.domain.contract's route constants; each other. The operator's settings arrive as arguments (plain
+values).
+Must not import: infra.stack, infra.app or infra.nag (they compose and check these parts); workflow.emulator,
+workflow.local, workflow.harness, the CLI or the operator tools; boto3 or anything that calls AWS at synth. Must
+not: name a resource (function_name=, table_name=...: CloudFormation names them), list a resource the manifest does
+not, or grant what the manifest's access or the compiled ASL does not ask for.
 """

@@ -15,7 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from handlers.adapters.http import DEFAULT_ROUTE
+from handlers.domain.contract import DEFAULT_ROUTE
 from workflow.manifest import HttpRoutes, Manifest
 
 ACCESS_LOG_FORMAT = {

@@ -23,7 +23,7 @@ from constructs import Construct
 
 from handlers import observability
 from infra.constructs.messaging import ALARM_TOPIC, ALERT_TOPIC
-from workflow.definition import ALERT_NOT_PUBLISHED
+from workflow.failure_route import ALERT_NOT_PUBLISHED
 from workflow.manifest import Manifest
 
 # The queue the dashboard shows the backlog of: the orders waiting for the worker.
@@ -132,7 +132,7 @@ def unexpected_errors(fn: lambda_.IFunction, period: cdk.Duration) -> cloudwatch
 
 
 def alert_not_published(scope: Construct, log_group: logs.ILogGroup) -> cloudwatch.Metric:
-    """Executions that ended at AlertNotPublished (workflow.definition): their order failed and its alert could not
+    """Executions that ended at AlertNotPublished (workflow.failure_route): their order failed and its alert could not
     be published, so nothing else tells anyone. Read from the state machine's log records: Standard logs ALL without
     data (FailStateEntered names the state), Express logs ERROR or FATAL with data (ExecutionFailed names the
     error); an Express stack logging OFF has no records to read (the stack warns)."""
@@ -169,21 +169,7 @@ def alarm_specs(scope: Construct, manifest: Manifest, watched: Watched) -> list[
     workflow itself (PublishFailure), so ExecutionsFailed raises no alarm: it is on the dashboard."""
     five_minutes = cdk.Duration.minutes(5)
     machine, live = watched.state_machine, manifest.live_alias
-    alert_consumers = {
-        f.name for q in manifest.queues if q.subscribes_to == ALERT_TOPIC for f in manifest.consumers(q.name)
-    }
-    specs = [
-        AlarmSpec(
-            dlq.alarm.name,
-            dlq.alarm.description,
-            watched.queues[dlq.name].metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(1), statistic="Maximum"
-            ),
-            alert_path=manifest.source_queue(dlq.name).subscribes_to == ALERT_TOPIC,
-        )
-        for dlq in manifest.dead_letter_queues()
-        if dlq.alarm is not None  # the manifest gives every DLQ one
-    ]
+    specs = _dlq_alarm_specs(manifest, watched)
     specs += [
         AlarmSpec(
             ALERT_NOT_PUBLISHED,
@@ -224,22 +210,48 @@ def alarm_specs(scope: Construct, manifest: Manifest, watched: Watched) -> list[
             threshold=FULFILMENT_OBJECTIVE_SECONDS,
         ),
     ]
+    return specs + _function_alarm_specs(manifest, watched, five_minutes)
+
+
+def _dlq_alarm_specs(manifest: Manifest, watched: Watched) -> list[AlarmSpec]:
+    """Each dead-letter queue's alarm (the manifest's), on the alarm topic when its source queue is the alert path's."""
+    return [
+        AlarmSpec(
+            dlq.alarm.name,
+            dlq.alarm.description,
+            watched.queues[dlq.name].metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(1), statistic="Maximum"
+            ),
+            alert_path=manifest.source_queue(dlq.name).subscribes_to == ALERT_TOPIC,
+        )
+        for dlq in manifest.dead_letter_queues()
+        if dlq.alarm is not None  # the manifest gives every DLQ one
+    ]
+
+
+def _function_alarm_specs(manifest: Manifest, watched: Watched, period: cdk.Duration) -> list[AlarmSpec]:
+    """Each function's errors (any error, for the alert path's consumers; else those no business error explains) and
+    its throttles."""
+    alert_consumers = {
+        f.name for q in manifest.queues if q.subscribes_to == ALERT_TOPIC for f in manifest.consumers(q.name)
+    }
+    specs = []
     for name, fn in watched.functions.items():
         if name in alert_consumers:  # the alert path: any error of its own means alerts may not arrive
-            specs.append(AlarmSpec(f"{name}Errors", f"{name} failed", fn.metric_errors(period=five_minutes), True))
+            specs.append(AlarmSpec(f"{name}Errors", f"{name} failed", fn.metric_errors(period=period), True))
         else:
             specs.append(
                 AlarmSpec(
                     f"{name}UnexpectedErrors",
                     f"{name} failed with an error that is not a declared business error",
-                    unexpected_errors(fn, five_minutes),
+                    unexpected_errors(fn, period),
                 )
             )
         specs.append(
             AlarmSpec(
                 f"{name}Throttles",
                 f"{name} was throttled",
-                fn.metric_throttles(period=five_minutes),
+                fn.metric_throttles(period=period),
                 name in alert_consumers,
             )
         )

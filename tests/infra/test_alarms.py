@@ -17,7 +17,7 @@ import pytest
 
 from handlers import observability
 from tests.infra.conftest import Synth, resources
-from workflow.definition import ALERT_NOT_PUBLISHED
+from workflow.failure_route import ALERT_NOT_PUBLISHED
 from workflow.manifest import MANIFEST
 
 # A metric as a scenario names it: (namespace, metric name, the function it is of, or None).

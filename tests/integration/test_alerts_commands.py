@@ -14,7 +14,8 @@ from workflow.local.receiver import Answer, LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
-from workflow.ops.alerts import TEST_ERROR, TEST_STEP, recent_alerts
+from workflow.ops.alert_path import TEST_ERROR, TEST_STEP
+from workflow.ops.alerts import recent_alerts
 from workflow.ops.dlq import peek, redrive_messages
 from workflow.ops.local_names import LocalNames
 from workflow.ops.targets import Target, connect

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from handlers.adapters.http import ANONYMOUS
-from handlers.domain.order import scoped_idempotency_key
+from handlers.domain.identifiers import scoped_idempotency_key
 from tests.support.apievents import api_event
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order

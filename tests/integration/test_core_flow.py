@@ -17,11 +17,10 @@ from botocore.exceptions import ClientError
 
 from tests.support.apievents import api_event
 from tests.support.fixtures import Runtimes, Submit, alerts_settled, submitter
-from workflow.local.chaos import quiesce
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
-from workflow.local.waiting import poll_until
+from workflow.local.waiting import poll_until, quiesce
 from workflow.ops import execution_logs
 from workflow.ops.history import execution_history, recorded_failure
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 
 from handlers.adapters.http import ANONYMOUS
-from handlers.domain.order import scoped_idempotency_key
+from handlers.domain.identifiers import scoped_idempotency_key
 from tests.support.fixtures import Submit
 from workflow.cost.run import log_bytes, transitions
+from workflow.harness.meter import Meter
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.ops.history import execution_history
 
 
 def test_one_fulfilled_order_counted_by_hand(runtime: LocalRuntime, submit: Submit) -> None:
-    meter = runtime.meter
+    meter = runtime.observer
+    assert isinstance(meter, Meter)  # the fixture's runtimes are metered
     key = str(uuid.uuid4())
     order_id = submit(sample_order(), key=key)["json"]["orderId"]
     runtime.wait_for_order(order_id, ["FULFILLED"])

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tests.support.fixtures import Submit
-from workflow.local import moto_hooks
+from workflow.emulator import interpreter
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 
@@ -58,7 +58,7 @@ def test_one_parse_serves_every_execution_and_executions_leave_it_as_it_was(
     definition = runtime.sfn.describe_state_machine(stateMachineArn=runtime.state_machine_arn)["definition"]
     first = submit(sample_order())["json"]["orderId"]
     runtime.wait_for_execution(runtime.execution_arn(first))
-    program = moto_hooks.parsed_program(definition)
+    program = interpreter.parsed_program(definition)
     assert program is not None
     before = shape(program)
 
@@ -70,7 +70,7 @@ def test_one_parse_serves_every_execution_and_executions_leave_it_as_it_was(
     statuses = [runtime.wait_for_execution(runtime.execution_arn(order_id))["status"] for order_id in accepted]
     assert set(statuses) == {"SUCCEEDED", "FAILED"}
 
-    assert moto_hooks.parsed_program(definition) is program  # the same object: parsed once
+    assert interpreter.parsed_program(definition) is program  # the same object: parsed once
     after = shape(program)
     assert after == before, difference(before, after)  # and nothing of those executions stayed in it
 

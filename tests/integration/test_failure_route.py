@@ -19,11 +19,12 @@ import pytest
 
 from tests.support.fixtures import alerts_settled
 from workflow import asl
-from workflow.definition import CAUSE_LIMIT, CUT_MARKER
+from workflow.failure_route import CAUSE_LIMIT
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
+from workflow.query_language import CUT_MARKER
 
 HUGE = "x" * 300_000  # over SNS's 256 KiB message; 16,000 characters are kept
 

@@ -19,7 +19,7 @@ import requests
 
 from handlers.adapters.http import ANONYMOUS
 from handlers.adapters.orders_store import OrdersStore
-from handlers.domain.order import new_order_id, request_hash, scoped_idempotency_key
+from handlers.domain.identifiers import new_order_id, request_hash, scoped_idempotency_key
 from tests.support.apievents import api_event
 from tests.support.fixtures import Submit
 from workflow.local.api import LocalApi

@@ -2,8 +2,8 @@
 
 Each case is a state machine a user could write, created and run through `orderflow up`'s endpoint by plain boto3
 (nothing of orderflow's own in between), and what AWS's documentation says it does: its output, its error, or what
-its Catch makes of the error. Each cites the page it follows. What stays different from AWS is listed in docs/local-aws.md
-("JSONata and variables, offline").
+its Catch makes of the error. Each cites the page it follows. What stays different from AWS is listed in
+docs/local-aws.md ("JSONata and variables").
 """
 
 from __future__ import annotations

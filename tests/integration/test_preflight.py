@@ -18,17 +18,9 @@ from moto.ssm.models import Parameter, ssm_backends
 from handlers.alert_registry import BY_NAME, DEFAULT_TARGETS, TARGETS, TargetSpec
 from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER
 from infra.context import StackSettings
-from infra.preflight import (
-    ALERT_EMAIL_FROM,
-    ALERT_EMAIL_TO,
-    BOOTSTRAP_QUALIFIER,
-    EMAIL_TARGET,
-    Check,
-    check_alerts,
-    main,
-    preflight,
-    required_bootstrap_version,
-)
+from infra.preflight import BOOTSTRAP_QUALIFIER, main, preflight, required_bootstrap_version
+from infra.preflight_alerts import ALERT_EMAIL_FROM, ALERT_EMAIL_TO, EMAIL_TARGET, check_alerts
+from infra.preflight_check import Check
 from workflow.local.runtime import LocalRuntime
 from workflow.manifest import PYTHON_RUNTIME
 from workflow.ops.local_names import ACCOUNT

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from handlers.adapters.http import ANONYMOUS
-from handlers.domain.order import scoped_idempotency_key
+from handlers.domain.identifiers import scoped_idempotency_key
 from tests.integration.test_openapi_contract import GET, POST, conforms
 from tests.support.apievents import api_event
 from tests.support.fixtures import Submit

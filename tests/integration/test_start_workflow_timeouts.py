@@ -18,7 +18,7 @@ import pytest
 
 from handlers import env, wiring
 from handlers.adapters.http import ANONYMOUS
-from handlers.domain.order import new_order_id, scoped_idempotency_key
+from handlers.domain.identifiers import new_order_id, scoped_idempotency_key
 from tests.integration.test_openapi_contract import GET, POST, conforms
 from tests.support.apievents import api_event
 from tests.support.fixtures import Submit

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from handlers.domain.order import CORRELATION_ID_PATTERN
+from handlers.domain.contract import CORRELATION_ID_PATTERN
 from tests.support.apievents import api_event
 from tests.support.fixtures import Submit, alerts_settled
 from workflow.local.receiver import LoopbackWebhook

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.apievents import api_event
+from workflow.harness.meter import local_meter
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime, RuntimeConfig
 from workflow.local.waiting import poll_until
@@ -50,7 +51,8 @@ class Runtimes:
         config = RuntimeConfig(
             time_scale=TIME_SCALE, settings=self._settings, poll_wait_seconds=1, workflow_type=workflow_type
         )
-        self._current = LocalRuntime(config).start()
+        # Metered, as `orderflow cost` meters its own (tests/integration/test_cost_counts.py reads it).
+        self._current = LocalRuntime(config, observer=local_meter(region=config.region)).start()
         return self._current
 
     def close(self) -> None:

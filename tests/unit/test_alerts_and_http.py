@@ -5,7 +5,8 @@ import json
 import pytest
 
 from handlers.adapters.http import BadRequest, Request
-from handlers.domain.alerts import Alert, execution_link, parse_notification, readable_cause, slack_message
+from handlers.domain.alerts import Alert, execution_link, parse_notification, readable_cause
+from handlers.domain.slack_message import slack_message
 
 
 def test_alert_reads_the_lambda_error_document() -> None:
@@ -36,18 +37,18 @@ def test_bad_base64_body_is_a_400() -> None:
 def test_execution_arn_of_an_order_started_through_the_live_alias() -> None:
     from typing import Any, cast
 
-    from handlers.services.orders_api import OrdersApi
+    from handlers.adapters.executions import StepFunctionsExecutions
 
     machine = "arn:aws:states:eu-west-1:111122223333:stateMachine:orderflow-orders"
     expected = "arn:aws:states:eu-west-1:111122223333:execution:orderflow-orders:ord_1"
     for started_through in (machine, f"{machine}:live", f"{machine}:7"):
-        api = OrdersApi(sfn=cast(Any, None), store=cast(Any, None), state_machine_arn=started_through)
-        assert api.execution_arn("ord_1") == expected
+        executions = StepFunctionsExecutions(cast(Any, None), started_through)
+        assert executions.execution_arn("ord_1") == expected
 
 
 def test_the_runs_of_one_express_start_are_one_alert() -> None:
     """Express starts at least once: two runs of one start (same name, their own ids) publish the same failure."""
-    from handlers.domain.alerts import started_as
+    from handlers.arns import started_as
 
     first = "arn:aws:states:us-east-1:123456789012:express:orderflow-orders:ord_1:1f2e"
     again = "arn:aws:states:us-east-1:123456789012:express:orderflow-orders:ord_1:9a8b"

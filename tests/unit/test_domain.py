@@ -9,14 +9,10 @@ from hypothesis import strategies as st
 
 from handlers.domain.currencies import MINOR_UNITS
 from handlers.domain.errors import OrderValidationError
+from handlers.domain.identifiers import new_order_id, request_hash, validate_idempotency_key
 from handlers.domain.money import parse_amount
-from handlers.domain.order import (
-    check_business_rules,
-    new_order_id,
-    parse_order,
-    request_hash,
-    validate_idempotency_key,
-)
+from handlers.domain.order import check_business_rules
+from handlers.domain.order_input import parse_order
 
 
 def order(**overrides: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.local.chaos import DEFAULT_PLAN
+from workflow.harness.chaos import DEFAULT_PLAN
 from workflow.local.faults import FaultInjector, FaultPlan, FunctionFaults
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from workflow.local.fuzz import CHECKS, FuzzReport, Outcome, Problem, split
+from workflow.harness.fuzz import CHECKS, FuzzReport, Outcome, Problem, split
 
 
 def outcome(status: int | None, *problems: Problem, operation: str = "POST /orders") -> Outcome:

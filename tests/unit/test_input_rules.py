@@ -8,15 +8,11 @@ from typing import Any
 import pytest
 
 from handlers.adapters.http import ANONYMOUS, MAX_ERRORS, BadRequest, Request, caller_of, problem
+from handlers.domain.contract import MAX_EMAIL_LENGTH
 from handlers.domain.errors import OrderValidationError
+from handlers.domain.identifiers import scoped_idempotency_key, valid_correlation_id, validate_idempotency_key
 from handlers.domain.json_input import MAX_DEPTH, JsonInputError, loads
-from handlers.domain.order import (
-    MAX_EMAIL_LENGTH,
-    parse_order,
-    scoped_idempotency_key,
-    valid_correlation_id,
-    validate_idempotency_key,
-)
+from handlers.domain.order_input import parse_order
 
 
 def order(**overrides: Any) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from handlers.domain.currencies import MINOR_UNITS
 from handlers.domain.errors import OrderValidationError
 from handlers.domain.money import MAX_AMOUNT, AmountError, Money, in_minor_units, parse_amount
-from handlers.domain.order import check_business_rules, parse_order
+from handlers.domain.order import check_business_rules
+from handlers.domain.order_input import parse_order
 
 CURRENCIES = sorted(MINOR_UNITS)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openapi_spec_validator import validate
 
-from handlers.adapters.http import ROUTES
+from handlers.domain.contract import ROUTES
 from workflow.openapi import document, to_json
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"

@@ -20,6 +20,7 @@ from handlers.adapters.alert_targets import TargetConfig
 from handlers.adapters.alert_targets import pagerduty as pd
 from handlers.adapters.json_webhook import Answer, JsonWebhook
 from handlers.alert_registry import BY_NAME, configured_targets
+from handlers.domain import pagerduty_event
 from handlers.domain.alerts import (
     AlarmNotice,
     Alert,
@@ -277,9 +278,9 @@ def test_a_long_cause_is_cut_the_summary_to_1024_characters() -> None:
     (event,) = pagerduty.events
     assert len(event["payload"]["summary"]) == 1024
     assert event["payload"]["summary"].endswith("…")
-    assert len(event["payload"]["custom_details"]["cause"]) == pd.MAX_DETAIL
+    assert len(event["payload"]["custom_details"]["cause"]) == pagerduty_event.MAX_DETAIL
     assert len(event["dedup_key"]) <= 255  # an absurd order id still makes a valid key, the same every time
-    assert event["dedup_key"] == pd.dedup_key(f"orderflow/order/ord_{'y' * 400}")
+    assert event["dedup_key"] == pagerduty_event.dedup_key(f"orderflow/order/ord_{'y' * 400}")
 
 
 def test_an_order_is_one_incident_across_retries_duplicate_starts_reruns_and_its_resolution() -> None:
@@ -365,8 +366,8 @@ def test_a_storm_is_one_incident_with_the_count_and_its_resolutions_still_close_
         {"failed_state": "CreateOrder", "error": "OrderStoreUnavailable", "count": 40},
         {"failed_state": "ValidateOrder", "error": "OrderValidationError", "count": 20},
     ]
-    assert len(details["orders"]) == pd.STORM_ORDERS_LISTED
-    assert details["orders_not_listed"] == 60 - pd.STORM_ORDERS_LISTED
+    assert len(details["orders"]) == pagerduty_event.STORM_ORDERS_LISTED
+    assert details["orders_not_listed"] == 60 - pagerduty_event.STORM_ORDERS_LISTED
     assert storm["links"][0]["href"] == execution_link(failed[0].execution_arn, CONSOLE)
 
 
@@ -376,7 +377,7 @@ def test_a_storm_s_key_is_the_same_for_the_same_alerts_in_any_order_and_differs_
     random.Random(7).shuffle(shuffled)
 
     def key(alerts: list[Alert]) -> str:
-        return str(pd.storm_trigger(alerts, None)["dedup_key"])
+        return str(pagerduty_event.storm_trigger(alerts, None)["dedup_key"])
 
     assert key(failed) == key(shuffled)  # a redelivered storm is the same incident
     assert key(failed) != key(failed[:4])

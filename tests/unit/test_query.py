@@ -1,5 +1,6 @@
-"""JSONata as Step Functions speaks it (workflow.query), the definition checks on it (workflow.query_checks), and
-the moto internals the local engine patches (workflow.local.jsonata_engine)."""
+"""JSONata as Step Functions speaks it (workflow.query) and the definition checks on it (workflow.query_checks). The
+moto internals the local engine patches are checked with the rest of the emulator's (tests/unit/test_emulator.py,
+tests/integration/test_emulator.py)."""
 
 from __future__ import annotations
 
@@ -227,25 +228,3 @@ def test_jsonpath_variable_reads_are_checked_too() -> None:
     assert messages(query_checks.creation_problems(definition)) == [
         "/States/C: $counter is read, but no state in its scope (or around it) assigns it"
     ]
-
-
-# --- The moto internals the engine patches ------------------------------------------------------------------------
-
-
-def test_engine_hooks_fit_this_moto() -> None:
-    from workflow.local import jsonata_engine
-
-    jsonata_engine.check_compatible()
-
-
-def test_engine_hooks_notice_when_moto_moves(monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringJSONata
-
-    from workflow.local import jsonata_engine
-
-    def moved(self: Any, expression: str) -> None:
-        self.text = expression
-
-    monkeypatch.setattr(StringJSONata, "__init__", moved)
-    with pytest.raises(jsonata_engine.MotoChanged, match="StringJSONata"):
-        jsonata_engine.check_compatible()

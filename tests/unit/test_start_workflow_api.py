@@ -1,27 +1,31 @@
 """The orders API's answers when Step Functions or DynamoDB time out, by the state machine's type, from fakes (the
 integration tier runs the same on the local runtime, Standard): Express is never asked DescribeExecution, a start
 that timed out releases the key only where a retry cannot start a second execution, and no call starts without the
-time to end and answer."""
+time to end and answer. Step Functions is a fake client behind the real adapter (handlers.adapters.executions), so
+its botocore errors are translated as on AWS; the store is a fake of the Orders port."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
 from handlers import env, wiring
-from handlers.adapters.http import Request
-from handlers.adapters.orders_store import Reservation
+from handlers.adapters import http
+from handlers.adapters.executions import StepFunctionsExecutions
+from handlers.adapters.http import ANONYMOUS
+from handlers.adapters.orders_store import OrdersStore, stored_order
 from handlers.domain.errors import IdempotencyConflictError
-from handlers.domain.order import new_order_id
+from handlers.domain.identifiers import new_order_id
 from handlers.services.orders_api import ANSWER_MARGIN, EXPRESS, STANDARD, OrdersApi
+from handlers.services.orders_ports import Orders, Reservation, StoredOrder
 from tests.support.apievents import api_event
-from workflow.local.faults import FaultInjector, FaultPlan
-from workflow.local.moto_hooks import StepFunctionsFaults
+from workflow.local.faults import FaultInjector, FaultPlan, StepFunctionsFaults
 from workflow.local.samples import sample_order
 from workflow.manifest import MANIFEST
 
@@ -34,7 +38,7 @@ class Store:
     """The key's one record and the orders, in memory, as OrdersStore keeps them."""
 
     locks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[str, StoredOrder] = field(default_factory=dict)
     failing: Exception | None = None
 
     def reserve(self, key: str, fingerprint: str, order_id: str, now: datetime, until: datetime) -> Reservation:
@@ -46,7 +50,7 @@ class Store:
         fresh = held["orderId"] == order_id
         return Reservation(held["orderId"], fresh=fresh, in_flight=fresh or held["until"] > now)
 
-    def get(self, order_id: str) -> dict[str, Any] | None:
+    def read(self, order_id: str) -> StoredOrder | None:
         return self.orders.get(order_id)
 
     def release(self, key: str, order_id: str) -> None:
@@ -67,7 +71,7 @@ class Sfn:
         outcome = self.starts.pop(0) if self.starts else None
         if outcome is not None:
             raise outcome
-        return {"executionArn": f"{stateMachineArn}:{name}", "startDate": datetime.now()}
+        return {"executionArn": f"{stateMachineArn}:{name}", "startDate": datetime.now(UTC)}
 
     def describe_execution(self, executionArn: str) -> dict[str, Any]:
         self.asked.append("DescribeExecution")
@@ -85,23 +89,42 @@ class Invocation:
         return self.remaining_ms
 
 
+def described(order_id: str, execution_input: dict[str, Any], status: str = "RUNNING") -> dict[str, Any]:
+    """DescribeExecution's answer for a running execution of the order."""
+    arn = f"{MACHINE}:{order_id}"
+    return {"executionArn": arn, "input": json.dumps(execution_input), "status": status, "startDate": datetime.now(UTC)}
+
+
 def refused(code: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": code}}, "Operation")
 
 
-def api(sfn: Sfn, store: Store, workflow_type: str | None) -> OrdersApi:
+class Unreachable:
+    """A DynamoDB client that cannot connect: every call raises what botocore raises then."""
+
+    def __getattr__(self, name: str) -> Any:
+        def call(**_: Any) -> Any:
+            raise ConnectTimeoutError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
+
+        return call
+
+
+def api(sfn: Sfn, store: Orders, workflow_type: str | None) -> OrdersApi:
     return OrdersApi(
-        sfn=cast(Any, sfn),
-        store=cast(Any, store),
-        state_machine_arn=MACHINE,
+        executions=StepFunctionsExecutions(cast(Any, sfn), MACHINE),
+        store=store,
         workflow_type=lambda: workflow_type,
         longest_call=timedelta(seconds=3),
     )
 
 
 def post(orders: OrdersApi, key: str = "k1") -> tuple[int, dict[str, Any], dict[str, str]]:
-    response = orders.handle(Request.from_event(api_event("POST", "/orders", sample_order(), {"idempotency-key": key})))
-    return response.status, cast(dict[str, Any], response.body), response.headers
+    response = http.answer(orders, api_event("POST", "/orders", sample_order(), {"idempotency-key": key}))
+    return response["statusCode"], json.loads(response["body"]), response["headers"]
+
+
+def get(orders: OrdersApi, order_id: str) -> int:
+    return int(http.answer(orders, api_event("GET", f"/orders/{order_id}"))["statusCode"])
 
 
 def test_express_is_never_asked_describe_execution() -> None:
@@ -113,7 +136,7 @@ def test_express_is_never_asked_describe_execution() -> None:
     assert (status, headers["retry-after"]) == (409, "1")
     assert body["status"] == 409
     order_id = next(iter(store.locks.values()))["orderId"]
-    assert orders.handle(Request.from_event(api_event("GET", f"/orders/{order_id}"))).status == 404
+    assert get(orders, order_id) == 404
     assert sfn.asked == ["StartExecution"]
 
 
@@ -135,7 +158,7 @@ def test_a_start_that_timed_out_is_503_and_releases_the_key_only_where_a_retry_c
 
 def test_a_store_that_cannot_be_reached_is_503_and_nothing_starts() -> None:
     sfn = Sfn()
-    orders = api(sfn, Store(failing=ConnectTimeoutError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")), None)
+    orders = api(sfn, OrdersStore(cast(Any, Unreachable()), "orders", "locks"), None)
     status, body, headers = post(orders)
     assert (status, headers["retry-after"], body["title"]) == (503, "1", "Service Unavailable")
     assert sfn.asked == []
@@ -144,9 +167,9 @@ def test_a_store_that_cannot_be_reached_is_503_and_nothing_starts() -> None:
 def test_a_throttled_describe_execution_is_503_and_invalid_arn_is_no_execution() -> None:
     sfn = Sfn(describes=[refused("ThrottlingException"), refused("InvalidArn")])
     orders = api(sfn, Store(), STANDARD)
-    get = Request.from_event(api_event("GET", f"/orders/{new_order_id()}"))
-    assert orders.handle(get).status == 503
-    assert orders.handle(get).status == 404
+    order_id = new_order_id()
+    assert get(orders, order_id) == 503
+    assert get(orders, order_id) == 404
 
 
 def test_execution_already_exists_but_not_visible_is_409_until_it_is() -> None:
@@ -160,15 +183,14 @@ def test_execution_already_exists_but_not_visible_is_409_until_it_is() -> None:
     assert (status, headers["retry-after"]) == (409, "1")
     assert "not visible yet" in body["detail"]
     submitted = {"requestHash": first["hash"]}
-    sfn.describes.append({"input": json.dumps(submitted), "executionArn": f"{MACHINE}:{first['orderId']}"})
+    sfn.describes.append(described(first["orderId"], submitted))
     status, body, headers = post(orders)
     assert (status, headers.get("idempotent-replayed"), body["orderId"]) == (202, "true", first["orderId"])
 
 
 def test_no_call_starts_without_the_time_to_end_and_answer() -> None:
     sfn, store = Sfn(), Store()
-    orders = api(sfn, store, STANDARD)
-    orders.register_context(Invocation(remaining_ms=3000))  # under 3 s per call + the margin
+    orders = api(sfn, store, STANDARD).for_invocation(Invocation(remaining_ms=3000))  # under 3 s per call + margin
     status, _, headers = post(orders)
     assert (status, headers["retry-after"]) == (503, "1")
     assert store.locks == {}
@@ -213,3 +235,66 @@ def test_stall_faults_need_their_duration_and_hit_their_execution_only() -> None
     stalled = stalling.take("StartExecution", "ord_1")
     assert stalled is not None
     assert (stalled.delay, stalled.error) == (1.5, None)
+
+
+def read(orders: OrdersApi, order_id: str) -> tuple[int, dict[str, Any]]:
+    """GET /orders/{orderId} as the anonymous caller (no authorizer, as the local API)."""
+    answered = http.answer(orders, api_event("GET", f"/orders/{order_id}"))
+    return answered["statusCode"], json.loads(answered["body"])
+
+
+def test_an_order_not_written_yet_is_read_from_its_execution_and_only_by_its_owner() -> None:
+    order_id = new_order_id()
+    stopped = {"stopDate": datetime(2026, 12, 5, 12, 0, 1, tzinfo=UTC), "error": "States.Timeout", "cause": "arn:…"}
+    failed = {**described(order_id, {"owner": ANONYMOUS}, status="FAILED"), **stopped}
+    failed["startDate"] = datetime(2026, 12, 5, 12, 0, 0, tzinfo=UTC)
+    orders = api(Sfn(describes=[failed, described(order_id, {"owner": '["iam","someone else"]'})]), Store(), STANDARD)
+    status, body = read(orders, order_id)
+    assert status == 200
+    assert body == {
+        "orderId": order_id,
+        "status": "FAILED",
+        "history": [
+            {"status": "PENDING", "at": "2026-12-05T12:00:00.000Z"},
+            {"status": "FAILED", "at": "2026-12-05T12:00:01.000Z"},
+        ],
+        # Not the client's input: its cause may name internals, so it is not shown.
+        "failure": {"error": "States.Timeout", "cause": "the order could not be processed; operators were alerted"},
+    }
+    assert read(orders, order_id)[0] == 404  # another caller's execution is answered as none
+
+
+CAUSE = "items[0].sku: duplicates items[1]"
+
+
+def test_a_written_order_reads_in_minor_units_without_internals() -> None:
+    order_id = new_order_id()
+    # As OrdersStore.get hands the record out (DynamoDB keeps 12.50 as 12.5 and 25.00 as 25), with its internals.
+    record = {
+        "orderId": order_id,
+        "owner": ANONYMOUS,
+        "status": "FAILED",
+        "currency": "EUR",
+        "history": [{"status": "PENDING", "at": "t0"}],
+        "items": [{"sku": "A-1", "quantity": 2, "unitPrice": Decimal("12.5")}],
+        "total": 25,
+        "failure": {"state": "Validate", "error": "OrderValidationError", "cause": json.dumps({"errorMessage": CAUSE})},
+        "requestHash": "h",
+        "executionArn": f"{MACHINE}:{order_id}",
+        "idempotencyKey": "key_1",
+    }
+    stored = stored_order(record)
+    orders = api(Sfn(), Store(orders={order_id: stored}), STANDARD)
+    status, body = read(orders, order_id)
+    assert status == 200
+    assert body == {
+        "orderId": order_id,
+        "status": "FAILED",
+        "currency": "EUR",
+        "history": [{"status": "PENDING", "at": "t0"}],
+        "items": [{"sku": "A-1", "quantity": 2, "unitPrice": "12.50", "lineTotal": "25.00"}],
+        "total": "25.00",
+        # The client's own input: the reason is shown, read from the Lambda error document.
+        "failure": {"state": "Validate", "error": "OrderValidationError", "cause": CAUSE},
+    }
+    assert list(body) == ["orderId", "status", "currency", "history", "items", "total", "failure"]

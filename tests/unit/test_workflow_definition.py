@@ -11,7 +11,6 @@ from stepfunctions.steps import Chain, Pass, Succeed
 from handlers.domain import errors
 from workflow import asl
 from workflow.cli import main
-from workflow.local import moto_hooks
 from workflow.manifest import MANIFEST
 
 
@@ -257,22 +256,9 @@ def test_definition_uses_no_partition_lookup() -> None:
     assert all(r.startswith("arn:${Partition}:states:::") for r in resources)
 
 
-def test_moto_hooks_still_fit_the_pinned_moto() -> None:
-    """moto's Lambda hook patches a private method: this fails loudly when a moto upgrade changes it."""
-    moto_hooks.check_moto_compatible()
-
-
-def test_the_express_contract_still_fits_the_pinned_moto() -> None:
-    """The Express start replaces moto's start_execution and wires its unused logging session: this fails loudly
-    when a moto upgrade moves what it follows."""
-    from workflow.local import express
-
-    express.check_moto_compatible()
-
-
 def test_the_compiler_refuses_a_failure_route_read_that_can_be_undefined() -> None:
     """On AWS an expression that evaluates to nothing raises States.QueryEvaluationError; on the failure route that
-    ends the execution with no alert. Every field the route reads is tested with $exists first (definition.Text);
+    ends the execution with no alert. Every field the route reads is tested with $exists first (query_language.Text);
     a plain read is refused before deploy, in a Catch's Output as in a state the Catch leads to."""
     definition = asl.compile_order_workflow()
     assert asl.failure_route_problems(definition) == []

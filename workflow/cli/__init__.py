@@ -15,8 +15,9 @@ workflow, and check the local system under faults and fuzzing.
   cost                   what an order costs on AWS, per service, STANDARD and EXPRESS      (cli/cost.py)
 
 Each module registers its command group and parses its options; the work is done by workflow.ops (against a running
-system), workflow.local (the local system and its harnesses) and workflow.graph (pure, light). boto3 and moto are
-imported only when a command that needs them runs, so `orderflow --help` and `orderflow asl` stay quick.
+system), workflow.local (the local system), workflow.harness (chaos, fuzz), workflow.cost and workflow.graph (pure,
+light). boto3 and moto are imported only when a command that needs them runs, so `orderflow --help` and
+`orderflow asl` stay quick.
 
 May import: everything in workflow/. Nothing imports the CLI but its console script and tests.
 """

@@ -59,7 +59,7 @@ def register(commands: Commands) -> None:
 
 
 def _alerts_test(args: argparse.Namespace) -> int:
-    from workflow.ops.alerts import send_test_alert
+    from workflow.ops.alert_path import send_test_alert
 
     target = connect(args)
     try:
@@ -92,7 +92,7 @@ def _alerts_list(args: argparse.Namespace) -> int:
 
 
 def _alerts_resolve(args: argparse.Namespace) -> int:
-    from handlers.domain.order import is_order_id
+    from handlers.domain.identifiers import is_order_id
     from workflow.ops.alerts import NoSuchOrder, resolve_order
 
     if not is_order_id(args.order_id):

@@ -50,7 +50,7 @@ def _harness_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _chaos(args: argparse.Namespace) -> int:
-    from workflow.local.chaos import DEFAULT_PLAN, run_chaos
+    from workflow.harness.chaos import DEFAULT_PLAN, run_chaos
     from workflow.local.faults import FaultPlan
 
     plan = FaultPlan.load(args.faults) if args.faults else DEFAULT_PLAN
@@ -67,7 +67,7 @@ def _chaos(args: argparse.Namespace) -> int:
 
 
 def _fuzz(args: argparse.Namespace) -> int:
-    from workflow.local.fuzz import load_document, run_local_fuzz
+    from workflow.harness.fuzz import load_document, run_local_fuzz
 
     report = run_local_fuzz(
         args.cases,

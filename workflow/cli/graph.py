@@ -68,7 +68,7 @@ def build(args: argparse.Namespace) -> g.Graph:
     if args.execution or args.order:
         from botocore.exceptions import ClientError
 
-        from handlers.domain.order import execution_name
+        from handlers.arns import execution_name
         from workflow.ops import execution_logs, history
 
         target = connect(args)

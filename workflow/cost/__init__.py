@@ -5,6 +5,6 @@
     run.py       usage per order, measured on a local system running a mix of orders
     prices-us-east-1.json  the price table, each price with its source
 
-May import the workflow (asl, manifest), workflow.local (to run and meter the local system) and workflow.ops
-(histories). Imported only by the CLI and tests.
+May import the workflow (asl, manifest), workflow.local (to run the local system), workflow.harness.meter (to meter
+it) and workflow.ops (histories). Imported only by the CLI and tests.
 """

@@ -1,5 +1,6 @@
 """Usage per order, measured on a local system running a mix of orders: state transitions and the state machine's
-log records from the execution histories, everything else from the local runtime's meter (workflow.local.meter).
+log records from the execution histories, everything else from the meter the local runtime reports to
+(workflow.harness.meter).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from typing import Any
 import requests
 
 from workflow.cost.model import Usage
-from workflow.local.chaos import quiesce
+from workflow.harness.meter import Meter, local_meter
 from workflow.local.faults import FaultPlan, FunctionFaults
 from workflow.local.runtime import LocalRuntime, RuntimeConfig
 from workflow.local.samples import sample_order
+from workflow.local.waiting import quiesce
 from workflow.ops.history import execution_history
 
 # A log record's envelope beside the event (id, type, timestamps, the execution's ARN), as Step Functions writes it.
@@ -71,7 +73,8 @@ def measure(
     config = RuntimeConfig(time_scale=0.01, fault_plan=plan, seed=seed, log_invocation_errors=False, ticks=False)
     rng = random.Random(seed)
     bodies = [sample_order(currency="XQZ") if rng.random() < failed else sample_order() for _ in range(orders)]
-    with LocalRuntime(config) as runtime, _quiet_handlers():
+    meter = local_meter(region=config.region)
+    with LocalRuntime(config, observer=meter) as runtime, _quiet_handlers():
         url = runtime.serve_api(port=0).url
 
         def post(body: dict[str, Any]) -> None:
@@ -81,7 +84,7 @@ def measure(
             list(pool.map(post, bodies))
         quiesce(runtime, timeout=120)
         runtime.random_faults.armed = False  # reading the histories is not the system's work
-        return usage(runtime, orders, include_data)
+        return usage(runtime, meter, orders, include_data)
 
 
 @contextlib.contextmanager
@@ -100,14 +103,13 @@ def _quiet_handlers() -> Iterator[None]:
                     handler.setStream(stream)
 
 
-def usage(runtime: LocalRuntime, orders: int, include_data: bool) -> Usage:
+def usage(runtime: LocalRuntime, meter: Meter, orders: int, include_data: bool) -> Usage:
     listed = runtime.sfn.list_executions(stateMachineArn=runtime.state_machine_arn, maxResults=1000)["executions"]
     histories = [execution_history(runtime.sfn, e["executionArn"]) for e in listed]
     logs: dict[str, float] = {}
     for events in histories:
         for level, size in log_bytes(events, include_data).items():
             logs[level] = logs.get(level, 0.0) + size
-    meter = runtime.meter
     return Usage(
         orders=orders,
         transitions=sum(transitions(events) for events in histories) / orders,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import inspect
 import json
 import threading
 import uuid
@@ -38,8 +37,8 @@ from moto.stepfunctions.parser.asl.eval.event.logging import CloudWatchLoggingCo
 from moto.stepfunctions.parser.backend.execution import Execution
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend, stepfunctions_parser_backends
 
-from handlers.domain.order import execution_name, is_express_arn
-from workflow.local.moto_hooks import MotoChanged
+from handlers.arns import execution_name, is_express_arn
+from workflow.emulator.patches import moto_original
 
 __all__ = ["is_express_arn"]  # the runtime asks it here, beside the rest of the Express contract
 
@@ -53,61 +52,29 @@ class StateMachineTypeNotSupported(AWSError):  # type: ignore[misc]
     STATUS = 400
 
 
-_ORIGINAL = {
-    name: getattr(StepFunctionsParserBackend, name)
-    for name in (
-        "start_execution",
-        "describe_execution",
-        "get_execution_history",
-        "describe_state_machine_for_execution",
-        "stop_execution",
-        "list_executions",
-    )
-}
-_INSTALLED = threading.Lock()
-_installed = [False]
-# Asked at each Express start whether delivery doubles it (the fault plan's duplicate_start).
-_DUPLICATE: list[Callable[[], bool]] = []
+# The backend methods the Express contract replaces (StartExecution; the calls AWS refuses for Express).
+REFUSING = ("describe_execution", "get_execution_history", "describe_state_machine_for_execution", "stop_execution")
+_START = moto_original(StepFunctionsParserBackend, "start_execution")
+_LIST = moto_original(StepFunctionsParserBackend, "list_executions")
 
 
-def check_moto_compatible() -> None:
-    start = inspect.getsource(_ORIGINAL["start_execution"])
-    for needed in ("_handle_name_input_idempotency", "copy.deepcopy", "cloud_watch_logging_session", "execution.start"):
-        if needed not in start:
-            raise MotoChanged(f"moto's start_execution no longer uses {needed}; the Express start cannot follow it")
-    parameters = list(inspect.signature(Execution.__init__).parameters)
-    for needed in ("exec_arn", "cloud_watch_logging_session", "state_machine", "input_data"):
-        if needed not in parameters:
-            raise MotoChanged(f"moto's parser Execution no longer takes {needed}")
-    if not hasattr(CloudWatchLoggingConfiguration, "from_logging_configuration"):
-        raise MotoChanged("moto's CloudWatchLoggingConfiguration.from_logging_configuration is gone")
+def starting(duplicate: Callable[[], bool] | None = None) -> Callable[..., Execution]:
+    """moto's start_execution, for Express: `duplicate`, asked at each Express start, says whether at-least-once
+    delivery starts it a second time."""
+
+    def start_execution(
+        self: StepFunctionsParserBackend,
+        state_machine_arn: str,
+        name: str | None = None,
+        execution_input: str | None = None,
+        trace_header: str | None = None,
+    ) -> Execution:
+        return _start_execution(self, state_machine_arn, name, execution_input, trace_header, duplicate)
+
+    return start_execution
 
 
-def install(duplicate: Callable[[], bool] | None = None) -> None:
-    """Keep AWS's Express contract in moto's Step Functions backend (`uninstall` undoes it). `duplicate`, asked at
-    each Express start, says whether at-least-once delivery starts it a second time."""
-    check_moto_compatible()
-    with _INSTALLED:
-        _DUPLICATE[:] = [duplicate] if duplicate is not None else []
-        if _installed[0]:
-            return
-        StepFunctionsParserBackend.start_execution = _start_execution
-        for name in ("describe_execution", "get_execution_history", "describe_state_machine_for_execution"):
-            setattr(StepFunctionsParserBackend, name, _refusing_express(_ORIGINAL[name]))
-        StepFunctionsParserBackend.stop_execution = _refusing_express(_ORIGINAL["stop_execution"])
-        StepFunctionsParserBackend.list_executions = _list_executions
-        _installed[0] = True
-
-
-def uninstall() -> None:
-    with _INSTALLED:
-        _DUPLICATE.clear()
-        for name, original in _ORIGINAL.items():
-            setattr(StepFunctionsParserBackend, name, original)
-        _installed[0] = False
-
-
-def _refusing_express(original: Any) -> Any:
+def refusing_express(original: Any) -> Any:
     def refusing(self: StepFunctionsParserBackend, execution_arn: str, *args: Any, **kwargs: Any) -> Any:
         if is_express_arn(execution_arn):
             raise InvalidArn(EXPRESS_REFUSED)
@@ -116,10 +83,10 @@ def _refusing_express(original: Any) -> Any:
     return refusing
 
 
-def _list_executions(self: StepFunctionsParserBackend, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
+def list_executions(self: StepFunctionsParserBackend, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
     if _machine_type(self, state_machine_arn) == EXPRESS:
         raise StateMachineTypeNotSupported(TYPE_NOT_SUPPORTED)
-    return _ORIGINAL["list_executions"](self, state_machine_arn, *args, **kwargs)
+    return _LIST(self, state_machine_arn, *args, **kwargs)
 
 
 def _machine_type(backend: StepFunctionsParserBackend, arn: str) -> str | None:
@@ -134,15 +101,15 @@ def _machine_type(backend: StepFunctionsParserBackend, arn: str) -> str | None:
 def _start_execution(
     self: StepFunctionsParserBackend,
     state_machine_arn: str,
-    name: str | None = None,
-    execution_input: str | None = None,
-    trace_header: str | None = None,
-    duplicable: bool = True,
+    name: str | None,
+    execution_input: str | None,
+    trace_header: str | None,
+    duplicate: Callable[[], bool] | None,
 ) -> Execution:
     """moto's start_execution, for Express: no name de-duplication, an `express` ARN, and a logging session."""
     state_machine = self.describe_state_machine(state_machine_arn)
     if state_machine.type != EXPRESS:
-        return _ORIGINAL["start_execution"](self, state_machine_arn, name, execution_input, trace_header)
+        return _START(self, state_machine_arn, name, execution_input, trace_header)
     # A snapshot of the definition for this execution, as moto takes it (without the executions, which hold live
     # worker threads, and sharing the backend).
     clone = copy.deepcopy(state_machine, {id(state_machine.executions): [], id(state_machine.backend): self})
@@ -170,9 +137,9 @@ def _start_execution(
     )
     state_machine.executions.append(execution)
     execution.start()
-    if duplicable and _DUPLICATE and _DUPLICATE[0]():
+    if duplicate is not None and duplicate():
         # Delivered twice: the same name and input start again (the caller is answered with the first).
-        _start_execution(self, state_machine_arn, name, execution_input, trace_header, duplicable=False)
+        _start_execution(self, state_machine_arn, name, execution_input, trace_header, None)
     return execution
 
 

@@ -1,5 +1,6 @@
 """ListStateMachineVersions and DeleteStateMachineVersion for moto, which publishes versions but serves neither: the
-local system keeps versions as AWS does, so pruning them (workflow.ops.versions) is tested where it runs.
+local system keeps versions as AWS does, so pruning them (workflow.ops.versions) is tested where it runs. moto
+dispatches an action to the response's method of that name: two rows of the patch table add them.
 
 As AWS answers them: versions newest first, paginated (maxResults up to 1000, an opaque nextToken); a version an
 alias routes to cannot be deleted (ConflictException); deleting one that does not exist succeeds; version numbers
@@ -16,6 +17,8 @@ from moto.stepfunctions.exceptions import InvalidArn
 from moto.stepfunctions.responses import StepFunctionResponse
 
 MAX_RESULTS = 1000
+# The actions served here (each a method of StepFunctionResponse of that name).
+ACTIONS = ("list_state_machine_versions", "delete_state_machine_version")
 
 
 class ConflictException(AWSError):  # type: ignore[misc]
@@ -58,15 +61,3 @@ def delete_state_machine_version(self: StepFunctionResponse) -> EmptyResult:
     if machine.latest_version is not None and machine.latest_version.arn == arn:
         machine.latest_version = max(machine.versions.values(), key=lambda v: v.version, default=None)
     return EmptyResult()
-
-
-def install() -> None:
-    # moto dispatches an action to the response's method of that name.
-    setattr(StepFunctionResponse, "list_state_machine_versions", list_state_machine_versions)  # noqa: B010
-    setattr(StepFunctionResponse, "delete_state_machine_version", delete_state_machine_version)  # noqa: B010
-
-
-def uninstall() -> None:
-    for name in ("list_state_machine_versions", "delete_state_machine_version"):
-        if name in StepFunctionResponse.__dict__:
-            delattr(StepFunctionResponse, name)

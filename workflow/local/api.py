@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 import h11
 
-from handlers.adapters.http import DEFAULT_ROUTE
+from handlers.domain.contract import DEFAULT_ROUTE
 from workflow.local import guard
 from workflow.local.http_framing import MAX_TARGET_BYTES, Answer, Client, Gone, Headers, problem
 

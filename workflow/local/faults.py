@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,118 @@ class FaultInjector:
 
     def function(self, name: str) -> FunctionFaults:
         return self.plan.functions.get(name, FunctionFaults())
+
+
+# --- Faults at the services' front doors (the emulator's hooks ask these: workflow.emulator.wiring) --------------
+
+THROTTLED = "ProvisionedThroughputExceededException"
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+@dataclass
+class _Fault:
+    action: str
+    about: str | None  # a DynamoDB table, or an execution's name; None: any
+    remaining: int
+    error: str | None  # the error code answered instead; None: only the delay
+    delay: float = 0.0
+
+
+@dataclass
+class DynamoDBFaults:
+    """Faults for the next N calls of an action (optionally on one table), as DynamoDB shows them under load:
+    throttling, a failed condition, or added latency; then the plan's rate-based ones."""
+
+    faults: list[_Fault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Rate-based faults of a fault plan; `conditional_table` is where ConditionalCheckFailed is injected on PutItem.
+    injector: FaultInjector = field(default_factory=FaultInjector)
+    conditional_table: str | None = None
+
+    def throttle(self, action: str, times: int, table: str | None = None) -> None:
+        self._add(_Fault(action, table, times, THROTTLED))
+
+    def fail_condition(self, action: str, times: int, table: str | None = None) -> None:
+        self._add(_Fault(action, table, times, CONDITION_FAILED))
+
+    def delay(self, action: str, seconds: float, times: int, table: str | None = None) -> None:
+        self._add(_Fault(action, table, times, None, seconds))
+
+    def _add(self, fault: _Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def take(self, action: str, table: str | None) -> _Fault | None:
+        asked = _take(self.lock, self.faults, action, table)
+        if asked is not None:
+            return asked
+        plan = self.injector.plan
+        if self.injector.roll(plan.dynamodb_throttle, f"dynamodb.{action}.throttled"):
+            return _Fault(action, table, 0, THROTTLED)
+        if (
+            action == "PutItem"
+            and table == self.conditional_table
+            and self.injector.roll(plan.dynamodb_condition_failed, "dynamodb.PutItem.condition_failed")
+        ):
+            return _Fault(action, table, 0, CONDITION_FAILED)
+        if self.injector.roll(plan.dynamodb_stall, f"dynamodb.{action}.stalled"):
+            return _Fault(action, table, 0, None, plan.dynamodb_stall_ms / 1000)
+        return None
+
+
+@dataclass
+class StepFunctionsFaults:
+    """Faults for the next N calls of a Step Functions API action (optionally about one execution, by its name), and
+    the plan's stalls: a stalled answer (the call still takes effect after the delay, as on AWS when the client has
+    given up), or an error answered instead, e.g. `fail("DescribeExecution", "ExecutionDoesNotExist", 1, name)`:
+    AWS's DescribeExecution is eventually consistent, and may not see an execution that StartExecution has just
+    refused to start again (ExecutionAlreadyExists)."""
+
+    faults: list[_Fault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    injector: FaultInjector = field(default_factory=FaultInjector)
+
+    def delay(self, action: str, seconds: float, times: int, name: str | None = None) -> None:
+        self._add(_Fault(action, name, times, None, seconds))
+
+    def fail(self, action: str, error: str, times: int, name: str | None = None) -> None:
+        self._add(_Fault(action, name, times, error))
+
+    def _add(self, fault: _Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def take(self, action: str, name: str | None) -> _Fault | None:
+        asked = _take(self.lock, self.faults, action, name)
+        if asked is not None:
+            return asked
+        plan = self.injector.plan
+        if self.injector.roll(plan.sfn_stall, f"stepfunctions.{action}.stalled"):
+            return _Fault(action, name, 0, None, plan.sfn_stall_ms / 1000)
+        return None
+
+
+def _take(lock: threading.Lock, faults: list[_Fault], action: str, about: str | None) -> _Fault | None:
+    """The first fault asked for that fits this call, counted down."""
+    with lock:
+        for fault in faults:
+            if fault.action == action and fault.about in (None, about) and fault.remaining > 0:
+                fault.remaining -= 1
+                return fault
+    return None
+
+
+_MESSAGING = {"sqs": ("SendMessage", "SendMessageBatch"), "sns": ("Publish", "PublishBatch")}
+
+
+def messaging_failures(injector: FaultInjector) -> Callable[[str, str], bool] | None:
+    """Whether an SQS SendMessage or SNS Publish fails, at the plan's rates (None: the plan has neither)."""
+    plan = injector.plan
+    rates = {"sqs": plan.sqs_send_failure, "sns": plan.sns_publish_failure}
+    if not any(rates.values()):
+        return None
+
+    def fails(service: str, action: str) -> bool:
+        return action in _MESSAGING[service] and injector.roll(rates[service], f"{service}.{action}.failed")
+
+    return fails

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from workflow.emulator.services import InvokeResult
 from workflow.local import calls
 from workflow.local.faults import FaultInjector
-from workflow.local.moto_hooks import InvokeResult
 from workflow.manifest import Function
 
 Handler = Callable[[dict[str, Any], Any], Any]

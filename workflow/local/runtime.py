@@ -1,9 +1,13 @@
-"""The embedded local runtime: AWS served in-process by moto, provisioned from the manifest, running the compiled
-ASL in moto's Step Functions interpreter and our handlers in-process.
+"""The embedded local runtime's life cycle: AWS served in-process by moto (patched by workflow.emulator),
+provisioned from the manifest, running the compiled ASL in moto's Step Functions interpreter and our handlers
+in-process; then serving the HTTP API and the AWS endpoint, and stopping it all again.
 
     runtime = LocalRuntime(RuntimeConfig(time_scale=0.01)).start()
     ...
     runtime.stop()
+
+What a running system answers about itself (executions, orders, queues, the waits) is workflow.local.inspection's,
+a mixin of LocalRuntime.
 """
 
 from __future__ import annotations
@@ -13,78 +17,41 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from moto import mock_aws
 
-from handlers.adapters.orders_store import OrdersStore, order_from_item
+from handlers.adapters.orders_store import OrdersStore
 from workflow import asl, openapi
-from workflow.definition import JSONATA
-from workflow.local import express, jsonata_engine, moto_hooks, state_machine_versions
+from workflow.emulator import dynamodb, table
+from workflow.emulator.wiring import Wiring
 from workflow.local.api import LocalApi
-from workflow.local.faults import FaultInjector, FaultPlan
+from workflow.local.config import RuntimeConfig
+from workflow.local.faults import DynamoDBFaults, FaultInjector, StepFunctionsFaults, messaging_failures
+from workflow.local.inspection import TERMINAL, Inspection
 from workflow.local.lambdas import InProcessLambdas
-from workflow.local.meter import LogBytes, Meter
+from workflow.local.observer import LoggedBytes, Observer
 from workflow.local.poller import QueuePoller, Ticker
 from workflow.local.provisioning import Provisioner
-from workflow.local.waiting import Changes, WaitTimeout, poll_until
-from workflow.manifest import (
-    DEFAULT_EXPRESS_LOG_LEVEL,
-    DEFAULT_REGION,
-    MANIFEST,
-    STANDARD_LOG_LEVEL,
-    HttpRoutes,
-    Manifest,
-    Ref,
-    Setting,
-    WorkflowType,
-)
-from workflow.ops.history import execution_arn, execution_history
+from workflow.local.waiting import Changes, WaitTimeout
+from workflow.manifest import MANIFEST, STANDARD_LOG_LEVEL, HttpRoutes, Manifest, Ref, Setting, WorkflowType
 from workflow.ops.local_names import ACCOUNT, LocalNames
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sns import SNSClient
-    from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_stepfunctions import SFNClient
 
-TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 __all__ = ["TERMINAL", "LocalRuntime", "RuntimeConfig", "WaitTimeout"]
 
 
-@dataclass(frozen=True)
-class RuntimeConfig:
-    region: str = DEFAULT_REGION
-    # STANDARD or EXPRESS: the state machine's type, and the definition compiled for it. An Express state machine
-    # keeps AWS's contract (workflow.local.express): no history behind the API, its log records the record.
-    workflow_type: str = "STANDARD"
-    # The order workflow's query language: JSONata (what ships) or JSONPath (the same workflow; `make bench`
-    # compares the two).
-    query_language: str = JSONATA
-    # An Express state machine's logging level (the stack's expressLogLevel); Standard's is always ALL.
-    express_log_level: str = DEFAULT_EXPRESS_LOG_LEVEL
-    # Multiplies every wait the definition and the queues ask for (retry intervals, batching windows, visibility).
-    time_scale: float = 1.0
-    # Operator settings (Setting refs in the manifest), e.g. SLACK_WEBHOOK_URL. Falls back to the environment.
-    settings: Mapping[str, str] = field(default_factory=dict)
-    poll_wait_seconds: int = 1
-    # Faults to inject at random for this run, at the plan's rates (workflow.local.faults), drawn from `seed`.
-    fault_plan: FaultPlan | None = None
-    seed: int = 0
-    # Print each failed invocation as one JSON line, as the Lambda runtime logs it (off for the chaos report).
-    log_invocation_errors: bool = True
-    # Send the queues' ticks (Queue.tick_minutes: scheduled jobs such as FindStuckOrders). The cost meter turns them
-    # off: a scheduled job costs per month, not per order.
-    ticks: bool = True
-
-
-class LocalRuntime:
-    def __init__(self, config: RuntimeConfig | None = None, manifest: Manifest = MANIFEST) -> None:
+class LocalRuntime(Inspection):
+    def __init__(
+        self, config: RuntimeConfig | None = None, manifest: Manifest = MANIFEST, observer: Observer | None = None
+    ) -> None:
         self.config = config or RuntimeConfig()
         asl.check_workflow_type(self.config.workflow_type)
         self.manifest = manifest
@@ -99,16 +66,16 @@ class LocalRuntime:
         # Rolls the fault plan's rates (every function, queue poller and service hook asks it).
         self.random_faults = FaultInjector(self.config.fault_plan, self.config.seed)
         # DynamoDB faults a test or notebook asks for (`throttle("PutItem", times=2)`), and the plan's rate-based ones.
-        self.dynamodb_faults = moto_hooks.DynamoDBFaults(
+        self.dynamodb_faults = DynamoDBFaults(
             injector=self.random_faults, conditional_table=self.names.table_name("orders")
         )
         # Step Functions API faults a test asks for (`fail("DescribeExecution", "ExecutionDoesNotExist", times=1)`),
         # and the plan's stalls.
-        self.sfn_faults = moto_hooks.StepFunctionsFaults(injector=self.random_faults)
+        self.sfn_faults = StepFunctionsFaults(injector=self.random_faults)
         self.state_machine_arn = self.names.state_machine_arn()
-        # What AWS would bill for what this system served (workflow.local.meter; `orderflow cost` reads it).
-        self.meter = Meter(partition_keys={self.names.table_name(t.name): t.partition_key for t in manifest.tables})
-        self._log_meter: logging.Handler | None = None
+        # Hears of every call this system served, e.g. what AWS would bill for it (workflow.harness.meter).
+        self.observer = observer
+        self._logged_bytes: logging.Handler | None = None
         # Every successful write to an order, by its id: what waits for an order sleeps until its order is written.
         self.order_changes = Changes()
         self._orders_table = self.names.table_name("orders")
@@ -154,41 +121,24 @@ class LocalRuntime:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        moto_hooks.serialize_dynamodb_with_faults(
-            self.dynamodb_faults, on_write=self._tables_written, on_call=self._dynamodb_served
-        )
-        moto_hooks.inject_step_functions_faults(self.sfn_faults)
-        moto_hooks.cache_parsed_programs()
-        jsonata_engine.install()
-        state_machine_versions.install()
-        express.install(
-            duplicate=lambda: self.random_faults.roll(
-                self.random_faults.plan.duplicate_start, "stepfunctions.StartExecution.duplicated"
-            )
-        )
-        moto_hooks.reuse_task_clients()
-        moto_hooks.cache_json_paths()
-        moto_hooks.aws_entered_times()
-        if self.random_faults.plan.sqs_send_failure or self.random_faults.plan.sns_publish_failure:
-            moto_hooks.inject_messaging_faults(self.random_faults)
-        moto_hooks.count_messaging(self.meter.messaging)
-        self._log_meter = LogBytes(self.meter, _handler_formatter())
-        _handler_logger().addHandler(self._log_meter)
-        moto_hooks.scale_retry_intervals(self.config.time_scale)
-        self.dynamodb: DynamoDBClient = self.client("dynamodb")
-        self.sqs: SQSClient = self.client("sqs")
-        self.sns: SNSClient = self.client("sns")
-        self.lambda_client: LambdaClient = self.client("lambda")
-        self.sfn: SFNClient = self.client("stepfunctions")
-        self.orders = OrdersStore(self.dynamodb, self.table_name("orders"), self.table_name("idempotency"))
+        observer = self.observer
         self.lambdas = InProcessLambdas(
             {f.name: f for f in self.manifest.functions},
             {f.name: self.function_arn(f.name) for f in self.manifest.functions},
             self.random_faults,
             log_errors=self.config.log_invocation_errors,
-            on_invoke=self.meter.invoked,
+            on_invoke=observer.invoked if observer is not None else None,
         )
-        moto_hooks.install_lambda_dispatcher(self.lambdas.dispatch)
+        table.install(self._wiring(self.lambdas))
+        if observer is not None:
+            self._logged_bytes = LoggedBytes(observer.logged, _handler_formatter())
+            _handler_logger().addHandler(self._logged_bytes)
+        self.dynamodb: DynamoDBClient = self.client("dynamodb")
+        self.sqs = self.client("sqs")
+        self.sns: SNSClient = self.client("sns")
+        self.lambda_client: LambdaClient = self.client("lambda")
+        self.sfn = self.client("stepfunctions")
+        self.orders = OrdersStore(self.dynamodb, self.table_name("orders"), self.table_name("idempotency"))
         self._export_environment()
         provisioned = Provisioner(
             client=self.client,
@@ -226,13 +176,10 @@ class LocalRuntime:
         from aws_lambda_powertools.utilities import parameters
 
         parameters.clear_caches()  # type: ignore[no-untyped-call]
-        moto_hooks.uninstall()
-        jsonata_engine.uninstall()
-        express.uninstall()
-        state_machine_versions.uninstall()
-        if self._log_meter is not None:
-            _handler_logger().removeHandler(self._log_meter)
-            self._log_meter = None
+        table.uninstall()
+        if self._logged_bytes is not None:
+            _handler_logger().removeHandler(self._logged_bytes)
+            self._logged_bytes = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -287,115 +234,29 @@ class LocalRuntime:
             definition or asl.compile_order_workflow(self.config.workflow_type, self.config.query_language), values
         )
 
-    # Observing
-
-    @property
-    def express(self) -> bool:
-        return self.config.workflow_type == express.EXPRESS
-
-    def describe_execution(self, execution_arn: str) -> dict[str, Any]:
-        """DescribeExecution's answer, for Express executions too (read from the engine: the API refuses them)."""
-        if not express.is_express_arn(execution_arn):
-            return dict(self.sfn.describe_execution(executionArn=execution_arn))
-        found = express.execution_by_arn(ACCOUNT, self.config.region, execution_arn)
-        if found is None:
-            raise LookupError(f"no execution {execution_arn}")
-        return express.described(found)
-
-    def execution_events(self, execution_arn: str) -> list[dict[str, Any]]:
-        """Every event of an execution, for Express too (the engine's record: the API refuses them, and the log
-        records hold only what the logging level keeps)."""
-        if not express.is_express_arn(execution_arn):
-            return execution_history(self.sfn, execution_arn)
-        found = express.execution_by_arn(ACCOUNT, self.config.region, execution_arn)
-        if found is None:
-            raise LookupError(f"no execution {execution_arn}")
-        return express.history(found)
-
-    def running_executions(self) -> int:
-        if self.express:
-            return express.running(ACCOUNT, self.config.region)
-        listed = self.sfn.list_executions(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING", maxResults=1)
-        return len(listed["executions"])
-
-    def wait_for_execution(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
-        """The execution once it is terminal."""
-        seen: dict[str, Any] = {}
-
-        def terminal() -> dict[str, Any] | None:
-            seen.update(self.describe_execution(execution_arn))
-            return dict(seen) if seen["status"] in TERMINAL else None
-
-        return poll_until(
-            terminal,
-            timeout=timeout,
-            what=f"{execution_arn} terminal",
-            first=0.005,
-            longest=0.1,
-            describe=lambda: f"still {seen.get('status')}",
+    def _wiring(self, lambdas: InProcessLambdas) -> Wiring:
+        """What this system plugs into the patched moto (workflow.emulator.wiring)."""
+        faults, observer = self.random_faults, self.observer
+        return Wiring(
+            dispatch=lambdas.dispatch,
+            dynamodb_fault=self.dynamodb_faults.take,
+            on_dynamodb_write=self._tables_written,
+            on_dynamodb_call=self._dynamodb_served if observer is not None else None,
+            sfn_fault=self.sfn_faults.take,
+            messaging_fails=messaging_failures(faults),
+            on_messaging=observer.messaging if observer is not None else None,
+            retry_scale=self.config.time_scale,
+            duplicate_express_start=lambda: faults.roll(
+                faults.plan.duplicate_start, "stepfunctions.StartExecution.duplicated"
+            ),
         )
-
-    def messages_in(self, queue: str) -> int:
-        """Messages a queue holds, visible or in flight (0: everything sent to it so far was handled)."""
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_urls[queue],
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
-
-    def execution_arn(self, order_id: str) -> str:
-        """The execution the API started for an order (named after it; public answers do not carry its ARN). An
-        Express execution's ARN ends in an id of its own: the first one of that name."""
-        if not self.express:
-            return execution_arn(self.state_machine_arn, order_id)
-        arns = self.execution_arns(order_id)
-        if not arns:
-            raise LookupError(f"no execution of order {order_id}")
-        return arns[0]
-
-    def execution_arns(self, name: str) -> list[str]:
-        """Every execution of that name, oldest first (an Express order may run twice: at-least-once starts)."""
-        if not self.express:
-            return [execution_arn(self.state_machine_arn, name)]
-        return [e.exec_arn for e in express.executions_named(ACCOUNT, self.config.region, name)]
-
-    def order(self, order_id: str) -> dict[str, Any] | None:
-        """The order as the handlers' own store reads it (consistent read; straight from moto's backend, so that
-        watching orders costs the pipeline little, and no fault meant for the handlers is injected into it)."""
-        item = moto_hooks.read_item(ACCOUNT, self.config.region, self._orders_table, {"orderId": {"S": order_id}})
-        return order_from_item(item) if item is not None else None
 
     def _dynamodb_served(self, action: str, params: Mapping[str, Any], answer: Any) -> None:
-        self.meter.dynamodb(
-            action, params, answer, lambda table, key: moto_hooks.read_item(ACCOUNT, self.config.region, table, key)
-        )
-
-    def _tables_written(self, written: list[tuple[str, Mapping[str, Any]]]) -> None:
-        orders = [
-            str(item["orderId"].get("S"))
-            for table, item in written
-            if table == self._orders_table and "orderId" in item
-        ]
-        if orders:
-            self.order_changes.changed(*orders)
-
-    def wait_for_order(self, order_id: str, statuses: Iterable[str], timeout: float = 30.0) -> dict[str, Any]:
-        """The order once it has one of `statuses`."""
-        wanted = set(statuses)
-        seen: list[dict[str, Any] | None] = [None]
-
-        def arrived() -> dict[str, Any] | None:
-            seen[0] = self.order(order_id)
-            return seen[0] if seen[0] is not None and seen[0].get("status") in wanted else None
-
-        return poll_until(
-            arrived,
-            timeout=timeout,
-            what=f"order {order_id} {sorted(wanted)}",
-            longest=0.1,
-            changes=self.order_changes.watch(order_id),
-            describe=lambda: f"it is {seen[0].get('status') if seen[0] else 'absent'}",
-        )
+        if self.observer is not None:
+            region = self.config.region
+            self.observer.dynamodb(
+                action, params, answer, lambda name, key: dynamodb.read_item(ACCOUNT, region, name, key)
+            )
 
     def serve_aws(self, host: str = "127.0.0.1", port: int = 4566) -> str:
         """Serve the AWS APIs of this running system (moto's server app, same state) so that CLI commands in other
@@ -439,7 +300,8 @@ class LocalRuntime:
 
     def invoke_api(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """What API Gateway does with a request: invoke the StartWorkflow function with the event."""
-        self.meter.http_request()
+        if self.observer is not None:
+            self.observer.http_request()
         response = self.lambda_client.invoke(FunctionName="StartWorkflow", Payload=json.dumps(event).encode())
         payload = json.loads(response["Payload"].read())
         if "FunctionError" in response:

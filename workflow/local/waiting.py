@@ -1,6 +1,8 @@
-"""One bounded wait with backoff, for every poll loop of the local system, the CLI, the tests and the notebooks.
+"""One bounded wait with backoff, for every poll loop of the local system, the CLI, the tests and the notebooks;
+and `quiesce`, the wait for a local system to settle.
 
     order = poll_until(lambda: store.get(order_id), timeout=30, what=f"order {order_id}")
+    quiesce(runtime, timeout=120)
 
 Tight polling from many threads starves moto's interpreter, so the delay grows (x1.5) from `first` to `longest`.
 Given `changes` (a Watch on what `check` reads, e.g. writes to one order), the wait between checks ends as soon as
@@ -12,7 +14,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from workflow.manifest import Manifest
 
 T = TypeVar("T")
 
@@ -91,3 +96,33 @@ def poll_until(
         else:
             time.sleep(min(delay, left))
             delay = min(delay * 1.5, longest)
+
+
+class Settling(Protocol):
+    """What `quiesce` reads of a system (a LocalRuntime)."""
+
+    manifest: Manifest
+
+    def running_executions(self) -> int: ...
+
+    def messages_in(self, queue: str) -> int: ...
+
+
+def quiesce(system: Settling, timeout: float) -> None:
+    """Until no execution runs and no queue a function consumes holds anything."""
+    consumed = [q.name for q in system.manifest.queues if system.manifest.consumers(q.name)]
+    seen: dict[str, int] = {}
+
+    def quiet() -> bool:
+        running = system.running_executions()
+        seen["running"], seen["queued"] = running, sum(system.messages_in(queue) for queue in consumed)
+        return not seen["running"] and not seen["queued"]
+
+    poll_until(
+        quiet,
+        timeout=timeout,
+        what="a quiet system",
+        first=0.1,
+        longest=1.0,
+        describe=lambda: f"{seen.get('running')} running, {seen.get('queued')} queued",
+    )

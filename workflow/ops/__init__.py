@@ -5,12 +5,14 @@
 - dlq          what the dead-letter queues hold, and moving it back (`orderflow dlq ...`)
 - executions   the newest executions and why they failed (`orderflow executions`)
 - rerun        a FAILED order run again after its cause is fixed (`orderflow rerun`)
-- alerts       a test alert through the alert path, recent alerts and their deliveries, an incident resolved by hand
-               (`orderflow alerts ...`)
+- alerts       recent alerts and their deliveries, an incident resolved by hand (`orderflow alerts list|resolve`)
+- alert_path   a test alert through the alert path, each target's delivery read back (`orderflow alerts test`)
 - update       a scripted workflow update: publish the compiled definition and move the live alias
+- versions     pruning a state machine's versions: keep the newest and every one an alias routes to
 - history      one paginated execution-history reader and where an order's execution is
+- execution_logs  an Express execution's history, read from its state machine's log group (Logs Insights)
 
 May import: workflow's definition, asl and manifest, handlers' domain and adapters (an order is read as the handlers
-store it), boto3. Must not import workflow.local (a local system is reached only through its AWS endpoint, by the
-names local_names derives) or the CLI.
+store it), boto3. Must not import workflow.local, workflow.emulator or workflow.harness (a local system is reached
+only through its AWS endpoint, by the names local_names derives) or the CLI.
 """

@@ -2,7 +2,7 @@
 Express (DescribeExecution, GetExecutionHistory and ListExecutions refuse them), so its log records are the record.
 
 Read with CloudWatch Logs Insights (StartQuery, then GetQueryResults until it completes, within a deadline), on AWS
-and locally alike: the local runtime writes the same records to the same-named group (workflow.local.express).
+and locally alike: the local runtime writes the same records to the same-named group (workflow.emulator.express).
 Each record is an execution event: `{"id", "type", "details", "previous_event_id", "event_timestamp",
 "execution_arn"}`. `events` turns them into GetExecutionHistory's shape, so every reader of histories
 (workflow.ops.history.steps, recorded_failure, the graph overlay) reads them unchanged.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handlers.domain.order import execution_name
+from handlers.arns import execution_name
 from workflow.ops.targets import TargetError
 
 EXECUTION_EVENTS = {

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from handlers.domain import order
+from handlers import arns
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -26,7 +26,7 @@ class HistoryError(ValueError):
 def execution_arn(state_machine_arn: str, execution_name: str) -> str:
     """`...:stateMachine:<sm>[:<alias or version>]` -> `...:execution:<sm>:<name>` (the handlers' own derivation)."""
     try:
-        return order.execution_arn(state_machine_arn, execution_name)
+        return arns.execution_arn(state_machine_arn, execution_name)
     except ValueError as e:
         raise HistoryError(str(e)) from None
 

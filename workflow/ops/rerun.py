@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers.adapters.orders_store import OrdersStore
+from handlers.arns import is_express_arn
 from handlers.domain.errors import BUSINESS, InvalidTransitionError, OrderValidationError, failure_of
-from handlers.domain.order import OrderStatus, is_express_arn, order_of_record, order_payload
+from handlers.domain.order import OrderStatus, order_payload
+from handlers.domain.order_input import order_of_record
 from workflow.ops.targets import Target, TargetError
 
 # The order's identity in its execution's input, as the orders table keeps it under the same names.

@@ -2,7 +2,7 @@
 its alias (`live`) to it. A dry run shows the ASL diff against what the alias runs now and changes nothing.
 
 The definition is compiled for the state machine's own workflow type (DescribeStateMachine's `type`, STANDARD or
-EXPRESS): the two differ in their retry policy (workflow.definition.POLICIES), and publishing Standard's to an Express
+EXPRESS): the two differ in their retry policy (workflow.retries.POLICIES), and publishing Standard's to an Express
 machine would let an execution run into Express's five-minute cut-off, which skips the failure route.
 
 The same code serves the local system and AWS (workflow.ops.targets); placeholders are filled from the target's

@@ -7,13 +7,9 @@ from dataclasses import dataclass
 from handlers import observability
 from handlers.adapters.alert_targets import TargetConfig, https_url_problem
 from handlers.adapters.json_webhook import JsonWebhook
-from handlers.domain.alerts import (
-    AlarmNotice,
-    Alert,
-    Notification,
-    Resolution,
+from handlers.domain.alerts import AlarmNotice, Alert, Notification, Resolution, execution_link
+from handlers.domain.slack_message import (
     alarm_slack_message,
-    execution_link,
     resolution_slack_message,
     slack_message,
     storm_slack_message,

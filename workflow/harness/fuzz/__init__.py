@@ -32,10 +32,10 @@ What lives where (each module imports only those above it):
     run      run_fuzz (any base URL), run_local_fuzz (a local system it starts), load_document
 """
 
-from workflow.local.fuzz.cases import APIOperation, Case, load_schema, operations_of, split, spread_sample
-from workflow.local.fuzz.checks import CHECKS, CONFLICT_CHECK, REPLAY_CHECK, TRANSPORT_CHECK, Problem
-from workflow.local.fuzz.report import Finding, FuzzReport, OperationStats, Outcome
-from workflow.local.fuzz.run import DEADLINE_SECONDS, REQUEST_TIMEOUT_SECONDS, load_document, run_fuzz, run_local_fuzz
+from workflow.harness.fuzz.cases import APIOperation, Case, load_schema, operations_of, split, spread_sample
+from workflow.harness.fuzz.checks import CHECKS, CONFLICT_CHECK, REPLAY_CHECK, TRANSPORT_CHECK, Problem
+from workflow.harness.fuzz.report import Finding, FuzzReport, OperationStats, Outcome
+from workflow.harness.fuzz.run import DEADLINE_SECONDS, REQUEST_TIMEOUT_SECONDS, load_document, run_fuzz, run_local_fuzz
 
 __all__ = [
     "CHECKS",

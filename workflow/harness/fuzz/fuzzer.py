@@ -21,8 +21,8 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.transport import Response
 from schemathesis.schemas import BaseSchema
 
-from workflow.local.fuzz.cases import APIOperation, Case, operations_of, split, spread_sample
-from workflow.local.fuzz.checks import (
+from workflow.harness.fuzz.cases import APIOperation, Case, operations_of, split, spread_sample
+from workflow.harness.fuzz.checks import (
     CHECKS,
     REASON_LENGTH,
     TRANSPORT_CHECK,
@@ -34,7 +34,7 @@ from workflow.local.fuzz.checks import (
     json_body,
     replay_problems,
 )
-from workflow.local.fuzz.report import FuzzReport, Outcome
+from workflow.harness.fuzz.report import FuzzReport, Outcome
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 FRESH_KEY_SHARE = 0.9

@@ -11,7 +11,7 @@ from typing import Any
 import schemathesis
 from schemathesis.checks import not_a_server_error
 
-from workflow.local.fuzz.checks import CHECKS, CONFLICT_CHECK, REPLAY_CHECK, TRANSPORT_CHECK, Problem, clip
+from workflow.harness.fuzz.checks import CHECKS, CONFLICT_CHECK, REPLAY_CHECK, TRANSPORT_CHECK, Problem, clip
 
 EXAMPLES_PER_CHECK = 10
 REPRODUCTION_LENGTH = 1500

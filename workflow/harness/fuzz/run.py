@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from workflow.local.fuzz.cases import load_schema
-from workflow.local.fuzz.fuzzer import Fuzzer
-from workflow.local.fuzz.report import FuzzReport
+from workflow.harness.fuzz.cases import load_schema
+from workflow.harness.fuzz.fuzzer import Fuzzer
+from workflow.harness.fuzz.report import FuzzReport
 
 REQUEST_TIMEOUT_SECONDS = 10.0
 DEADLINE_SECONDS = 900.0

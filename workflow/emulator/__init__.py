@@ -1,0 +1,21 @@
+"""The emulator: everything that changes moto's behaviour, so that moto serves AWS as the local system needs it.
+
+    table.py                  the patch table: every row (owner, attribute, moto's original, ours, its checks);
+                              install(Wiring) / uninstall() / probe()
+    patches.py                Patch and Check, installing and undoing rows, moto's exact version (PINNED_MOTO)
+    wiring.py                 Wiring: what a system plugs in (Lambda dispatcher, faults, listeners, retry scale)
+    services.py               Lambda's invocation hook; the Step Functions, SQS and SNS API hooks
+    dynamodb.py               DynamoDB serialized per table, its faults; reads of moto's backend (read_item)
+    interpreter.py            the parse cache, cached JSONPaths, reused task clients, scaled retries, AWS timestamps
+    jsonata_engine.py         JSONata and variables as AWS evaluates them (moto wires no evaluator)
+    express.py                Express's contract (at-least-once starts, no history behind the API, log records)
+    state_machine_versions.py ListStateMachineVersions and DeleteStateMachineVersion
+    checks.py                 the shape and source-text checks (run at every install)
+    probe_system.py           a patched moto of its own for the behaviour checks; probes.py, probes_asl.py: them
+    README.md                 every patch, why it exists and what AWS does: the checklist for a moto upgrade
+
+May import moto, boto3/botocore, workflow.query and workflow.query_checks (JSONata evaluation and the creation
+checks) and handlers.arns (execution names from ARNs). Must not import workflow.local or workflow.harness (they
+build on it), nor the CLI. Must not be imported by workflow.ops, workflow.graph, the workflow's definition or
+manifest, handlers or infra: the deployed system never runs it.
+"""

@@ -1,0 +1,212 @@
+"""Behaviour checks of the interpreter's rows: each runs a tiny definition on a probe system
+(workflow.emulator.probe_system) and holds its outcome to what AWS answers for it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from botocore.exceptions import ClientError
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.utils import json_path
+
+from workflow.emulator import interpreter
+from workflow.emulator.patches import Check
+from workflow.emulator.probe_system import ProbeSystem, expect
+
+JSONATA = {"QueryLanguage": "JSONata"}
+AWS_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+def _pass(**fields: Any) -> dict[str, Any]:
+    return {"Type": "Pass", **fields}
+
+
+def _one_parse(system: ProbeSystem) -> None:
+    definition = {"StartAt": "P", "States": {"P": _pass(End=True)}}
+    machine = system.machine(definition)
+    system.run({}, machine=machine)
+    text = system.client("stepfunctions").describe_state_machine(stateMachineArn=machine)["definition"]
+    program = interpreter.parsed_program(text)
+    system.run({}, machine=machine)
+    expect(
+        program is not None and interpreter.parsed_program(text) is program,
+        "ExecutionWorker._get_evaluation_entrypoint no longer gives the program of each execution",
+    )
+
+
+def _parsed_paths() -> tuple[int, int]:
+    """How many paths the cached parsers have parsed (ResultPath's, and everything else's)."""
+    caches = [getattr(json_path.parse, "cache_info", None), getattr(result_path.parse, "cache_info", None)]
+    expect(all(caches), "moto's JSONPath parsers are not the cached ones")
+    return caches[0]().misses, caches[1]().misses  # type: ignore[misc]
+
+
+def _json_paths(system: ProbeSystem) -> None:
+    before = _parsed_paths()
+    definition = {"StartAt": "P", "States": {"P": _pass(InputPath="$.probeIn", ResultPath="$.probeOut", End=True)}}
+    run = system.run(definition, {"probeIn": {"a": 1}})
+    after = _parsed_paths()
+    expect(run.output == {"probeIn": {"a": 1}, "probeOut": {"a": 1}}, f"InputPath/ResultPath gave {run.output}")
+    expect(
+        after[0] > before[0] and after[1] > before[1],
+        "moto no longer parses JSONPaths through json_path.parse and ResultPath's parse",
+    )
+
+
+def _entered_time(system: ProbeSystem) -> None:
+    jsonpath = system.run(
+        {"StartAt": "P", "States": {"P": _pass(Parameters={"t.$": "$$.State.EnteredTime"}, End=True)}}
+    )
+    jsonata = system.run(
+        {**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="{% $states.context.State.EnteredTime %}", End=True)}}
+    )
+    seen = [(jsonpath.output or {}).get("t"), jsonata.output]
+    expect(
+        all(isinstance(t, str) and AWS_TIMESTAMP.fullmatch(t) for t in seen),
+        f"State.EnteredTime is not written in AWS's form (…09.827Z): {seen}",
+    )
+
+
+def _jsonata(system: ProbeSystem) -> None:
+    summed = system.run(
+        {**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="{% $states.input.n + 1 %}", End=True)}}, {"n": 1}
+    )
+    expect(summed.output == 2, f"a JSONata expression gave {summed.status} {summed.output}, not 2")
+    missing = system.run(
+        {**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="{% $states.input.nope %}", End=True)}}
+    )
+    expect(
+        missing.error == "States.QueryEvaluationError",
+        f"an expression that evaluates to nothing failed with {missing.error}, not States.QueryEvaluationError",
+    )
+
+
+def _variable_reads(system: ProbeSystem) -> None:
+    definition = {
+        "StartAt": "A",
+        "States": {"A": _pass(Assign={"counter": 5}, Next="B"), "B": _pass(Parameters={"v.$": "$counter"}, End=True)},
+    }
+    run = system.run(definition)
+    expect(run.output == {"v": 5}, f"a JSONPath read of a variable gave {run.output}, not 5")
+
+
+def _assign_after_output(system: ProbeSystem) -> None:
+    definition = {
+        **JSONATA,
+        "StartAt": "A",
+        "States": {
+            "A": _pass(Assign={"x": 1}, Next="B"),
+            "B": _pass(Assign={"x": "{% $x + 1 %}"}, Output="{% {'seen': $x} %}", Next="C"),
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Condition": "{% true %}", "Assign": {"x": "{% $x + 10 %}"}, "Next": "D"}],
+                "Default": "D",
+            },
+            "D": _pass(Output="{% {'seen': $states.input.seen, 'x': $x} %}", End=True),
+        },
+    }
+    run = system.run(definition)
+    expect(run.output == {"seen": 1, "x": 12}, f"Assign took effect at the wrong time: {run.output}")
+
+
+def _choice_rules(system: ProbeSystem) -> None:
+    rule = {"Condition": "{% true %}", "Output": {"from": "rule"}, "Assign": {"by": "rule"}, "Next": "D"}
+    definition = {
+        **JSONATA,
+        "StartAt": "C",
+        "States": {
+            "C": {
+                "Type": "Choice",
+                "Choices": [rule],
+                "Default": "D",
+                "Output": {"from": "default"},
+                "Assign": {"by": "default"},
+            },
+            "D": _pass(Output="{% {'from': $states.input.from, 'by': $by} %}", End=True),
+        },
+    }
+    run = system.run(definition)
+    expect(
+        run.output == {"from": "rule", "by": "rule"}, f"a matched rule's Output and Assign were not taken: {run.output}"
+    )
+
+
+def _task_arguments(system: ProbeSystem) -> None:
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Arguments": {"TableName": "{% $states.input.nope %}", "Key": {"k": {"S": "1"}}},
+        "Catch": [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Caught"}],
+        "End": True,
+    }
+    run = system.run({**JSONATA, "StartAt": "T", "States": {"T": task, "Caught": _pass(Output="caught", End=True)}})
+    expect(run.output == "caught", f"a failing Arguments expression is not caught as itself ({run.status} {run.error})")
+
+
+def _creation_checks(system: ProbeSystem) -> None:
+    definition = {**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="{% $eval('1') %}", End=True)}}
+    try:
+        system.machine(definition)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        expect(code == "InvalidDefinition", f"a definition calling $eval is refused with {code}")
+        return
+    expect(False, "CreateStateMachine accepts a definition calling $eval")
+
+
+def _assign_literals(system: ProbeSystem) -> None:
+    definition = {
+        **JSONATA,
+        "StartAt": "A",
+        "States": {"A": _pass(Assign={"s": 'say "hi"'}, Next="B"), "B": _pass(Output="{% $s %}", End=True)},
+    }
+    run = system.run(definition)
+    expect(run.output == 'say "hi"', f"an Assign's string literal kept its escapes: {run.output!r}")
+
+
+def _string_outputs(system: ProbeSystem) -> None:
+    run = system.run({**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="ok", End=True)}})
+    expect(run.answered == '"ok"', f"DescribeExecution answered a string output as {run.answered!r}, not as JSON")
+
+
+def _inner_errors(system: ProbeSystem) -> None:
+    failing = {"StartAt": "F", "States": {"F": _pass(Output="{% $states.input.nope %}", End=True)}}
+    caught = [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Caught"}]
+    definition = {
+        **JSONATA,
+        "StartAt": "Parallel",
+        "States": {
+            "Parallel": {"Type": "Parallel", "Branches": [failing], "Catch": caught, "Next": "Map"},
+            "Map": {"Type": "Map", "Items": "{% [1] %}", "ItemProcessor": failing, "Catch": caught, "End": True},
+            "Caught": _pass(Output="{% $exists($states.input.Error) ? $states.input.Error : 'none' %}", End=True),
+        },
+    }
+    run = system.run(definition)
+    entered = [e["stateEnteredEventDetails"]["name"] for e in run.events if "stateEnteredEventDetails" in e]
+    expect(
+        run.output == "States.QueryEvaluationError" and entered.count("Caught") == 1,
+        f"an inner state's States.* error does not reach the Parallel's Catch as itself ({run.status}, {run.output})",
+    )
+    mapped = {**definition, "StartAt": "Map"}
+    run = system.run(mapped)
+    expect(
+        run.output == "States.QueryEvaluationError",
+        f"an inner state's States.* error does not reach the Map's Catch as itself ({run.status}, {run.output})",
+    )
+
+
+ONE_PARSE = Check("one parse serves every execution of a definition", "behaviour", _one_parse)
+JSON_PATHS = Check("JSONPaths are parsed through the cached parsers", "behaviour", _json_paths)
+ENTERED_TIME = Check("State.EnteredTime is in AWS's form", "behaviour", _entered_time)
+JSONATA_EXPRESSIONS = Check(
+    "JSONata expressions evaluate; nothing is States.QueryEvaluationError", "behaviour", _jsonata
+)
+VARIABLE_READS = Check("a JSONPath field reads a variable", "behaviour", _variable_reads)
+ASSIGN_AFTER_OUTPUT = Check("Assign takes effect when the state is left", "behaviour", _assign_after_output)
+CHOICE_RULES = Check("a matched Choice rule's Output and Assign are taken", "behaviour", _choice_rules)
+TASK_ARGUMENTS = Check("a failing Arguments expression is caught as itself", "behaviour", _task_arguments)
+CREATION_CHECKS = Check("CreateStateMachine refuses what AWS refuses", "behaviour", _creation_checks)
+ASSIGN_LITERALS = Check("an Assign's string literal is the JSON string's value", "behaviour", _assign_literals)
+STRING_OUTPUTS = Check("a string output is answered as JSON", "behaviour", _string_outputs)
+INNER_ERRORS = Check("Map and Parallel catch an inner States.* error as itself", "behaviour", _inner_errors)

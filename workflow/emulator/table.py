@@ -1,0 +1,193 @@
+"""The patch table: every change the emulator makes to moto, one row each, with the checks the row needs.
+
+    install(Wiring(dispatch=lambdas.dispatch, ...))   # moto's version, each row's shape, the shape and source checks
+    ...
+    uninstall()                                       # every row undone
+
+README.md (beside this module) says why each row exists and what AWS does; it is the checklist for a moto upgrade.
+`probe()` runs every behaviour check on a patched moto of its own (the test tier calls it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.responses import DynamoHandler
+from moto.sns.responses import SNSResponse
+from moto.sqs.responses import SQSResponse
+from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringJSONata, StringVariableSample
+from moto.stepfunctions.parser.asl.component.state import state as state_module
+from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.stepfunctions.responses import StepFunctionResponse
+
+from workflow.emulator import (
+    checks,
+    dynamodb,
+    express,
+    interpreter,
+    jsonata_engine,
+    patches,
+    probe_system,
+    probes,
+    probes_asl,
+    services,
+    state_machine_versions,
+)
+from workflow.emulator.patches import Check, CheckKind, Patch, moto_original
+from workflow.emulator.wiring import Wiring
+
+__all__ = ["Wiring", "install", "patch_table", "probe", "uninstall"]
+
+
+def _front_doors(w: Wiring) -> list[Patch]:
+    """Lambda's invocation and the service APIs (services.py, dynamodb.py)."""
+    return [
+        Patch(LambdaFunction, "_invoke_lambda", services.invoking(w.dispatch), (probes.LAMBDA_INVOCATIONS,)),
+        Patch(
+            DynamoHandler,
+            "call_action",
+            dynamodb.serving(w.dynamodb_fault, w.on_dynamodb_write, w.on_dynamodb_call),
+            (probes.DYNAMODB_CALLS,),
+        ),
+        Patch(StepFunctionResponse, "call_action", services.step_functions_calls(w.sfn_fault), (probes.SFN_CALLS,)),
+        Patch(
+            SQSResponse,
+            "call_action",
+            services.messaging_calls("sqs", w.messaging_fails, w.on_messaging),
+            (probes.MESSAGING_CALLS,),
+        ),
+        Patch(
+            SNSResponse,
+            "call_action",
+            services.messaging_calls("sns", w.messaging_fails, w.on_messaging),
+            (probes.MESSAGING_CALLS,),
+        ),
+    ]
+
+
+def _interpreter(w: Wiring) -> list[Patch]:
+    """Speed, and AWS's timestamps (interpreter.py)."""
+    clients = interpreter.reused_clients()
+    return [
+        Patch(
+            ExecutionWorker,
+            "_get_evaluation_entrypoint",
+            interpreter.cached_entrypoint(w.programs_cached),
+            (probes_asl.ONE_PARSE,),
+        ),
+        Patch(AmazonStateLanguageParser, "parse", staticmethod(interpreter.parse_alone), (checks.PARSER_SCOPES,)),
+        Patch(json_path, "parse", interpreter.cached_json_path_parse(w.json_paths_cached), (probes_asl.JSON_PATHS,)),
+        Patch(
+            result_path, "parse", interpreter.cached_result_path_parse(w.json_paths_cached), (probes_asl.JSON_PATHS,)
+        ),
+        *[
+            Patch(module, "boto_client_for", clients, (probes.TASK_CLIENTS, checks.CLIENT_CREDENTIALS))
+            for module in interpreter.client_modules()
+        ],
+        Patch(retrier_decl, "time", interpreter.ScaledTime(w.retry_scale), (probes.RETRY_INTERVALS,)),
+        Patch(state_module, "datetime", interpreter.AWS_DATETIME, (probes_asl.ENTERED_TIME,)),
+    ]
+
+
+def _jsonata() -> list[Patch]:
+    """JSONata and variables as AWS evaluates them (jsonata_engine.py)."""
+    engine = jsonata_engine
+    return [
+        Patch(StringJSONata, "_eval_body", engine.eval_jsonata, (probes_asl.JSONATA_EXPRESSIONS,)),
+        Patch(StringVariableSample, "_eval_body", engine.eval_variable_sample, (probes_asl.VARIABLE_READS,)),
+        Patch(AssignDecl, "_eval_body", engine.eval_assign, (probes_asl.ASSIGN_AFTER_OUTPUT,)),
+        *[
+            Patch(cls, "_set_next", engine.flushing(moto_original(cls, "_set_next")), (probes_asl.ASSIGN_AFTER_OUTPUT,))
+            for cls in engine.LEAVING
+        ],
+        *[
+            Patch(
+                cls,
+                "_from_error",
+                engine.passing_failure_events(moto_original(cls, "_from_error")),
+                (probes_asl.TASK_ARGUMENTS,),
+            )
+            for cls in engine.tasks_with_from_error()
+        ],
+        Patch(
+            StepFunctionsParserBackend,
+            "_validate_definition",
+            staticmethod(engine.validate_definition),
+            (probes_asl.CREATION_CHECKS,),
+        ),
+        Patch(
+            Preprocessor,
+            "visitAssign_template_value_terminal_string_literal",
+            engine.assign_literal,
+            (probes_asl.ASSIGN_LITERALS,),
+        ),
+        Patch(StepFunctionResponse, "describe_execution", engine.describe_execution, (probes_asl.STRING_OUTPUTS,)),
+        Patch(StateChoice, "_eval_state", engine.choose, (probes_asl.CHOICE_RULES,)),
+        Patch(StateChoice, "_eval_state_output", engine.choice_output, (probes_asl.CHOICE_RULES,)),
+        *[
+            Patch(module, "CustomErrorName", engine.reported_error_name, (probes_asl.INNER_ERRORS,))
+            for module in engine.REPORTERS
+        ],
+    ]
+
+
+def _state_machines(w: Wiring) -> list[Patch]:
+    """Express's contract (express.py) and the versions API (state_machine_versions.py)."""
+    backend = StepFunctionsParserBackend
+    return [
+        Patch(
+            backend,
+            "start_execution",
+            express.starting(w.duplicate_express_start),
+            (probes.EXPRESS, checks.EXPRESS_START_SOURCE, checks.EXPRESS_EXECUTION_SHAPE),
+        ),
+        *[
+            Patch(backend, name, express.refusing_express(moto_original(backend, name)), (probes.EXPRESS,))
+            for name in express.REFUSING
+        ],
+        Patch(backend, "list_executions", express.list_executions, (probes.EXPRESS,)),
+        *[
+            Patch(StepFunctionResponse, name, getattr(state_machine_versions, name), (probes.VERSIONS,), adds=True)
+            for name in state_machine_versions.ACTIONS
+        ],
+    ]
+
+
+def patch_table(wiring: Wiring) -> list[Patch]:
+    """Every row, in the order they are installed."""
+    return [*_front_doors(wiring), *_interpreter(wiring), *_jsonata(), *_state_machines(wiring)]
+
+
+def install(wiring: Wiring) -> None:
+    """Asserts moto's exact version, checks every row, and installs the table (replacing one installed before)."""
+    patches.uninstall()
+    interpreter.forget_programs()
+    patches.install(patch_table(wiring))
+
+
+def uninstall() -> None:
+    patches.uninstall()
+    interpreter.forget_programs()
+
+
+def _answer_nothing(function: str, event: object) -> services.InvokeResult:
+    return "{}", False, ""
+
+
+def checks_of(kinds: Iterable[CheckKind]) -> list[Check]:
+    """Every check the table's rows need, of these kinds, each once."""
+    return patches.unique_checks(patch_table(Wiring(dispatch=_answer_nothing)), kinds)
+
+
+def probe() -> list[str]:
+    """Every behaviour check, run on a patched moto of its own: the problems found (none: this moto fits)."""
+    return probe_system.run(checks_of(["behaviour"]), install, uninstall)
