@@ -264,6 +264,8 @@ _RANGE_LIMIT: Final = 10_000_000  # JSONata's own limit on a range's items
 
 
 def _range(start: Any = None, end: Any = None, step: Any = None) -> list[int | float]:
+    """A JSONata sequence, as Step Functions' $range gives (recorded on AWS: `$range(1, 9, 9)` is `1`, an empty range
+    is nothing): one item is that item, none is undefined (`[$range(…)]` keeps an array either way)."""
     first = _number(start, "range", "the start")
     last = _number(end, "range", "the end")
     increment = _number(step, "range", "the step")
@@ -272,7 +274,8 @@ def _range(start: Any = None, end: Any = None, step: Any = None) -> list[int | f
     count = int((last - first) // increment) + 1 if (last - first) * increment >= 0 else 0
     if count > _RANGE_LIMIT:
         raise QueryError(f"$range: {count} items is more than {_RANGE_LIMIT}")
-    return [first + index * increment for index in range(count)]
+    sequence: list[int | float] = Utils.create_sequence_from_iter(first + index * increment for index in range(count))
+    return sequence
 
 
 def _hash(data: Any = None, algorithm: Any = None) -> str:

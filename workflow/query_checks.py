@@ -3,11 +3,13 @@
 Two strengths, one walk:
 - `creation_problems`: what AWS refuses when a state machine is created or updated (the local engine applies it at
   CreateStateMachine/UpdateStateMachine): a `{% %}` that does not parse or calls $eval, a field of the other query
-  language, an Assign AWS would not store (a bad name, a literal over the size limits), and a variable read where no
-  state of its scope, or of a scope around it, assigns it.
-- `build_problems`: also what would fail at run time, which a build can see: a variable read on a path where no
-  earlier state assigned it, and an inner scope (a Map's or Parallel's states) assigning an outer scope's variable.
-  workflow.asl runs it on every compiled definition.
+  language, an Assign AWS would not store (a bad name, a literal over the size limits).
+- `build_problems`: also what would fail at run time, which a build can see: a variable read where no state of its
+  scope (or of a scope around it) assigns it, a variable read on a path where no earlier state assigned it, and an
+  inner scope (a Map's or Parallel's states) assigning an outer scope's variable. workflow.asl runs it on every
+  compiled definition. AWS accepts a definition reading a variable nobody assigns; the execution fails with
+  States.QueryEvaluationError ("… specified for the field 'Output/result' returned nothing (undefined).", recorded on
+  AWS in November 2024), and AWS's variables page describes scope errors at run time.
 
 The rules follow AWS's pages on JSONata (https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html)
 and on variables (https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html).
@@ -252,10 +254,12 @@ def _field_problems(scopes: list[_Scope]) -> list[Problem]:
 
 
 def creation_problems(definition: Mapping[str, Any]) -> list[Problem]:
-    return _creation_problems(_scopes(definition))
+    return _field_problems(_scopes(definition))
 
 
-def _creation_problems(scopes: list[_Scope]) -> list[Problem]:
+def _scope_problems(scopes: list[_Scope]) -> list[Problem]:
+    """A variable read where no state of its scope, or of a scope around it, assigns it. AWS accepts such a
+    definition; the read fails at run time (States.QueryEvaluationError)."""
     problems = _field_problems(scopes)
     for scope in scopes:
         visible = scope.visible()
@@ -322,7 +326,7 @@ def _definitely_assigned(scope: _Scope, entry: set[str]) -> dict[str, set[str]]:
 
 def build_problems(definition: Mapping[str, Any]) -> list[Problem]:
     scopes = _scopes(definition)
-    problems = _creation_problems(scopes)  # also fills each scope's assignments
+    problems = _scope_problems(scopes)  # also fills each scope's assignments
     entries: dict[int, set[str]] = {id(scopes[0]): set()}
     for scope in scopes:  # parents come before their inner scopes
         entry = entries.get(id(scope), set())

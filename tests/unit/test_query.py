@@ -72,7 +72,13 @@ def test_only_plain_field_paths_are_walked() -> None:
 def test_step_functions_functions() -> None:
     assert value("$partition([1,2,3,4,5], 2)") == [[1, 2], [3, 4], [5]]
     assert value("$range(0, 10, 2)") == [0, 2, 4, 6, 8, 10]
-    assert value("$range(3, 1, 1)") == []
+    # A sequence, as recorded on AWS: one item is that item, none is nothing; an array constructor keeps an array.
+    assert value("$range(1, 9, 9)") == 1
+    assert value("[$range(1, 9, 9)]") == [1]
+    assert value("[$range(3, 1, 1)]") == []
+    assert value("$exists($range(3, 1, 1))") is False
+    with pytest.raises(query.Undefined):
+        value("$range(3, 1, 1)")
     assert value("$range(3, 1, -1)") == [3, 2, 1]
     assert value("$hash('a', 'SHA-256')") == hashlib.sha256(b"a").hexdigest()
     assert value("$hash('a', 'MD5')") == hashlib.md5(b"a").hexdigest()
@@ -145,7 +151,9 @@ def test_assign_names_and_sizes() -> None:
     assert any(line.startswith("/States/P/Assign: the Assign is") for line in found)
 
 
-def test_scope_rules_at_creation() -> None:
+def test_scope_rules_at_build_not_at_creation() -> None:
+    """AWS accepts a definition reading a variable no state of its scope assigns (the execution fails with
+    States.QueryEvaluationError); our own build refuses it."""
     definition = jsonata(
         {
             "A": {"Type": "Pass", "Assign": {"outer": 1}, "Next": "M"},
@@ -161,9 +169,10 @@ def test_scope_rules_at_creation() -> None:
             "B": {"Type": "Pass", "Output": "{% $inner %}", "End": True},
         }
     )
-    assert messages(query_checks.creation_problems(definition)) == [
-        "/States/B: $inner is read, but no state in its scope (or around it) assigns it"
-    ]
+    assert query_checks.creation_problems(definition) == []
+    assert "/States/B: $inner is read, but no state in its scope (or around it) assigns it" in messages(
+        query_checks.build_problems(definition)
+    )
 
 
 def test_build_requires_assignment_on_every_path_before_the_read() -> None:
@@ -225,6 +234,7 @@ def test_jsonpath_variable_reads_are_checked_too() -> None:
             "P": {"Type": "Pass", "Parameters": {"a.$": "$$.Execution.Id", "b.$": "$.x"}, "End": True},
         },
     }
-    assert messages(query_checks.creation_problems(definition)) == [
+    assert query_checks.creation_problems(definition) == []
+    assert messages(query_checks.build_problems(definition)) == [
         "/States/C: $counter is read, but no state in its scope (or around it) assigns it"
     ]

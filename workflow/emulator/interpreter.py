@@ -7,6 +7,9 @@
   about an eighth of an order's CPU).
 - `boto_client_for` in moto's Step Functions task modules: one client per region and service instead of one per call.
 - the retrier's `time`: its sleeps scaled, so production retry intervals stay in the definition.
+- `ExecutionWorker._get_evaluation_environment`: the context object's `Execution.StartTime` as AWS writes it (a
+  string, not a datetime no JSONata field nor DescribeExecution could take) and its `RedriveCount` (0); the state
+  module's `StateData`: `State.RetryCount` (0) in every state, not only in those that retry.
 - the state module's `datetime`: the context object's `State.EnteredTime` in AWS's form (`2026-12-03T13:00:09.827Z`),
   not Python's (`…09.827017+00:00`): RecordFailure writes it into the order's history beside AWS's timestamps.
 """
@@ -30,6 +33,7 @@ from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from workflow.emulator import jsonata_engine
 from workflow.emulator.patches import moto_original
 
 # Imported for its side effect: every Task service module exists (and has imported boto_client_for) before the
@@ -72,6 +76,7 @@ def cached_entrypoint(maxsize: int = 32) -> Callable[[ExecutionWorker], Any]:
         if program is None:
             program = parse_alone(definition)[0]
             _assign_heap_keys(program)
+            jsonata_engine.label_fields(program)
             with _PROGRAMS_LOCK:
                 while len(_PROGRAMS) >= maxsize:
                     _PROGRAMS.pop(next(iter(_PROGRAMS)))  # the oldest definition: updates come and go
@@ -165,13 +170,41 @@ class ScaledTime:
         return getattr(time, name)
 
 
+def aws_timestamp(moment: datetime.datetime) -> str:
+    """AWS's way of writing a time in the context object: UTC, milliseconds, `Z` (`2024-11-05T10:12:24.539Z`)."""
+    utc = moment.astimezone(datetime.UTC) if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+    return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"
+
+
 class _AwsTimestamp(datetime.datetime):
     """A datetime whose isoformat is AWS's: UTC, milliseconds, `Z`."""
 
     def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
-        utc = self.astimezone(datetime.UTC)
-        return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"
+        return aws_timestamp(self)
 
 
 # What moto's state module sees as `datetime`: the module, but with AWS's timestamps.
 AWS_DATETIME = SimpleNamespace(datetime=_AwsTimestamp, timezone=datetime.timezone)
+
+
+_EVALUATION_ENVIRONMENT = moto_original(ExecutionWorker, "_get_evaluation_environment")
+
+
+def typed_context(self: ExecutionWorker) -> Any:
+    """The execution's environment, its context object's `Execution` as AWS types it
+    (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html): moto puts the start
+    time in as a Python datetime (no JSONata field accepts it, and an output holding it made DescribeExecution answer
+    500) and leaves RedriveCount out. RedriveTime stays absent: nothing here redrives an execution."""
+    env = _EVALUATION_ENVIRONMENT(self)
+    execution = env.states.context_object.context_object_data["Execution"]  # shared with $states.context
+    started = execution.get("StartTime")
+    if isinstance(started, datetime.datetime):
+        execution["StartTime"] = aws_timestamp(started)
+    execution.setdefault("RedriveCount", 0)
+    return env
+
+
+def state_data(**fields: Any) -> dict[str, Any]:
+    """The context object's `State` as a state is entered: AWS has `RetryCount` (0) in every state's, moto only in
+    a Task's, Map's or Parallel's (which count their retries in it afterwards)."""
+    return {**fields, "RetryCount": fields.get("RetryCount", 0)}

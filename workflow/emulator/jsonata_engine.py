@@ -16,8 +16,8 @@ splices `$states` and every variable into the expression's text as JSON (unescap
    DynamoDB.AmazonDynamoDBException.
 4. `StepFunctionsParserBackend._validate_definition`: CreateStateMachine and UpdateStateMachine refuse what AWS
    refuses when a definition is created (workflow.query_checks.creation_problems): a JSONata expression that does
-   not parse or calls $eval, a field of the other query language, an Assign AWS would not store, a variable read
-   where no state in its scope assigns it.
+   not parse or calls $eval, a field of the other query language, an Assign AWS would not store. A variable no
+   state in its scope assigns is accepted, as AWS accepts it: its read fails at run time.
 
 5. `Preprocessor.visitAssign_template_value_terminal_string_literal`: an Assign's string literal is the JSON
    string's value (moto kept its escapes: `say \\"hi\\"`); `StepFunctionResponse.describe_execution`: an
@@ -41,6 +41,7 @@ from typing import Any
 
 from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType, InvalidDefinition
 from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
+from moto.stepfunctions.parser.asl.component.common.assign.assign_template_binding import AssignTemplateBinding
 from moto.stepfunctions.parser.asl.component.common.assign.assign_template_value_terminal import (
     AssignTemplateValueTerminalLit,
 )
@@ -55,6 +56,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.failure_event imp
 )
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+from moto.stepfunctions.parser.asl.component.common.jsonata.jsonata_template_binding import JSONataTemplateBinding
 from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
 from moto.stepfunctions.parser.asl.component.common.string.string_expression import (
     StringJSONata,
@@ -107,10 +109,72 @@ def _state_name(env: Environment) -> str:
     return str(state.get("Name", ""))
 
 
-def _query_failure(env: Environment, text: str, reason: str) -> FailureEventException:
+_FIELD = "_orderflow_field"
+# A component's place among a state's fields, as AWS names it in a QueryEvaluationError ('Output/result').
+_FIELD_LABELS = {
+    "Output": "Output",
+    "AssignDecl": "Assign",
+    "ItemSelector": "ItemSelector",
+    "Error": "Error",
+    "Cause": "Cause",
+    "ConditionStringJSONata": "Condition",
+}
+_BINDINGS = (JSONataTemplateBinding, AssignTemplateBinding)
+
+
+def _field_label(component: Any) -> str | None:
+    name = type(component).__name__
+    if name in _FIELD_LABELS:
+        return _FIELD_LABELS[name]
+    if name.startswith("Arguments"):
+        return "Arguments"
+    if name.endswith("JSONata") and not any(part in name for part in ("String", "Template", "Condition")):
+        return name.removesuffix("JSONata")  # ItemsJSONata, SecondsJSONata, MaxConcurrencyJSONata, ...
+    return None
+
+
+def label_fields(program: Any) -> None:
+    """Writes on each JSONata expression of a parsed program the field it is in ('Output/result',
+    'Arguments/TableName', 'Assign/x'): AWS's QueryEvaluationError names it, moto's components do not know it.
+    Done once per parsed program (workflow.emulator.interpreter.cached_entrypoint)."""
+    pending: list[tuple[Any, tuple[str, ...]]] = [(program, ())]
+    seen: set[int] = set()
+    while pending:
+        component, trail = pending.pop()
+        if id(component) in seen:
+            continue
+        seen.add(id(component))
+        if isinstance(component, StringJSONata):
+            component.__dict__[_FIELD] = "/".join(trail)
+            continue
+        if isinstance(component, CommonStateField | StateChoice):
+            trail = ()  # a state's fields start at the state (a Map's or Parallel's inner states too)
+        label = _field_label(component)
+        if label:
+            trail = (*trail, label)
+        if isinstance(component, _BINDINGS):
+            trail = (*trail, str(component.identifier))
+        children = vars(component).values() if hasattr(component, "__dict__") else ()
+        for child in children:
+            if isinstance(child, list | tuple):
+                pending.extend((item, trail) for item in child)
+            elif isinstance(child, dict):
+                pending.extend((item, trail) for item in child.values())
+            elif hasattr(child, "__dict__") and not isinstance(child, type):
+                pending.append((child, trail))
+
+
+def _field(env: Environment, component: Any) -> str:
+    return str(vars(component).get(_FIELD) or env.next_field_name or "")
+
+
+def _query_failure(env: Environment, text: str, reason: str, field: str = "") -> FailureEventException:
     error = StatesErrorNameType.StatesQueryEvaluationError.to_name()
     state = _state_name(env)
-    cause = f"An error occurred while executing the state '{state}'. The JSONata expression '{text.strip()}' {reason}"
+    # moto puts "An error occurred while executing the state 'S' (entered at the event id #n)." before the cause
+    # of the EvaluationFailed and ExecutionFailed events, as AWS does: said here too, it was said twice.
+    where = f" specified for the field '{field}'" if field else ""
+    cause = f"The JSONata expression '{text.strip()}'{where} {reason}"
     return FailureEventException(
         failure_event=FailureEvent(
             env=env,
@@ -135,22 +199,22 @@ def _variables(env: Environment, names: frozenset[str], with_states: bool) -> di
     return bound
 
 
-def _value(env: Environment, text: str, with_states: bool) -> Any:
+def _value(env: Environment, text: str, with_states: bool, field: str = "") -> Any:
     try:
         expression = query.parse(text)
         result = query.evaluate(expression, _variables(env, expression.references, with_states))
     except query.Undefined:
-        raise _query_failure(env, text, "returned nothing (undefined).") from None
+        raise _query_failure(env, text, "returned nothing (undefined).", field) from None
     except query.QueryError as error:
-        raise _query_failure(env, text, f"failed: {error}") from None
+        raise _query_failure(env, text, f"failed: {error}", field) from None
     if not isinstance(result, str | int | float | bool | list | dict | None):
-        raise _query_failure(env, text, "returned an unsupported result type.")
+        raise _query_failure(env, text, "returned an unsupported result type.", field)
     # The value may be a part of $states or of a variable: the next state must not see it change under it.
     return copy.deepcopy(result) if isinstance(result, list | dict) else result
 
 
 def eval_jsonata(self: StringJSONata, env: Environment) -> None:
-    env.stack.append(_value(env, self.expression, with_states=True))
+    env.stack.append(_value(env, self.expression, with_states=True, field=_field(env, self)))
 
 
 def eval_variable_sample(self: StringVariableSample, env: Environment) -> None:

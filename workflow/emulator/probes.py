@@ -180,6 +180,28 @@ def _versions(system: ProbeSystem) -> None:
     expect([v["stateMachineVersionArn"] for v in left] == [f"{machine}:2"], "a deleted version is still listed")
 
 
+def _history_pages(system: ProbeSystem) -> None:
+    run = system.run(
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}}}
+    )
+    sfn = system.client("stepfunctions")
+    ids = [event["id"] for event in run.events]
+    last = sfn.get_execution_history(executionArn=run.arn, reverseOrder=True, maxResults=1)
+    expect([e["id"] for e in last["events"]] == ids[-1:], f"reverseOrder/maxResults gave {last['events']}")
+    pages, token = [], None
+    while True:
+        more: dict[str, Any] = {"nextToken": token} if token else {}
+        page = sfn.get_execution_history(executionArn=run.arn, maxResults=2, **more)
+        pages.append([e["id"] for e in page["events"]])
+        token = page.get("nextToken")
+        if not token or len(pages) > len(ids):
+            break
+    expect(
+        [i for page in pages for i in page] == ids and all(len(page) <= 2 for page in pages),
+        f"nextToken paging gave {pages}, not {ids} two at a time",
+    )
+
+
 LAMBDA_INVOCATIONS = Check(
     "Lambda invocations reach the dispatcher; errors match by errorType", "behaviour", _lambda_invocations
 )
@@ -192,3 +214,4 @@ SFN_CALLS = Check("Step Functions API calls meet their faults", "behaviour", _sf
 TASK_CLIENTS = Check("task clients are made through boto_client_for", "behaviour", _task_clients)
 EXPRESS = Check("Express keeps AWS's contract", "behaviour", _express)
 VERSIONS = Check("state machine versions are listed and deleted", "behaviour", _versions)
+HISTORY_PAGES = Check("execution histories are paged as asked", "behaviour", _history_pages)

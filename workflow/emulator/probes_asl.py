@@ -68,6 +68,21 @@ def _entered_time(system: ProbeSystem) -> None:
     )
 
 
+def _context_fields(system: ProbeSystem) -> None:
+    jsonpath = system.run({"StartAt": "P", "States": {"P": _pass(Parameters={"c.$": "$$"}, End=True)}})
+    jsonata = system.run({**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="{% $states.context %}", End=True)}})
+    for run in (jsonpath, jsonata):
+        execution = ((run.output or {}).get("c", run.output) or {}).get("Execution", {})
+        started = execution.get("StartTime")
+        expect(
+            isinstance(started, str) and AWS_TIMESTAMP.fullmatch(started) is not None,
+            f"Execution.StartTime is not written in AWS's form (…24.539Z): {started!r}",
+        )
+        expect(execution.get("RedriveCount") == 0, f"Execution.RedriveCount is {execution.get('RedriveCount')!r}")
+        state = ((run.output or {}).get("c", run.output) or {}).get("State", {})
+        expect(state.get("RetryCount") == 0, f"a Pass state's State.RetryCount is {state.get('RetryCount')!r}, not 0")
+
+
 def _jsonata(system: ProbeSystem) -> None:
     summed = system.run(
         {**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="{% $states.input.n + 1 %}", End=True)}}, {"n": 1}
@@ -79,6 +94,12 @@ def _jsonata(system: ProbeSystem) -> None:
     expect(
         missing.error == "States.QueryEvaluationError",
         f"an expression that evaluates to nothing failed with {missing.error}, not States.QueryEvaluationError",
+    )
+    cause = system.client("stepfunctions").describe_execution(executionArn=missing.arn).get("cause", "")
+    expect(
+        cause.count("An error occurred while executing the state") == 1
+        and "specified for the field 'Output' returned nothing (undefined)." in cause,
+        f"a QueryEvaluationError's cause is not AWS's (its prefix once, the field named): {cause!r}",
     )
 
 
@@ -151,8 +172,11 @@ def _creation_checks(system: ProbeSystem) -> None:
     except ClientError as error:
         code = error.response["Error"]["Code"]
         expect(code == "InvalidDefinition", f"a definition calling $eval is refused with {code}")
-        return
-    expect(False, "CreateStateMachine accepts a definition calling $eval")
+    else:
+        expect(False, "CreateStateMachine accepts a definition calling $eval")
+    unassigned = {**JSONATA, "StartAt": "P", "States": {"P": _pass(Output={"r": "{% $nobody %}"}, End=True)}}
+    run = system.run(unassigned)  # AWS accepts the definition; the read fails when it runs
+    expect(run.error == "States.QueryEvaluationError", f"a read of an unassigned variable ended {run.error}")
 
 
 def _assign_literals(system: ProbeSystem) -> None:
@@ -199,6 +223,7 @@ def _inner_errors(system: ProbeSystem) -> None:
 ONE_PARSE = Check("one parse serves every execution of a definition", "behaviour", _one_parse)
 JSON_PATHS = Check("JSONPaths are parsed through the cached parsers", "behaviour", _json_paths)
 ENTERED_TIME = Check("State.EnteredTime is in AWS's form", "behaviour", _entered_time)
+CONTEXT_FIELDS = Check("the context object's fields are typed as AWS types them", "behaviour", _context_fields)
 JSONATA_EXPRESSIONS = Check(
     "JSONata expressions evaluate; nothing is States.QueryEvaluationError", "behaviour", _jsonata
 )
@@ -206,7 +231,9 @@ VARIABLE_READS = Check("a JSONPath field reads a variable", "behaviour", _variab
 ASSIGN_AFTER_OUTPUT = Check("Assign takes effect when the state is left", "behaviour", _assign_after_output)
 CHOICE_RULES = Check("a matched Choice rule's Output and Assign are taken", "behaviour", _choice_rules)
 TASK_ARGUMENTS = Check("a failing Arguments expression is caught as itself", "behaviour", _task_arguments)
-CREATION_CHECKS = Check("CreateStateMachine refuses what AWS refuses", "behaviour", _creation_checks)
+CREATION_CHECKS = Check(
+    "CreateStateMachine refuses what AWS refuses, and accepts an unassigned variable", "behaviour", _creation_checks
+)
 ASSIGN_LITERALS = Check("an Assign's string literal is the JSON string's value", "behaviour", _assign_literals)
 STRING_OUTPUTS = Check("a string output is answered as JSON", "behaviour", _string_outputs)
 INNER_ERRORS = Check("Map and Parallel catch an inner States.* error as itself", "behaviour", _inner_errors)

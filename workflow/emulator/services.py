@@ -8,10 +8,14 @@
 - `SQSResponse.call_action` / `SNSResponse.call_action`: SendMessage and Publish fail when the fault plan says so
   (a 400, as a throttled service answers: botocore would retry a 500 inside moto's own Step Functions client and
   hide the fault); every call served is reported (the meter).
+- `StepFunctionResponse.get_execution_history`: `reverseOrder`, `maxResults` and `nextToken` as AWS pages the
+  history (moto answered every event, oldest first, whatever was asked).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 import uuid
@@ -19,8 +23,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from moto.awslambda.models import LambdaFunction
+from moto.core.responses import ActionResult
 from moto.sns.responses import SNSResponse
 from moto.sqs.responses import SQSResponse
+from moto.stepfunctions.exceptions import InvalidToken
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from handlers.arns import execution_name
@@ -107,3 +113,48 @@ def messaging_calls(
         return answer
 
     return call_action
+
+
+_GET_EXECUTION_HISTORY = moto_original(StepFunctionResponse, "get_execution_history")
+# GetExecutionHistory's page when maxResults is 0 or not given, and its largest
+# (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html).
+HISTORY_PAGE = 100
+HISTORY_PAGE_LIMIT = 1000
+
+
+def _history_token(arn: str, reverse: bool, offset: int) -> str:
+    text = json.dumps({"arn": arn, "reverse": reverse, "offset": offset})
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _history_offset(token: str, arn: str, reverse: bool) -> int:
+    try:
+        found = json.loads(base64.urlsafe_b64decode(token.encode()))
+        offset = found["offset"] if found["arn"] == arn and found["reverse"] is reverse else None
+    except (ValueError, binascii.Error, KeyError, TypeError):
+        offset = None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidToken("the token was not given by GetExecutionHistory for this execution and order")
+    return offset
+
+
+def get_execution_history(self: StepFunctionResponse) -> Any:
+    """moto's answer (every event, Express refused as AWS refuses it), paged as AWS pages it: newest first when
+    `reverseOrder`, at most `maxResults` events (100 when 0 or not given), a `nextToken` while more remain."""
+    answer = _GET_EXECUTION_HISTORY(self)
+    result = answer.result
+    if not isinstance(result, Mapping):
+        return answer
+    arn = str(self._get_param("executionArn"))
+    reverse = bool(self._get_param("reverseOrder", False))
+    size = int(self._get_param("maxResults", 0) or 0)
+    size = HISTORY_PAGE if size <= 0 else min(size, HISTORY_PAGE_LIMIT)
+    token = self._get_param("nextToken")
+    offset = _history_offset(str(token), arn, reverse) if token else 0
+    events = list(result.get("events") or [])
+    if reverse:
+        events.reverse()
+    page: dict[str, Any] = {**result, "events": events[offset : offset + size]}
+    if offset + size < len(events):
+        page["nextToken"] = _history_token(arn, reverse, offset + size)
+    return ActionResult(page)

@@ -59,6 +59,7 @@ def _front_doors(w: Wiring) -> list[Patch]:
             (probes.DYNAMODB_CALLS,),
         ),
         Patch(StepFunctionResponse, "call_action", services.step_functions_calls(w.sfn_fault), (probes.SFN_CALLS,)),
+        Patch(StepFunctionResponse, "get_execution_history", services.get_execution_history, (probes.HISTORY_PAGES,)),
         Patch(
             SQSResponse,
             "call_action",
@@ -94,6 +95,8 @@ def _interpreter(w: Wiring) -> list[Patch]:
             for module in interpreter.client_modules()
         ],
         Patch(retrier_decl, "time", interpreter.ScaledTime(w.retry_scale), (probes.RETRY_INTERVALS,)),
+        Patch(ExecutionWorker, "_get_evaluation_environment", interpreter.typed_context, (probes_asl.CONTEXT_FIELDS,)),
+        Patch(state_module, "StateData", interpreter.state_data, (probes_asl.CONTEXT_FIELDS,)),
         Patch(state_module, "datetime", interpreter.AWS_DATETIME, (probes_asl.ENTERED_TIME,)),
     ]
 
