@@ -204,6 +204,31 @@ def tasks(definition: Mapping[str, Any], substitutions: Mapping[str, Ref]) -> li
     return found
 
 
+def happy_path(definition: Mapping[str, Any]) -> list[str]:
+    """The states an order goes through when nothing fails: from StartAt along each `Next` (no Catch, no Choice
+    branch) to the End. Each is one state entered: a Standard execution's billed transitions when nothing retries."""
+    states: Mapping[str, Any] = definition.get("States", {})
+    path: list[str] = []
+    name = definition.get("StartAt")
+    while name is not None:
+        if name in path:
+            raise DefinitionError(f"{name} is on a loop of Next: the happy path has no end")
+        path.append(str(name))
+        name = states[name].get("Next")
+    return path
+
+
+def invoked_functions(definition: Mapping[str, Any], substitutions: Mapping[str, Ref]) -> list[str]:
+    """The functions the definition's Lambda Tasks invoke, in state order (each once)."""
+    return list(
+        dict.fromkeys(
+            task.target.function
+            for task in tasks(definition, substitutions)
+            if task.integration == LAMBDA_INVOKE and isinstance(task.target, FunctionArn)
+        )
+    )
+
+
 def check_task_timeouts(definition: Mapping[str, Any], manifest: Manifest) -> None:
     """A Lambda Task that times out before its function does fails (and is retried) while the first invocation still
     runs, so each one waits at least as long as its function's timeout."""

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.derived import happy_path, invoked_functions
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -23,20 +25,18 @@ def test_cost_prices_a_measured_mix_for_both_types() -> None:
     report = json.loads(result.stdout.strip().splitlines()[-1])
     usage = report["usage_per_order"]
     # Every order succeeds by default: each is the hand-counted one (tests/integration/test_cost_counts.py).
-    assert usage["transitions"] == 4
+    assert usage["transitions"] == len(happy_path())
     assert usage["write_units"] == 3
     assert usage["read_units"] == 0
     assert usage["sns_publishes"] == 1
     assert usage["http_requests"] == 1
     assert {k: v for k, v in usage["invocations"].items() if k != "ProcessOrderWorker"} == {
         "StartWorkflow": 1,
-        "ValidateOrder": 1,
-        "CreateOrder": 1,
-        "NotifyOrder": 1,
+        **dict.fromkeys(invoked_functions(), 1),
     }
     assert 0 < usage["invocations"]["ProcessOrderWorker"] <= 1  # batches of orders
     standard, express = report["standard"], report["express"]
-    assert standard["by_service"]["Step Functions"] == 4 * 25.0  # $0.025 per 1,000 transitions
+    assert standard["by_service"]["Step Functions"] == len(happy_path()) * 25.0  # $0.025 per 1,000 transitions
     assert express["total_per_million"] < standard["total_per_million"]
     # The design's goals (issue 11), everything per order included, at the checked-in us-east-1 prices. 40 orders,
     # so that the worker batches its messages as under load (6 batch less: $8.0 to $8.2 on Express; 40: $7.55).

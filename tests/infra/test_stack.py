@@ -18,6 +18,7 @@ from infra.constructs.functions import POWERTOOLS_LAYER_PARAMETER
 from infra.constructs.names import camel
 from infra.context import StackSettings
 from tests.infra.conftest import Synth, one, resources
+from tests.support.derived import invoked_functions
 from workflow import asl
 from workflow.manifest import MANIFEST, PYTHON_RUNTIME, QueueTrigger
 
@@ -325,11 +326,10 @@ def logical_id(template: dict[str, Any], resource: str) -> str:
 def test_state_machine_may_do_exactly_what_its_tasks_do(synth: Synth, variant: str) -> None:
     """The role holds exactly what the compiled ASL's Tasks do (infra/permissions.py's derivation), nothing more."""
     template = synth.standard if variant == "standard" else synth.express
-    derived = permissions.state_machine_grants(asl.compile_order_workflow(), MANIFEST)
+    definition = asl.compile_order_workflow()
+    derived = permissions.state_machine_grants(definition, MANIFEST)
     assert {(g.resource, a) for g in derived for a in g.actions} == {
-        ("function:ValidateOrder", "lambda:InvokeFunction"),
-        ("function:CreateOrder", "lambda:InvokeFunction"),
-        ("function:NotifyOrder", "lambda:InvokeFunction"),
+        *((f"function:{name}", "lambda:InvokeFunction") for name in invoked_functions(definition)),
         ("table:orders", "dynamodb:UpdateItem"),
         ("queue:orders", "sqs:SendMessage"),
         ("topic:alerts", "sns:Publish"),
@@ -347,13 +347,16 @@ def test_state_machine_may_do_exactly_what_its_tasks_do(synth: Synth, variant: s
     assert granted == expected
 
 
-def test_state_machine_invokes_only_its_three_functions_unqualified(synth: Synth) -> None:
+def test_state_machine_invokes_only_its_tasks_functions_unqualified(synth: Synth) -> None:
     invoke = [
         s for s in statements(synth.standard, "StateMachineRole") if "lambda:InvokeFunction" in as_list(s["Action"])
     ]
     resources_ = [r for s in invoke for r in as_list(s["Resource"])]
-    assert len(resources_) == 3
     assert all(set(r) == {"Fn::GetAtt"} and r["Fn::GetAtt"][1] == "Arn" for r in resources_), resources_
+    functions = invoked_functions(asl.compile_order_workflow())
+    assert sorted(r["Fn::GetAtt"][0] for r in resources_) == sorted(
+        logical_id(synth.standard, f"function:{name}") for name in functions
+    )
 
 
 def test_cfn_lint_finds_no_errors(synth: Synth) -> None:

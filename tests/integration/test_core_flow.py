@@ -16,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.apievents import api_event
+from tests.support.derived import happy_path
 from tests.support.fixtures import Runtimes, Submit, alerts_settled, submitter
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime
@@ -103,7 +104,7 @@ def test_valid_order_is_fulfilled(system: LocalRuntime, post: Submit) -> None:
         with pytest.raises(execution_logs.LogsUnavailable, match="log level ALL"):
             events_of(system, arn)
     else:
-        assert entered(events_of(system, arn)) == ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
+        assert entered(events_of(system, arn)) == happy_path()
         assert endpoint_client(system).describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
 
 

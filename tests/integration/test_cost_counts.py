@@ -6,6 +6,7 @@ import uuid
 
 from handlers.adapters.http import ANONYMOUS
 from handlers.domain.identifiers import scoped_idempotency_key
+from tests.support.derived import happy_path, lambda_tasks
 from tests.support.fixtures import Submit
 from workflow.cost.run import log_bytes, transitions
 from workflow.harness.meter import Meter
@@ -24,10 +25,10 @@ def test_one_fulfilled_order_counted_by_hand(runtime: LocalRuntime, submit: Subm
     runtime.wait_for_execution(runtime.execution_arn(order_id))
     events = execution_history(runtime.sfn, runtime.execution_arn(order_id))
 
-    # ValidateOrder, CreateOrder, EnqueueOrder, NotifyOrder: 4 entered, no retry.
-    assert transitions(events) == 4
-    lambda_tasks = [e for e in events if e.get("taskScheduledEventDetails", {}).get("resourceType") == "lambda"]
-    assert len(lambda_tasks) == 3  # ValidateOrder, CreateOrder, NotifyOrder
+    # Each state of the happy path (ValidateOrder, CreateOrder, EnqueueOrder, NotifyOrder, ...) entered, no retry.
+    assert transitions(events) == len(happy_path())
+    scheduled = [e for e in events if e.get("taskScheduledEventDetails", {}).get("resourceType") == "lambda"]
+    assert len(scheduled) == len(lambda_tasks())  # ValidateOrder, CreateOrder, NotifyOrder, ...
 
     scoped = scoped_idempotency_key(ANONYMOUS, key)
     # Each item under 1 KB: the order is put, then fulfilled by the worker in one write (QUEUED, PROCESSING and

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.derived import happy_path
 from tests.support.fixtures import Submit
 from workflow import graph as g
 from workflow.cli import graph as graph_command
@@ -21,7 +22,7 @@ from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.ops.history import execution_definition, execution_history
 
-HAPPY_PATH = ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
+HAPPY_PATH = happy_path()
 FAILURE_PATH = ["ValidateOrder", "RecordFailure", "PublishFailure", "OrderFailed"]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.derived import happy_path
 from tests.support.fixtures import Runtimes
 from workflow import asl, cli
 from workflow.asl import DefinitionError, compile_order_workflow
@@ -64,7 +65,8 @@ def test_the_standard_definition_is_refused_on_an_express_machine(local: Target)
     message = str(refused.value)
     assert "its state machine is EXPRESS" in message
     assert "cut off at 300 s" in message
-    assert "worst path is ValidateOrder -> CreateOrder -> EnqueueOrder" in message
+    steps = happy_path()  # the worst path runs along it to EnqueueOrder, Standard's first unbounded Task
+    assert f"worst path is {' -> '.join(steps[: steps.index('EnqueueOrder') + 1])}" in message
     assert "(unbounded)" in message
     assert "is a Task without TimeoutSeconds" in message  # why: Standard leaves its native Tasks unbounded
     assert plan_update(local).live_version_arn == live

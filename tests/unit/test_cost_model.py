@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from workflow.cost.model import Assumptions, Facts, FunctionFacts, Prices, Usage, price
+from workflow.cost.model import DEFAULT_BILLED_MS, Assumptions, Facts, FunctionFacts, Prices, Usage, price
+from workflow.cost.template import invoked_by_workflow
+from workflow.manifest import MANIFEST, QueueTrigger
 
 FACTS = Facts(
     workflow_type="STANDARD",
@@ -123,3 +125,35 @@ def test_lambda_platform_lines_are_billed_only_where_the_system_log_level_writes
     estimate = price(USAGE, facts, assumptions, Prices.load())
     # Api's one invocation writes START/END/REPORT; Task's two (at WARN) do not.
     assert estimate.by_service["CloudWatch Logs"] == pytest.approx((1000 + 3000 + 350) / 1e9 * 0.50 * 1e6)
+
+
+@pytest.mark.parametrize("workflow_type", ["STANDARD", "EXPRESS"])
+def test_a_function_without_an_assumed_duration_is_refused_not_priced_at_nothing(workflow_type: str) -> None:
+    facts = Facts(
+        **{
+            **FACTS.__dict__,
+            "workflow_type": workflow_type,
+            "functions": {**FACTS.functions, "Reserve": FunctionFacts(256, "arm64")},
+            "workflow_functions": frozenset({"Task", "Reserve"}),
+        }
+    )
+    usage = Usage(**{**USAGE.__dict__, "invocations": {**USAGE.invocations, "Reserve": 1}})
+    with pytest.raises(KeyError, match=r"no billed duration is assumed for the function 'Reserve'.*--durations"):
+        price(usage, facts, ASSUMPTIONS, Prices.load())
+
+
+def test_every_function_an_order_runs_has_an_assumed_duration() -> None:
+    """The defaults cover the workflow's functions (from the compiled definition) and every function the manifest
+    triggers per order; only a scheduled one (its queue ticks, whatever the orders) is priced by the month."""
+    workflow = invoked_by_workflow()
+    assert {"ValidateOrder", "CreateOrder", "NotifyOrder"} <= workflow
+    scheduled = {
+        f.name
+        for f in MANIFEST.functions
+        if isinstance(f.trigger, QueueTrigger) and MANIFEST.queue(f.trigger.queue).tick_minutes is not None
+    }
+    assert scheduled == {"FindStuckOrders"}
+    per_order = {f.name for f in MANIFEST.functions} - scheduled
+    assert workflow <= per_order
+    missing = per_order - set(DEFAULT_BILLED_MS)
+    assert not missing, f"no billed duration assumed for {sorted(missing)} (workflow/cost/model.py DEFAULT_BILLED_MS)"

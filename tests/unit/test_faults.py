@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.derived import invoked_functions
 from workflow.harness.chaos import DEFAULT_PLAN
 from workflow.local.faults import FaultInjector, FaultPlan, FunctionFaults
 
@@ -40,3 +41,11 @@ def test_nothing_is_injected_before_the_runtime_arms_it() -> None:
     injector.armed = True
     assert injector.roll(1.0, "x")
     assert injector.injected == {"x": 1}
+
+
+def test_chaos_s_default_plan_injects_faults_into_every_function_an_order_runs() -> None:
+    """A step the plan leaves out would be run by chaos without a fault, and so never tested under one: every
+    function the workflow invokes (from the compiled definition), the API's and the worker's are in it."""
+    expected = {"StartWorkflow", *invoked_functions(), "ProcessOrderWorker", "AlertHandler"}
+    missing = expected - set(DEFAULT_PLAN.functions)
+    assert not missing, f"workflow/harness/chaos.py DEFAULT_PLAN has no faults for {sorted(missing)}"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from workflow import graph as g
-from workflow.asl import compile_order_workflow
+from workflow.asl import compile_order_workflow, happy_path
 from workflow.cli import main
 
 DOCS_MERMAID = Path(__file__).parents[2] / "docs" / "order_workflow.md"
@@ -40,7 +40,9 @@ def test_every_state_is_a_node_between_start_and_end(definition: dict[str, Any],
     states = set(definition["States"])
     assert {n.name for n in graph.nodes if n.kind not in {g.Kind.START, g.Kind.END}} == states
     assert [e.target for e in graph.edges_from(g.START)] == [definition["StartAt"]]
-    ends = {"NotifyOrder", "HandledElsewhere", "OrderFailed", "AlertNotPublished"}
+    steps = happy_path(definition)
+    assert {"ValidateOrder", "NotifyOrder"} <= set(steps)
+    ends = {steps[-1], "HandledElsewhere", "OrderFailed", "AlertNotPublished"}
     assert {e.source for e in graph.edges if e.target == g.END} == ends
     dot, mermaid = g.to_dot(graph), g.to_mermaid(graph)
     for name in states:
@@ -55,8 +57,15 @@ def test_catch_edges_are_labelled_with_their_errors(definition: dict[str, Any], 
     dot, mermaid = g.to_dot(graph), g.to_mermaid(graph)
     ids = {name: mermaid_id for mermaid_id, name in mermaid_ids(mermaid).items()}
     catches = [(name, c) for name, state in definition["States"].items() for c in state.get("Catch", [])]
-    # six States.ALL routes (PublishFailure's to AlertNotPublished), and the two to HandledElsewhere
-    assert len(catches) == 8
+    # A States.ALL route from every task of the happy path and from the failure route's two (PublishFailure's to
+    # AlertNotPublished), and the two to HandledElsewhere: derived from the definition, each a labelled edge below.
+    steps = happy_path(definition)
+    assert {"ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"} <= set(steps)
+    assert sorted(n for n, c in catches if c["ErrorEquals"] == ["States.ALL"]) == sorted(
+        [*steps, "RecordFailure", "PublishFailure"]
+    )
+    assert sorted(n for n, c in catches if c["Next"] == "HandledElsewhere") == ["CreateOrder", "RecordFailure"]
+    assert len(catches) == len(steps) + 2 + 2
     for name, catcher in catches:
         caught = label = "catch " + ", ".join(catcher["ErrorEquals"])
         if "Output" in catcher:  # what the route gets, shown on the edge: the failure document's fields
@@ -99,7 +108,8 @@ def test_diff_marks_added_removed_and_changed_states(definition: dict[str, Any])
     del states["PublishFailure"]["Next"]
     states["PublishFailure"]["End"] = True
     states["EnqueueOrder"]["Catch"][0]["Next"] = "PublishFailure"
-    states["CheckStock"] = {"Type": "Pass", "Next": "EnqueueOrder"}
+    after = states["CreateOrder"]["Next"]  # CheckStock goes in between, whichever step follows CreateOrder
+    states["CheckStock"] = {"Type": "Pass", "Next": after}
     states["CreateOrder"]["Next"] = "CheckStock"
 
     changes = g.diff(definition, new)
@@ -113,14 +123,14 @@ def test_diff_marks_added_removed_and_changed_states(definition: dict[str, Any])
         "PublishFailure": g.Change.CHANGED,
     }
     assert changes.named("NotifyOrder").change_note == "Retry[1].MaxAttempts 4 → 6"
-    assert changes.named("CreateOrder").change_note == 'Next "EnqueueOrder" → "CheckStock"'
+    assert changes.named("CreateOrder").change_note == f'Next "{after}" → "CheckStock"'
     edges = {(e.source, e.target, e.kind): e.change for e in changes.edges if e.change is not g.Change.UNCHANGED}
     assert edges == {
         ("CreateOrder", "CheckStock", g.EdgeKind.NEXT): g.Change.ADDED,
-        ("CheckStock", "EnqueueOrder", g.EdgeKind.NEXT): g.Change.ADDED,
+        ("CheckStock", after, g.EdgeKind.NEXT): g.Change.ADDED,
         ("EnqueueOrder", "PublishFailure", g.EdgeKind.CATCH): g.Change.ADDED,
         ("PublishFailure", g.END, g.EdgeKind.NEXT): g.Change.ADDED,
-        ("CreateOrder", "EnqueueOrder", g.EdgeKind.NEXT): g.Change.REMOVED,
+        ("CreateOrder", after, g.EdgeKind.NEXT): g.Change.REMOVED,
         ("EnqueueOrder", "RecordFailure", g.EdgeKind.CATCH): g.Change.REMOVED,
         ("PublishFailure", "OrderFailed", g.EdgeKind.NEXT): g.Change.REMOVED,
         ("OrderFailed", g.END, g.EdgeKind.NEXT): g.Change.REMOVED,

@@ -9,6 +9,7 @@ import pytest
 from stepfunctions.steps import Chain, Pass, Succeed
 
 from handlers.domain import errors
+from tests.support.derived import happy_path, lambda_tasks
 from workflow import asl
 from workflow.cli import main
 from workflow.manifest import MANIFEST
@@ -28,8 +29,9 @@ def test_the_shipped_express_policy_fits_five_minutes_with_every_path_bounded() 
     assert worst.seconds <= asl.TIME_LIMITS["EXPRESS"]
     # The failure route is on the worst path: an execution cut off before it would not alert.
     assert worst.states[-2:] == ("PublishFailure", "OrderFailed")
-    # Every end is budgeted, NotifyOrder's (an End with a Catch) too.
-    assert {p.states[-1] for p in paths} == {"NotifyOrder", "HandledElsewhere", "OrderFailed", "AlertNotPublished"}
+    # Every end is budgeted, the happy path's last task's (an End with a Catch) too.
+    last = happy_path(asl.compile_order_workflow("EXPRESS"))[-1]
+    assert {p.states[-1] for p in paths} == {last, "HandledElsewhere", "OrderFailed", "AlertNotPublished"}
 
 
 def test_a_state_worst_case_is_every_attempt_to_its_timeout_and_every_capped_delay() -> None:
@@ -108,8 +110,9 @@ def test_every_transient_error_a_lambda_raises_is_retried() -> None:
     }
     # AlertHandler is not a workflow task: SQS redelivers its failed alerts (the alert queue, then its DLQ), not Retry.
     transient.discard(errors.AlertDeliveryError.__name__)
-    states = asl.compile_order_workflow()["States"]
-    for name in ("ValidateOrder", "CreateOrder", "NotifyOrder"):
+    definition = asl.compile_order_workflow()
+    states = definition["States"]
+    for name in lambda_tasks(definition):
         retried = {e for retrier in states[name]["Retry"] for e in retrier["ErrorEquals"]}
         assert transient <= retried, name
         for retrier in states[name]["Retry"]:
@@ -130,9 +133,11 @@ FAILURE_DOCUMENT_ERROR = {
 
 
 def test_every_task_is_caught_and_failures_are_published() -> None:
-    states = asl.compile_order_workflow()["States"]
+    definition = asl.compile_order_workflow()
+    states = definition["States"]
     tasks = [n for n, s in states.items() if s["Type"] == "Task" and n not in {"RecordFailure", "PublishFailure"}]
-    assert tasks == ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
+    # Every state of the happy path is a task (no Pass or Choice costs a transition), and every task is on it.
+    assert tasks == happy_path(definition)
     routes = {}
     for name in tasks:
         catcher = states[name]["Catch"][-1]  # the last catcher takes whatever the ones before did not
@@ -140,13 +145,11 @@ def test_every_task_is_caught_and_failures_are_published() -> None:
         # The Catch writes the failure document itself: no <Step>Failed Pass state between it and the route.
         assert catcher["Output"]["failure"] == {"state": name, "error": FAILURE_DOCUMENT_ERROR}
         routes[name] = catcher["Next"]
-    # The order is already with the worker once NotifyOrder runs: alert, but do not mark it FAILED.
-    assert routes == {
-        "ValidateOrder": "RecordFailure",
-        "CreateOrder": "RecordFailure",
-        "EnqueueOrder": "RecordFailure",
-        "NotifyOrder": "PublishFailure",
-    }
+    # Up to EnqueueOrder a failure marks the order FAILED; after it the order is with the worker: alert, but do
+    # not mark it FAILED.
+    enqueued = tasks.index("EnqueueOrder")
+    assert routes == {name: "RecordFailure" if i <= enqueued else "PublishFailure" for i, name in enumerate(tasks)}
+    assert routes["NotifyOrder"] == "PublishFailure"
     assert [s["Type"] for s in states.values()].count("Pass") == 0
     # A CreateOrder that finds the order written by another execution ends this one; the specific catcher first.
     (handled_elsewhere, _) = states["CreateOrder"]["Catch"]
@@ -203,7 +206,7 @@ def test_the_jsonpath_edition_is_the_same_workflow_with_a_pass_state_per_failure
     jsonpath = asl.compile_order_workflow(workflow_type, "JSONPath")
     assert jsonpath["QueryLanguage"] == "JSONPath"
     added = set(jsonpath["States"]) - set(jsonata["States"])
-    assert added == {"ValidateOrderFailed", "CreateOrderFailed", "EnqueueOrderFailed", "NotifyOrderFailed"}
+    assert added == {f"{step}Failed" for step in happy_path(jsonata)}
     assert set(jsonata["States"]) <= set(jsonpath["States"])
     for name in added:
         step = name.removesuffix("Failed")
@@ -219,17 +222,7 @@ def test_the_jsonpath_edition_is_the_same_workflow_with_a_pass_state_per_failure
         assert state.get("TimeoutSeconds") == other.get("TimeoutSeconds"), name
         if "Arguments" in state:
             assert _as_jsonpath(state["Arguments"]) == other["Parameters"], name
-    assert (
-        _main_path(jsonata) == _main_path(jsonpath) == ["ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder"]
-    )
-
-
-def _main_path(definition: dict[str, Any]) -> list[str]:
-    names, name = [], definition["StartAt"]
-    while name:
-        names.append(name)
-        name = definition["States"][name].get("Next")
-    return names
+    assert happy_path(jsonata) == happy_path(jsonpath)
 
 
 def _as_jsonpath(value: Any) -> Any:
@@ -275,3 +268,18 @@ def test_the_compiler_refuses_a_failure_route_read_that_can_be_undefined() -> No
         asl.check(definition)
     # The happy path may read its input plainly: the API wrote it.
     assert "{% $states.input.orderId %}" in json.dumps(states["ValidateOrder"]["Arguments"])
+
+
+def test_the_happy_path_follows_next_from_start_at_and_a_loop_is_refused() -> None:
+    chain: dict[str, Any] = asl.compile_chain(Chain([Pass("A"), Pass("B"), Succeed("C")]))
+    assert asl.happy_path(chain) == ["A", "B", "C"]
+    chain["States"]["B"]["Next"] = "A"
+    with pytest.raises(asl.DefinitionError, match="A is on a loop of Next"):
+        asl.happy_path(chain)
+
+
+def test_the_invoked_functions_are_the_lambda_tasks_targets_in_state_order() -> None:
+    definition = asl.compile_order_workflow()
+    functions = asl.invoked_functions(definition, MANIFEST.substitutions)
+    assert functions == lambda_tasks(definition)  # each task invokes the function of its own name
+    assert set(functions) <= {f.name for f in MANIFEST.functions}

@@ -101,6 +101,18 @@ class Estimate:
         }
 
 
+def billed_ms(assumptions: Assumptions, function: str) -> float:
+    """One invocation's assumed billed duration. A function without one is an error, not a free invocation: a new
+    function is priced only once DEFAULT_BILLED_MS (or `orderflow cost --durations`) says how long it runs."""
+    try:
+        return float(assumptions.billed_ms[function])
+    except KeyError:
+        raise KeyError(
+            f"no billed duration is assumed for the function {function!r}: add it to DEFAULT_BILLED_MS "
+            f"(workflow/cost/model.py) or pass --durations {function}=<ms>"
+        ) from None
+
+
 class Prices:
     def __init__(self, table: Mapping[str, Any]) -> None:
         self.table = table
@@ -122,7 +134,7 @@ def price(usage: Usage, facts: Facts, assumptions: Assumptions, prices: Prices) 
     per_order: dict[str, float] = {}
     if facts.workflow_type == "EXPRESS":
         task_ms = sum(
-            assumptions.billed_ms.get(name, 0.0) * usage.invocations.get(name, 0.0) for name in facts.workflow_functions
+            billed_ms(assumptions, name) * usage.invocations.get(name, 0.0) for name in facts.workflow_functions
         )
         duration_ms = task_ms + usage.transitions * assumptions.express_ms_per_transition
         billed_seconds = max(1, math.ceil(duration_ms / 100)) * 0.1  # 100 ms increments, 100 ms minimum
@@ -135,7 +147,7 @@ def price(usage: Usage, facts: Facts, assumptions: Assumptions, prices: Prices) 
     lambda_cost = 0.0
     for name, count in usage.invocations.items():
         function = facts.functions[name]
-        gb_seconds = assumptions.billed_ms.get(name, 0.0) / 1000 * function.memory_mb / 1024
+        gb_seconds = billed_ms(assumptions, name) / 1000 * function.memory_mb / 1024
         lambda_cost += count * (
             prices["lambda.request"] + gb_seconds * prices[f"lambda.{function.architecture}.gb_second"]
         )

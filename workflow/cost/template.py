@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workflow.asl import LAMBDA_INVOKE, compile_order_workflow, tasks
+from workflow.asl import compile_order_workflow, invoked_functions
 from workflow.cost.model import Facts, FunctionFacts
-from workflow.manifest import MANIFEST, FunctionArn, Manifest, QueueTrigger
+from workflow.manifest import MANIFEST, Manifest, QueueTrigger
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,11 +47,7 @@ def templates(directory: str | None) -> dict[str, dict[str, Any]]:
 
 def invoked_by_workflow(manifest: Manifest = MANIFEST) -> frozenset[str]:
     """The functions the state machine's Tasks invoke (from the compiled ASL)."""
-    return frozenset(
-        task.target.function
-        for task in tasks(compile_order_workflow(), manifest.substitutions)
-        if task.integration == LAMBDA_INVOKE and isinstance(task.target, FunctionArn)
-    )
+    return frozenset(invoked_functions(compile_order_workflow(), manifest.substitutions))
 
 
 def facts(template: Mapping[str, Any], manifest: Manifest = MANIFEST) -> Facts:
