@@ -9,6 +9,7 @@ runtime) never swap each other's order or correlation id; on Lambda there is one
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -31,6 +32,7 @@ FULFILMENT_SECONDS = "FulfilmentSeconds"
 # it). Lambda counts it in Errors too; Errors minus these is what alarms.
 BUSINESS_ERRORS = "BusinessErrors"
 FUNCTION_DIMENSION = "FunctionName"
+METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 
 
 class LambdaContextLike(Protocol):
@@ -56,7 +58,11 @@ def metric(
     name: str, value: float = 1.0, unit: MetricUnit = MetricUnit.Count, dimensions: Mapping[str, str] | None = None
 ) -> None:
     """One metric datum, written at once as its own EMF line (thread-safe: no shared metric set across the local
-    runtime's concurrent invocations). Dimensions: the service, and those given."""
+    runtime's concurrent invocations). Dimensions: the service, and those given. Powertools' switch
+    POWERTOOLS_METRICS_DISABLED (the local runtime sets it: nothing reads EMF there) is honoured here, as
+    single_metric itself prints regardless."""
+    if os.environ.get(METRICS_DISABLED, "").strip().lower() in ("1", "true"):
+        return
     with single_metric(
         name=name,
         unit=unit,

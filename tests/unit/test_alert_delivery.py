@@ -397,3 +397,17 @@ def test_an_entry_point_counts_its_business_errors_in_emf_and_raises_them_unchan
     with pytest.raises(OrderStoreUnavailable):
         outage({}, context)
     assert '"_aws"' not in capsys.readouterr().out
+
+
+def test_metrics_are_not_written_where_they_are_switched_off(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local runtime switches EMF off (nothing reads it there): no line reaches the console or a report."""
+    from handlers import observability
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    observability.metric(observability.ORDERS_ACCEPTED)
+    assert capsys.readouterr().out == ""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    observability.metric(observability.ORDERS_ACCEPTED)
+    assert '"OrdersAccepted"' in capsys.readouterr().out
