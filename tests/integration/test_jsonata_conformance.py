@@ -22,6 +22,7 @@ import pytest
 from botocore.exceptions import ClientError
 from mypy_boto3_stepfunctions import SFNClient
 
+from tests.support.fixtures import local_sfn
 from tests.support.machines import priced_orders
 from workflow import asl
 from workflow.local.runtime import LocalRuntime
@@ -376,15 +377,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def sfn(runtime: LocalRuntime) -> SFNClient:
-    endpoint = runtime.aws_endpoint or runtime.serve_aws(port=0)
-    client: SFNClient = boto3.client(
-        "stepfunctions",
-        endpoint_url=endpoint,
-        region_name=runtime.config.region,
-        aws_access_key_id="conformance",
-        aws_secret_access_key="conformance",
-    )
-    return client
+    return local_sfn(runtime)
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from mypy_boto3_stepfunctions import SFNClient
 
+from tests.support.fixtures import local_sfn
 from workflow.local.runtime import LocalRuntime
 
 DOCS = "https://docs.aws.amazon.com/step-functions/latest/dg/"
@@ -30,15 +30,7 @@ AWS_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 @pytest.fixture(scope="module")
 def sfn(runtime: LocalRuntime) -> SFNClient:
-    endpoint = runtime.aws_endpoint or runtime.serve_aws(port=0)
-    client: SFNClient = boto3.client(
-        "stepfunctions",
-        endpoint_url=endpoint,
-        region_name=runtime.config.region,
-        aws_access_key_id="recorded",
-        aws_secret_access_key="recorded",
-    )
-    return client
+    return local_sfn(runtime)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,6 +15,9 @@ from workflow.harness.meter import local_meter
 from workflow.local.receiver import LoopbackWebhook
 from workflow.local.runtime import LocalRuntime, RuntimeConfig
 from workflow.local.waiting import poll_until
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
 
 # Production waits x 0.002: a 1 s retry interval becomes 2 ms, the alert queue's 1080 s visibility timeout 2 s.
 TIME_SCALE = 0.002
@@ -114,3 +117,17 @@ def create_order_store_retry(workflow_type: str = "STANDARD") -> dict[str, Any]:
 def alerts_settled(runtime: LocalRuntime, timeout: float = 20.0) -> None:
     """Until the alert queue holds nothing, visible or in flight: every alert published so far was handled."""
     poll_until(lambda: runtime.messages_in("alerts") == 0, timeout=timeout, what="an empty alert queue")
+
+
+def local_sfn(runtime: LocalRuntime) -> SFNClient:
+    """Plain boto3 against the running system's AWS endpoint, as a user's client would reach it (any credentials)."""
+    import boto3
+
+    client: SFNClient = boto3.client(
+        "stepfunctions",
+        endpoint_url=runtime.aws_endpoint or runtime.serve_aws(port=0),
+        region_name=runtime.config.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return client
