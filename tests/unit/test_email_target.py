@@ -379,6 +379,9 @@ def test_build_reads_the_settings_and_bounds_the_client(monkeypatch: pytest.Monk
     assert client.meta.config.read_timeout == 7.0
     assert client.meta.config.connect_timeout == 5.0
     assert client.meta.config.retries["total_max_attempts"] == 2
+    # Targets are built for every batch; the client is made once per limits and region.
+    again = build(config({"ALERT_EMAIL_FROM": "alerts@example.com", "ALERT_EMAIL_TO": "a@example.com"}))
+    assert again.ses is built.ses
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,8 @@ may arrive twice.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -138,20 +140,27 @@ class EmailTarget:
 
 
 def build(config: TargetConfig) -> EmailTarget:
-    """A target on a new SESv2 client in the environment's region (Lambda's AWS_REGION), whose calls are
-    bounded by the delivery's limits: `max_attempts` tries (the SDK's standard retries back off on throttling and
-    5xx), each connecting within CONNECT_TIMEOUT and reading within `timeout` seconds."""
-    client_config = Config(
-        connect_timeout=min(CONNECT_TIMEOUT, config.timeout),
-        read_timeout=config.timeout,
-        retries={"mode": "standard", "total_max_attempts": max(1, config.max_attempts)},
-    )
+    """A target on an SESv2 client in the environment's region (Lambda's AWS_REGION), whose calls are bounded by the
+    delivery's limits: `max_attempts` tries (the SDK's standard retries back off on throttling and 5xx), each
+    connecting within CONNECT_TIMEOUT and reading within `timeout` seconds. Targets are built for every batch; the
+    client is made once per limits and region and reused, as the other functions' clients are."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     return EmailTarget(
-        ses=boto3.client("sesv2", config=client_config),
+        ses=_client(max(1, config.max_attempts), config.timeout, region),
         sender=str(config.settings(SENDER_SETTING) or "").strip(),
         recipients=recipients_of(config.settings(RECIPIENTS_SETTING)),
         link_template=config.link_template,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _client(max_attempts: int, timeout: float, region: str | None) -> Any:
+    client_config = Config(
+        connect_timeout=min(CONNECT_TIMEOUT, timeout),
+        read_timeout=timeout,
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+    )
+    return boto3.client("sesv2", region_name=region, config=client_config)
 
 
 def problem(config: TargetConfig) -> str | None:
