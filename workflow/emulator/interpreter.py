@@ -8,8 +8,9 @@
 - `boto_client_for` in moto's Step Functions task modules: one client per region and service instead of one per call.
 - the retrier's `time`: its sleeps scaled, so production retry intervals stay in the definition.
 - `ExecutionWorker._get_evaluation_environment`: the context object's `Execution.StartTime` as AWS writes it (a
-  string, not a datetime no JSONata field nor DescribeExecution could take) and its `RedriveCount` (0); the state
-  module's `StateData`: `State.RetryCount` (0) in every state, not only in those that retry.
+  string, not a datetime no JSONata field nor DescribeExecution could take) and its `RedriveCount` (0).
+  `State.RetryCount` stays moto's: only in a state that retries (Task, Map, Parallel), as recorded on AWS (a Pass
+  state's `State` is `{Name, EnteredTime}`).
 - the state module's `datetime`: the context object's `State.EnteredTime` in AWS's form (`2026-12-03T13:00:09.827Z`),
   not Python's (`…09.827017+00:00`): RecordFailure writes it into the order's history beside AWS's timestamps.
 """
@@ -202,9 +203,3 @@ def typed_context(self: ExecutionWorker) -> Any:
         execution["StartTime"] = aws_timestamp(started)
     execution.setdefault("RedriveCount", 0)
     return env
-
-
-def state_data(**fields: Any) -> dict[str, Any]:
-    """The context object's `State` as a state is entered: AWS has `RetryCount` (0) in every state's, moto only in
-    a Task's, Map's or Parallel's (which count their retries in it afterwards)."""
-    return {**fields, "RetryCount": fields.get("RetryCount", 0)}

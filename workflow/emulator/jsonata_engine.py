@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,7 @@ from moto.stepfunctions.parser.asl.component.common.string.string_expression imp
 from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
 from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_factory
 from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
@@ -85,6 +87,9 @@ _ = state_task_service_factory  # imported for its side effect: every Task class
 _PENDING = "_orderflow_pending_assign"
 
 _VALIDATE = moto_original(StepFunctionsParserBackend, "_validate_definition")
+_STATE_BODY = moto_original(CommonStateField, "_eval_body")
+_MAP_EXECUTION = moto_original(StateMap, "_eval_execution")
+_NOT_AN_ARRAY = "Map state input must be an array but was: "
 _DESCRIBE_EXECUTION = moto_original(StepFunctionResponse, "describe_execution")
 _RULE_MATCHED = "_orderflow_choice_rule_matched"
 # Where a Map iteration's or a Parallel branch's error is raised again in the state around it.
@@ -175,14 +180,15 @@ def _query_failure(env: Environment, text: str, reason: str, field: str = "") ->
     # of the EvaluationFailed and ExecutionFailed events, as AWS does: said here too, it was said twice.
     where = f" specified for the field '{field}'" if field else ""
     cause = f"The JSONata expression '{text.strip()}'{where} {reason}"
+    details = EvaluationFailedEventDetails(error=error, cause=cause, state=state)
+    if field:
+        details["location"] = field  # AWS's EvaluationFailed event names the field: "location": "Output/result"
     return FailureEventException(
         failure_event=FailureEvent(
             env=env,
             error_name=StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError),
             event_type=HistoryEventType.EvaluationFailed,
-            event_details=EventDetails(
-                evaluationFailedEventDetails=EvaluationFailedEventDetails(error=error, cause=cause, state=state)
-            ),
+            event_details=EventDetails(evaluationFailedEventDetails=details),
         )
     )
 
@@ -206,7 +212,9 @@ def _value(env: Environment, text: str, with_states: bool, field: str = "") -> A
     except query.Undefined:
         raise _query_failure(env, text, "returned nothing (undefined).", field) from None
     except query.QueryError as error:
-        raise _query_failure(env, text, f"failed: {error}", field) from None
+        # As recorded on AWS: "... threw an error during evaluation. T1006: Attempted to invoke a non-function"
+        code = f"{error.code}: " if error.code else ""
+        raise _query_failure(env, text, f"threw an error during evaluation. {code}{error}", field) from None
     if not isinstance(result, str | int | float | bool | list | dict | None):
         raise _query_failure(env, text, "returned an unsupported result type.", field)
     # The value may be a part of $states or of a variable: the next state must not see it change under it.
@@ -247,10 +255,38 @@ def passing_failure_events(original: Callable[..., Any]) -> Callable[..., Any]:
         # The attempt failed: an Assign it evaluated before failing (a later ResultSelector failed) never happens.
         env.__dict__.pop(_PENDING, None)
         if isinstance(ex, FailureEventException):
+            details = (ex.failure_event.event_details or {}).get("evaluationFailedEventDetails")
+            if details is not None and not str(details.get("cause", "")).startswith(_PREFIX):
+                # The task writes this event as it is (moto decorates only ExecutionFailed's): AWS's EvaluationFailed
+                # cause starts "An error occurred while executing the state 'S' (entered at the event id #n)." and
+                # names its location; the error output a Catch reads is the same.
+                decorated = ex.get_evaluation_failed_event_details()
+                if decorated is not None:
+                    ex.failure_event.event_details["evaluationFailedEventDetails"] = decorated
             return ex.failure_event
         return original(self, env, ex)
 
     return _from_error
+
+
+_PREFIX = "An error occurred while executing the state '"
+_SAID_TWICE = re.compile(
+    r"An error occurred while executing the state '[^']*' \(entered at the event id #\d+\)\. "
+    r"(?=An error occurred while executing the state ')"
+)
+
+
+def said_once(original: Callable[[FailureEventException], Any]) -> Callable[[FailureEventException], Any]:
+    """moto puts "An error occurred while executing the state ..." before a QueryEvaluationError's cause each time it
+    writes the EvaluationFailed or ExecutionFailed event's details: a cause that has it already keeps one."""
+
+    def details(self: FailureEventException) -> Any:
+        answer = original(self)
+        if answer is not None and isinstance(answer.get("cause"), str):
+            answer["cause"] = _SAID_TWICE.sub("", answer["cause"], count=1)
+        return answer
+
+    return details
 
 
 def assign_literal(self: Preprocessor, ctx: Any) -> AssignTemplateValueTerminalLit:
@@ -300,14 +336,56 @@ def choice_output(self: StateChoice, env: Environment) -> None:
     env.next_state_name = next_state_name
 
 
+def recording_evaluation_failures(self: CommonStateField, env: Environment) -> None:
+    """A Pass, Choice, Wait, Fail or Succeed state whose expression fails: AWS writes an EvaluationFailed event
+    (error, cause, location, state) before ExecutionFailed; moto wrote only ExecutionFailed. A Task, Map or Parallel
+    writes its own (in its retry loop)."""
+    try:
+        _STATE_BODY(self, env)
+    except FailureEventException as failure:
+        if (
+            not isinstance(self, ExecutionState)
+            and failure.failure_event.event_type == HistoryEventType.EvaluationFailed
+        ):
+            details = failure.get_evaluation_failed_event_details()
+            if details is not None:
+                env.event_manager.add_event(
+                    context=env.event_history_context,
+                    event_type=HistoryEventType.EvaluationFailed,
+                    event_details=EventDetails(evaluationFailedEventDetails=details),
+                )
+        raise
+
+
+def map_input_in_json(self: StateMap, env: Environment) -> None:
+    """A JSONata Map without `Items` iterates over its input, which must be an array. AWS's cause writes the input as
+    JSON ("Map state input must be an array but was: {"foo":"bar"}"); moto wrote its Python type (<class 'dict'>)."""
+    given = env.states.get_input()
+    try:
+        _MAP_EXECUTION(self, env)
+    except FailureEventException as failure:
+        details = (failure.failure_event.event_details or {}).get("evaluationFailedEventDetails")
+        if (
+            details is not None
+            and str(details.get("cause", "")).startswith(_NOT_AN_ARRAY + "<class")
+            and self.items is None
+            and not self._is_language_query_jsonpath()
+        ):
+            details["cause"] = _NOT_AN_ARRAY + json.dumps(given, separators=(",", ":"))
+        raise
+
+
 def describe_execution(self: StepFunctionResponse) -> Any:
     # The interpreter keeps an execution's output as a value, and moto's DescribeExecution takes a str for JSON
     # already written: an execution whose output is the string "ok" answered `ok`, which is not JSON.
     answer = _DESCRIBE_EXECUTION(self)
     execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
     result = answer.result
-    if isinstance(execution, ParserExecution) and isinstance(execution.output, str) and isinstance(result, dict):
-        result["output"] = json.dumps(execution.output)
+    if isinstance(execution, ParserExecution) and isinstance(result, dict):
+        if isinstance(execution.output, str):
+            result["output"] = json.dumps(execution.output)
+        elif execution.output is None and getattr(execution.status, "value", execution.status) == "SUCCEEDED":
+            result["output"] = "null"  # an execution whose output is null: moto left the output out
     return answer
 
 

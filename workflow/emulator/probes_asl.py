@@ -80,7 +80,11 @@ def _context_fields(system: ProbeSystem) -> None:
         )
         expect(execution.get("RedriveCount") == 0, f"Execution.RedriveCount is {execution.get('RedriveCount')!r}")
         state = ((run.output or {}).get("c", run.output) or {}).get("State", {})
-        expect(state.get("RetryCount") == 0, f"a Pass state's State.RetryCount is {state.get('RetryCount')!r}, not 0")
+        # Recorded on AWS (a Pass state's context, 2024-07 to 2026-02): State is {Name, EnteredTime}; only a state
+        # that retries (Task, Map, Parallel) has RetryCount.
+        expect(
+            sorted(state) == ["EnteredTime", "Name"], f"a Pass state's State is {state!r}, not {{Name, EnteredTime}}"
+        )
 
 
 def _jsonata(system: ProbeSystem) -> None:
@@ -165,6 +169,27 @@ def _task_arguments(system: ProbeSystem) -> None:
     expect(run.output == "caught", f"a failing Arguments expression is not caught as itself ({run.status} {run.error})")
 
 
+def _task_evaluation_events(system: ProbeSystem) -> None:
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Arguments": {"TableName": "{% $states.input.nope %}", "Key": {"k": {"S": "1"}}},
+        "End": True,
+    }
+    run = system.run({**JSONATA, "StartAt": "T", "States": {"T": task}})
+    failed = [e["evaluationFailedEventDetails"] for e in run.events if e.get("type") == "EvaluationFailed"]
+    cause = system.client("stepfunctions").describe_execution(executionArn=run.arn).get("cause", "")
+    prefix = "An error occurred while executing the state 'T' (entered at the event id #2). "
+    expect(
+        len(failed) == 1
+        and failed[0].get("location") == "Arguments/TableName"
+        and str(failed[0].get("cause", "")).startswith(prefix)
+        and cause.startswith(prefix)
+        and cause.count("An error occurred") == 1,
+        f"a Task's failing Arguments did not write AWS's EvaluationFailed event and cause: {failed}, {cause!r}",
+    )
+
+
 def _creation_checks(system: ProbeSystem) -> None:
     definition = {**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="{% $eval('1') %}", End=True)}}
     try:
@@ -192,6 +217,34 @@ def _assign_literals(system: ProbeSystem) -> None:
 def _string_outputs(system: ProbeSystem) -> None:
     run = system.run({**JSONATA, "StartAt": "P", "States": {"P": _pass(Output="ok", End=True)}})
     expect(run.answered == '"ok"', f"DescribeExecution answered a string output as {run.answered!r}, not as JSON")
+
+
+def _null_outputs(system: ProbeSystem) -> None:
+    run = system.run({**JSONATA, "StartAt": "P", "States": {"P": _pass(Output=None, End=True)}})
+    expect(run.answered == "null", f"DescribeExecution answered a null output as {run.answered!r}, not null")
+
+
+def _evaluation_events(system: ProbeSystem) -> None:
+    run = system.run({**JSONATA, "StartAt": "P", "States": {"P": _pass(Output={"r": "{% $nobody %}"}, End=True)}})
+    failed = [e["evaluationFailedEventDetails"] for e in run.events if e.get("type") == "EvaluationFailed"]
+    expect(
+        len(failed) == 1
+        and failed[0].get("location") == "Output/r"
+        and failed[0].get("state") == "P"
+        and str(failed[0].get("cause", "")).startswith("An error occurred while executing the state 'P'"),
+        f"a Pass state's failing expression did not write AWS's EvaluationFailed event: {failed}",
+    )
+
+
+def _map_input(system: ProbeSystem) -> None:
+    inner = {"StartAt": "I", "States": {"I": _pass(End=True)}}
+    definition = {**JSONATA, "StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": inner, "End": True}}}
+    run = system.run(definition, {"foo": "bar"})
+    cause = system.client("stepfunctions").describe_execution(executionArn=run.arn).get("cause", "")
+    expect(
+        cause.endswith('Map state input must be an array but was: {"foo":"bar"}'),
+        f"a Map's input that is not an array is not written as JSON in the cause: {cause!r}",
+    )
 
 
 def _inner_errors(system: ProbeSystem) -> None:
@@ -236,4 +289,16 @@ CREATION_CHECKS = Check(
 )
 ASSIGN_LITERALS = Check("an Assign's string literal is the JSON string's value", "behaviour", _assign_literals)
 STRING_OUTPUTS = Check("a string output is answered as JSON", "behaviour", _string_outputs)
+TASK_EVALUATION_EVENTS = Check(
+    "a Task's failing expression writes AWS's EvaluationFailed event, its cause prefixed once",
+    "behaviour",
+    _task_evaluation_events,
+)
+NULL_OUTPUTS = Check("a null output is answered as JSON null", "behaviour", _null_outputs)
+EVALUATION_EVENTS = Check(
+    "a failing expression in a Pass, Choice, Wait or Fail state writes an EvaluationFailed event",
+    "behaviour",
+    _evaluation_events,
+)
+MAP_INPUT = Check("a Map's input that is not an array is named as JSON", "behaviour", _map_input)
 INNER_ERRORS = Check("Map and Parallel catch an inner States.* error as itself", "behaviour", _inner_errors)

@@ -17,11 +17,14 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.sns.responses import SNSResponse
 from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringJSONata, StringVariableSample
 from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import json_path
@@ -96,7 +99,6 @@ def _interpreter(w: Wiring) -> list[Patch]:
         ],
         Patch(retrier_decl, "time", interpreter.ScaledTime(w.retry_scale), (probes.RETRY_INTERVALS,)),
         Patch(ExecutionWorker, "_get_evaluation_environment", interpreter.typed_context, (probes_asl.CONTEXT_FIELDS,)),
-        Patch(state_module, "StateData", interpreter.state_data, (probes_asl.CONTEXT_FIELDS,)),
         Patch(state_module, "datetime", interpreter.AWS_DATETIME, (probes_asl.ENTERED_TIME,)),
     ]
 
@@ -117,7 +119,7 @@ def _jsonata() -> list[Patch]:
                 cls,
                 "_from_error",
                 engine.passing_failure_events(moto_original(cls, "_from_error")),
-                (probes_asl.TASK_ARGUMENTS,),
+                (probes_asl.TASK_ARGUMENTS, probes_asl.TASK_EVALUATION_EVENTS),
             )
             for cls in engine.tasks_with_from_error()
         ],
@@ -133,7 +135,23 @@ def _jsonata() -> list[Patch]:
             engine.assign_literal,
             (probes_asl.ASSIGN_LITERALS,),
         ),
-        Patch(StepFunctionResponse, "describe_execution", engine.describe_execution, (probes_asl.STRING_OUTPUTS,)),
+        Patch(
+            StepFunctionResponse,
+            "describe_execution",
+            engine.describe_execution,
+            (probes_asl.STRING_OUTPUTS, probes_asl.NULL_OUTPUTS),
+        ),
+        *[
+            Patch(
+                FailureEventException,
+                name,
+                engine.said_once(moto_original(FailureEventException, name)),
+                (probes_asl.TASK_EVALUATION_EVENTS,),
+            )
+            for name in ("get_evaluation_failed_event_details", "get_execution_failed_event_details")
+        ],
+        Patch(CommonStateField, "_eval_body", engine.recording_evaluation_failures, (probes_asl.EVALUATION_EVENTS,)),
+        Patch(StateMap, "_eval_execution", engine.map_input_in_json, (probes_asl.MAP_INPUT,)),
         Patch(StateChoice, "_eval_state", engine.choose, (probes_asl.CHOICE_RULES,)),
         Patch(StateChoice, "_eval_state_output", engine.choice_output, (probes_asl.CHOICE_RULES,)),
         *[
