@@ -157,3 +157,40 @@ def test_every_function_an_order_runs_has_an_assumed_duration() -> None:
     assert workflow <= per_order
     missing = per_order - set(DEFAULT_BILLED_MS)
     assert not missing, f"no billed duration assumed for {sorted(missing)} (workflow/cost/model.py DEFAULT_BILLED_MS)"
+
+
+def test_the_snapshot_tells_a_reviewed_change_in_dollars_from_batching_noise() -> None:
+    from workflow.cost.snapshot import differences, load, snapshot
+
+    committed = load()
+    report: dict[str, Any] = {
+        "assumptions": {"orders": 40, "prices_checked": committed["prices_checked"]},
+        "usage_per_order": {
+            **committed["usage_per_order"],
+            "invocations": dict(committed["usage_per_order"]["invocations"]),
+        },
+        **{
+            kind: {
+                "total_per_million": committed[kind]["total_per_million"],
+                "by_service": dict(committed[kind]["by_service"]),
+                "fixed_monthly": {"alarms and the rest": committed[kind]["fixed_per_month"]},
+            }
+            for kind in ("standard", "express")
+        },
+    }
+    assert snapshot(report) == committed
+    assert differences(snapshot(report), committed) == []
+    report["express"]["by_service"]["SQS"] *= 1.05  # the worker batched a little differently
+    assert differences(snapshot(report), committed) == []
+    standard = report["standard"]["by_service"]
+    standard["Step Functions"] += 25.0  # one more state on the happy path
+    report["usage_per_order"]["transitions"] += 1
+    report["usage_per_order"]["invocations"]["ReserveInventory"] = 1.0
+    assert differences(snapshot(report), committed) == [
+        f"standard Step Functions: ${standard['Step Functions'] - 25:,.2f} -> "
+        f"${standard['Step Functions']:,.2f} per 1M orders",
+        f"transitions per order: {committed['usage_per_order']['transitions']} -> "
+        f"{committed['usage_per_order']['transitions'] + 1}",
+        f"functions invoked: {sorted(committed['usage_per_order']['invocations'])} -> "
+        f"{sorted([*committed['usage_per_order']['invocations'], 'ReserveInventory'])}",
+    ]

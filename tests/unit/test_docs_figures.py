@@ -1,8 +1,9 @@
 """The figures the README and docs state that follow from the definition alone (no run needed): the Express worst
 path, Standard's time to fail at CreateOrder, the happy path and its billed transitions, and what Step Functions
 bills for them per 1M orders. Each is computed here from workflow.asl and the price table and read back from the
-text, so a new state fails here until the docs say what it changes. Measured figures (orders/s, cost totals) are
-`make bench`'s and `make cost`'s, dated in docs/cost-and-speed.md, and not checked here."""
+text, so a new state fails here until the docs say what it changes. The cost table is held to the committed cost
+snapshot; other measured figures (orders/s, the mixed run's totals) are `make bench`'s and `make cost`'s, dated in
+docs/cost-and-speed.md, and not checked here."""
 
 from __future__ import annotations
 
@@ -102,3 +103,24 @@ def test_a_failing_order_s_transitions_are_the_ones_the_docs_state() -> None:
     jsonpath = len(failure_path(asl.compile_order_workflow(query_language="JSONPath"), "ValidateOrder"))
     (figures,) = stated("docs/cost-and-speed.md", r"A failing order costs (\d+) transitions, not (\d+)")
     assert (int(figures[0]), int(figures[1])) == (jsonata, jsonpath)
+
+
+def test_the_cost_table_is_the_committed_snapshot() -> None:
+    """docs/cost-and-speed.md's totals and fixed costs are workflow/cost/snapshot.json's (`make regen` rewrites it
+    from a measured run; the cost test holds a measured run to it)."""
+    from workflow.cost.snapshot import load
+
+    snapshot = load()
+    ((standard, express),) = stated(
+        "docs/cost-and-speed.md", r"\| total, every order succeeding \| \$([\d.,]+) \| \$([\d.,]+) \|"
+    )
+    assert (standard, express) == tuple(f"{snapshot[k]['total_per_million']:,.2f}" for k in ("standard", "express"))
+    ((fixed_standard, fixed_express),) = stated(
+        "docs/cost-and-speed.md", r"\| fixed per month, whatever the volume \| \$([\d.,]+) \(.*?\) \| \$([\d.,]+) \|"
+    )
+    assert (fixed_standard, fixed_express) == tuple(
+        f"{snapshot[k]['fixed_per_month']:,.2f}" for k in ("standard", "express")
+    )
+    ratio = snapshot["standard"]["total_per_million"] / snapshot["express"]["total_per_million"]
+    (times,) = stated("docs/cost-and-speed.md", r"per 1M it is (\d+) times cheaper than STANDARD")
+    assert int(times) == int(ratio)

@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from workflow.cli.common import Commands, connect, target_arguments
@@ -33,6 +34,11 @@ def register(commands: Commands) -> None:
     )
     target_arguments(cost)
     cost.add_argument("--json", action="store_true", help="end with one JSON line")
+    cost.add_argument(
+        "--snapshot",
+        metavar="PATH",
+        help="also write the dollars per service and the usage per order to PATH (make regen writes the committed one)",
+    )
     cost.set_defaults(run=_cost)
 
 
@@ -107,6 +113,11 @@ def _cost(args: argparse.Namespace) -> int:
         "http_requests": usage.http_requests,
         "handler_log_bytes": usage.handler_log_bytes,
     }
+    if args.snapshot:
+        from workflow.cost.snapshot import snapshot
+
+        Path(args.snapshot).write_text(json.dumps(snapshot(result), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"cost: wrote {args.snapshot}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, sort_keys=True))
     return 0
