@@ -1,11 +1,10 @@
-"""orderflow's Lambda code: seven entry points over three layers. Nothing here imports `workflow`: it is the code that
-ships to AWS Lambda (infra.constructs.functions.stage_lambda_code copies this folder, subpackages included).
+"""orderflow's Lambda code: entry points over three layers. Nothing here imports `workflow`: it is the code that ships
+to AWS Lambda (infra.constructs.functions.stage_lambda_code copies this folder, subpackages included).
 
-- Entry points, one per function (handler path `handlers.<module>.handler`): start_workflow, validate_order,
-  create_order, notify_order, process_order_worker, alert_handler, find_stuck_orders. Each is a <= 60-line adapter:
-  parse the event into a frozen input model, call one service or domain function, return a dict. They may import
-  `handlers.wiring`, observability, clock and the domain/service/adapter types they parse into; they hold no rules
-  of their own.
+- Entry points, one per function of workflow/manifest.py, which lists them (handler path `handlers.<module>.handler`,
+  e.g. start_workflow, create_order, alert_handler). Each is a <= 60-line adapter: parse the event into a frozen
+  input model, call one service or domain function, return a dict. They may import `handlers.wiring`,
+  observability, clock and the domain/service/adapter types they parse into; they hold no rules of their own.
 - domain/: pure rules (no I/O). services/: use cases over injected ports. adapters/: boto3, urllib, API Gateway.
   Each package's docstring says what it may import.
 - env.py names the environment variables; wiring.py, the one place that reads them, builds the clients, adapters

@@ -220,6 +220,7 @@ MANIFEST = Manifest(
         Function(
             "StartWorkflow",
             "handlers.start_workflow.handler",
+            billed_ms=45,
             environment={
                 **_STORE_ENV,
                 env.STATE_MACHINE_ARN: StateMachineArn(alias=LIVE_ALIAS),
@@ -236,10 +237,11 @@ MANIFEST = Manifest(
                 TableAccess("orders", ("GetItem",)),
             ),
         ),
-        Function("ValidateOrder", "handlers.validate_order.handler"),
+        Function("ValidateOrder", "handlers.validate_order.handler", billed_ms=4),
         Function(
             "CreateOrder",
             "handlers.create_order.handler",
+            billed_ms=25,
             environment=dict(_STORE_ENV),
             # A conditional put of the order; when it exists already, a read to replay it, and a redriven order is
             # taken over by another conditional put (handlers.adapters.orders_store: create, _existing, _adopt).
@@ -248,12 +250,14 @@ MANIFEST = Manifest(
         Function(
             "NotifyOrder",
             "handlers.notify_order.handler",
+            billed_ms=20,
             environment={env.ORDER_EVENTS_TOPIC_ARN: TopicArn("order-events")},
             access=(PublishTo("order-events"),),
         ),
         Function(
             "ProcessOrderWorker",
             "handlers.process_order_worker.handler",
+            billed_ms=35,
             timeout=WORKER_TIMEOUT,
             trigger=QueueTrigger("orders", batch_size=10),
             # One conditional update per message fulfils the order, with no read first (handlers.services.fulfilment);
@@ -265,6 +269,7 @@ MANIFEST = Manifest(
         Function(
             "AlertHandler",
             "handlers.alert_handler.handler",
+            billed_ms=250,
             timeout=ALERT_TIMEOUT,
             environment={
                 env.ALERT_LOG_TABLE: TableName("alert-log"),

@@ -238,6 +238,9 @@ class Function:
     environment: dict[str, Ref] = field(default_factory=dict)
     trigger: Trigger | None = None
     access: tuple[Access, ...] = ()
+    # One invocation's billed duration on AWS, assumed (local durations are not AWS's): `orderflow cost` prices each
+    # invocation an order makes with it, and refuses a function an order invokes that has none.
+    billed_ms: float | None = None
 
 
 class ManifestError(ValueError):

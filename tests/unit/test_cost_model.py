@@ -138,7 +138,8 @@ def test_a_function_without_an_assumed_duration_is_refused_not_priced_at_nothing
         }
     )
     usage = Usage(**{**USAGE.__dict__, "invocations": {**USAGE.invocations, "Reserve": 1}})
-    with pytest.raises(KeyError, match=r"no billed duration is assumed for the function 'Reserve'.*--durations"):
+    refused = r"no billed duration is assumed for the function 'Reserve': give it billed_ms.*--durations"
+    with pytest.raises(KeyError, match=refused):
         price(usage, facts, ASSUMPTIONS, Prices.load())
 
 
@@ -156,7 +157,7 @@ def test_every_function_an_order_runs_has_an_assumed_duration() -> None:
     per_order = {f.name for f in MANIFEST.functions} - scheduled
     assert workflow <= per_order
     missing = per_order - set(DEFAULT_BILLED_MS)
-    assert not missing, f"no billed duration assumed for {sorted(missing)} (workflow/cost/model.py DEFAULT_BILLED_MS)"
+    assert not missing, f"no billed duration assumed for {sorted(missing)} (billed_ms in workflow/manifest.py)"
 
 
 def test_the_snapshot_tells_a_reviewed_change_in_dollars_from_batching_noise() -> None:

@@ -63,9 +63,7 @@ def test_standard_s_time_to_fail_at_create_order_is_the_one_the_docs_state() -> 
     assert float(seconds) == sum(b for b in budgets if b is not None)
 
 
-@pytest.mark.parametrize(
-    "path", ["README.md", "docs/architecture.md", "docs/cost-and-speed.md", "workflow/definition.py"]
-)
+@pytest.mark.parametrize("path", ["docs/architecture.md", "docs/cost-and-speed.md", "workflow/definition.py"])
 def test_the_happy_path_s_billed_transitions_are_the_ones_the_docs_state(path: str) -> None:
     steps = happy_path()
     assert {int(n) for n in stated(path, r"(\d+) billed transitions")} == {len(steps)}

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workflow.manifest import MANIFEST
+
 PRICES = Path(__file__).with_name("prices-us-east-1.json")
 MILLION = 1_000_000
 
@@ -73,14 +75,8 @@ class Assumptions:
     empty_polls_per_month: int = 5 * 3 * 60 * 24 * 30  # 5 pollers, a 20 s poll each
 
 
-DEFAULT_BILLED_MS = {
-    "StartWorkflow": 45.0,
-    "ValidateOrder": 4.0,
-    "CreateOrder": 25.0,
-    "NotifyOrder": 20.0,
-    "ProcessOrderWorker": 35.0,
-    "AlertHandler": 250.0,
-}
+# Each function's assumed billed duration, from the manifest (`Function.billed_ms`: the one list of functions).
+DEFAULT_BILLED_MS = {f.name: f.billed_ms for f in MANIFEST.functions if f.billed_ms is not None}
 
 
 @dataclass(frozen=True)
@@ -103,13 +99,14 @@ class Estimate:
 
 def billed_ms(assumptions: Assumptions, function: str) -> float:
     """One invocation's assumed billed duration. A function without one is an error, not a free invocation: a new
-    function is priced only once DEFAULT_BILLED_MS (or `orderflow cost --durations`) says how long it runs."""
+    function is priced only once its manifest entry's billed_ms (or `orderflow cost --durations`) says how long it
+    runs."""
     try:
         return float(assumptions.billed_ms[function])
     except KeyError:
         raise KeyError(
-            f"no billed duration is assumed for the function {function!r}: add it to DEFAULT_BILLED_MS "
-            f"(workflow/cost/model.py) or pass --durations {function}=<ms>"
+            f"no billed duration is assumed for the function {function!r}: give it billed_ms "
+            f"in workflow/manifest.py or pass --durations {function}=<ms>"
         ) from None
 
 
