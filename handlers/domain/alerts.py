@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -276,11 +276,12 @@ def stuck_order_alert(
 
 
 def _minutes_between(start: str, end: str) -> int | None:
+    """Whole minutes from one ISO time to another; a time without an offset is UTC (as the store writes them)."""
     try:
-        began = datetime.fromisoformat(start.replace("Z", "+00:00"))
-        ended = datetime.fromisoformat(end.replace("Z", "+00:00"))
+        began, ended = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (start, end))
     except ValueError:
         return None
+    began, ended = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (began, ended))
     return int((ended - began).total_seconds() // 60)
 
 
@@ -321,7 +322,7 @@ def readable_cause(cause: Any) -> str:
         parsed = json.loads(text)
     except json.JSONDecodeError:
         return text
-    if isinstance(parsed, dict) and "errorMessage" in parsed:
+    if isinstance(parsed, dict) and parsed.get("errorMessage") is not None:
         return str(parsed["errorMessage"])
     return text
 

@@ -90,7 +90,7 @@ def slack_message(alert: Alert, link: str) -> dict[str, Any]:
             }
         )
     return {
-        "text": plain(f"Order {alert.order_id} {alert.verb} {alert.failed_state}: {alert.error}", 300),
+        "text": notification_text(f"Order {alert.order_id} {alert.verb} {alert.failed_state}: {alert.error}"),
         "blocks": blocks,
     }
 
