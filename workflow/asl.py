@@ -187,7 +187,7 @@ def tasks(definition: Mapping[str, Any], substitutions: Mapping[str, Ref]) -> li
     for name, state in definition.get("States", {}).items():
         if state.get("Type") != "Task":
             continue
-        _, separator, integration = str(state.get("Resource", "")).partition(":::")
+        _, separator, integration = str(state.get("Resource")).partition(":::")
         parameters = state.get("Arguments", state.get("Parameters"))  # JSONata's, JSONPath's
         parameters = parameters if isinstance(parameters, dict) else {}
         placeholders_ = [
@@ -207,14 +207,13 @@ def tasks(definition: Mapping[str, Any], substitutions: Mapping[str, Ref]) -> li
 def happy_path(definition: Mapping[str, Any]) -> list[str]:
     """The states an order goes through when nothing fails: from StartAt along each `Next` (no Catch, no Choice
     branch) to the End. Each is one state entered: a Standard execution's billed transitions when nothing retries."""
-    states: Mapping[str, Any] = definition.get("States", {})
     path: list[str] = []
     name = definition.get("StartAt")
     while name is not None:
         if name in path:
             raise DefinitionError(f"{name} is on a loop of Next: the happy path has no end")
         path.append(str(name))
-        name = states[name].get("Next")
+        name = definition["States"][name].get("Next")
     return path
 
 
@@ -317,7 +316,7 @@ def state_budget(name: str, state: Mapping[str, Any]) -> StateBudget:
 def budget(definition: Mapping[str, Any]) -> list[PathBudget]:
     """The worst path from StartAt to each terminal state (a Fail, a Succeed, or an End), slowest first. The graph
     is acyclic (retries are the only repetition); a loop would make every budget unbounded, and is refused."""
-    states: Mapping[str, Any] = definition.get("States", {})
+    states: Mapping[str, Any] = definition["States"]
     costs = {name: state_budget(name, state) for name, state in states.items()}
     worst: dict[str, PathBudget] = {}  # the slowest path from a state to a terminal, by state
     visiting: set[str] = set()
@@ -357,7 +356,7 @@ def check_budget(definition: Mapping[str, Any], workflow_type: str) -> None:
     there skips the failure route (no FAILED status, no alert). Every Task needs a TimeoutSeconds for that."""
     if workflow_type != "EXPRESS":
         return
-    unbounded = [b for name, s in definition.get("States", {}).items() if (b := state_budget(name, s)).seconds is None]
+    unbounded = [b for name, s in definition["States"].items() if (b := state_budget(name, s)).seconds is None]
     if unbounded:
         raise DefinitionError(
             "an EXPRESS definition needs a bound on every state: "
