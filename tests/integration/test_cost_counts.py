@@ -8,7 +8,8 @@ from handlers.adapters.http import ANONYMOUS
 from handlers.domain.identifiers import scoped_idempotency_key
 from tests.support.derived import happy_path, lambda_tasks
 from tests.support.fixtures import Submit
-from workflow.cost.run import log_bytes, transitions
+from workflow.cost.model import transitions
+from workflow.cost.run import log_bytes
 from workflow.harness.meter import Meter
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order

@@ -20,6 +20,7 @@ FILE = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[\w-]+(?:\.(?:py|md|json|txt)|/))(?
 MAP_ROW = re.compile(r"^(?: {2,}|- )([a-z_][a-z0-9_]*) {2,}\S")
 # The packages that must name every module they hold.
 COMPLETE = (
+    "workflow/console",
     "workflow/cost",
     "workflow/emulator",
     "workflow/graph",
@@ -82,8 +83,19 @@ FORBIDDEN = {
     "workflow/emulator": ("workflow.local", "workflow.harness", "workflow.cli"),
     "workflow/local": ("workflow.harness", "workflow.cli"),
     "workflow/harness": ("workflow.cli",),
-    "workflow/ops": ("workflow.emulator", "workflow.local", "workflow.harness"),
+    "workflow/ops": ("workflow.emulator", "workflow.local", "workflow.harness", "workflow.cost.run"),
     "workflow/graph": ("workflow.emulator", "workflow.local", "workflow.harness"),
+    # the console may import workflow.local.guard (the loopback rule), nothing else of the local system
+    "workflow/console": (
+        "workflow.emulator",
+        "workflow.harness",
+        "workflow.cli",
+        *(
+            f"workflow.local.{m.stem}"
+            for m in (ROOT / "workflow/local").glob("*.py")
+            if m.stem not in {"guard", "__init__"}
+        ),
+    ),
     "handlers": ("workflow",),
     "infra": ("workflow.emulator", "workflow.local", "workflow.harness"),
 }

@@ -9,6 +9,7 @@ workflow, and check the local system under faults and fuzzing.
   dlq list|show|redrive  what the dead-letter queues hold, and moving it back               (cli/dlq.py)
   alerts test|list|resolve  a test alert to every target, recent alerts, an incident ended  (cli/alerts.py)
   executions             the newest executions, with why failed ones failed                 (cli/executions.py)
+  trace                  one order's journey: each step, queue wait, alerts, latency, cost  (cli/trace.py)
   rerun (redrive)        run a FAILED order again after its cause is fixed                  (cli/executions.py)
   graph                  draw the workflow, an execution on it, or a definition diff        (cli/graph.py)
   chaos, fuzz            orders under injected faults / the API fuzzed from its OpenAPI     (cli/checks.py)
@@ -27,9 +28,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow.cli import alerts, checks, cost, definition, dlq, executions, graph, orders, system, workflow_update
+from workflow.cli import (
+    alerts,
+    checks,
+    cost,
+    definition,
+    dlq,
+    executions,
+    graph,
+    orders,
+    system,
+    trace,
+    workflow_update,
+)
 
-GROUPS = (system, orders, definition, workflow_update, dlq, alerts, executions, graph, checks, cost)
+GROUPS = (system, orders, definition, workflow_update, dlq, alerts, executions, trace, graph, checks, cost)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -7,5 +7,5 @@
     prices-us-east-1.json  the price table, each price with its source
 
 May import the workflow (asl, manifest), workflow.local (to run the local system), workflow.harness.meter (to meter
-it) and workflow.ops (histories). Imported only by the CLI and tests.
+it) and workflow.ops (histories). Imported by the CLI and tests; model.py (pure) by workflow.ops.trace too.
 """

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,15 @@ def price(usage: Usage, facts: Facts, assumptions: Assumptions, prices: Prices) 
         * prices["sqs.standard.request"],
     }
     return Estimate(facts.workflow_type, {k: v * MILLION for k, v in per_order.items()}, fixed)
+
+
+def transitions(events: Sequence[Mapping[str, Any]]) -> int:
+    """Billed state transitions in an execution's history: every state entered, and every retry of a task (an
+    attempt beyond the first)."""
+    entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
+    task_entries = sum(1 for e in events if e["type"] == "TaskStateEntered")
+    attempts = sum(1 for e in events if e["type"] in {"TaskScheduled", "LambdaFunctionScheduled"})
+    return entered + max(0, attempts - task_entries)
 
 
 def assumptions_dict(assumptions: Assumptions) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from workflow.cost.model import Usage
+from workflow.cost.model import Usage, transitions
 from workflow.harness.meter import Meter, local_meter
 from workflow.local.faults import FaultPlan, FunctionFaults
 from workflow.local.runtime import LocalRuntime, RuntimeConfig
@@ -29,14 +29,6 @@ from workflow.ops.history import execution_history
 # A log record's envelope beside the event (id, type, timestamps, the execution's ARN), as Step Functions writes it.
 LOG_ENVELOPE_BYTES = 180
 _FAILURES = ("Failed", "TimedOut", "Aborted")
-
-
-def transitions(events: Sequence[Mapping[str, Any]]) -> int:
-    """Billed state transitions: every state entered, and every retry of a task (an attempt beyond the first)."""
-    entered = sum(1 for e in events if str(e["type"]).endswith("StateEntered"))
-    task_entries = sum(1 for e in events if e["type"] == "TaskStateEntered")
-    attempts = sum(1 for e in events if e["type"] in {"TaskScheduled", "LambdaFunctionScheduled"})
-    return entered + max(0, attempts - task_entries)
 
 
 def log_bytes(events: Sequence[Mapping[str, Any]], include_data: bool) -> dict[str, float]:

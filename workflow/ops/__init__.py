@@ -11,8 +11,10 @@
 - versions     pruning a state machine's versions: keep the newest and every one an alias routes to
 - history      one paginated execution-history reader and where an order's execution is
 - execution_logs  an Express execution's history, read from its state machine's log group (Logs Insights)
+- trace        one order's journey as a timeline, with its latency and its cost on AWS (`orderflow trace`)
 
-May import: workflow's definition, asl and manifest, handlers' domain and adapters (an order is read as the handlers
-store it), boto3. Must not import workflow.local, workflow.emulator or workflow.harness (a local system is reached
-only through its AWS endpoint, by the names local_names derives) or the CLI.
+May import: workflow's definition, asl and manifest, workflow.cost.model (trace prices an order with `orderflow
+cost`'s pure calculation), handlers' domain and adapters (an order is read as the handlers store it), boto3. Must not
+import workflow.local, workflow.emulator or workflow.harness (a local system is reached only through its AWS endpoint,
+by the names local_names derives), workflow.cost.run (it runs a local system) or the CLI.
 """

@@ -2,7 +2,7 @@
 (workflow.ops.targets); `orderflow alerts test` is workflow.ops.alert_path's:
 
 - `recent_alerts`: the alert log's alerts, newest first, with each target's delivery (a Scan: the table is small and
-  its items expire).
+  its items expire); `logged_alerts` reads them from the items (pure: `orderflow trace` reads one order's the same way).
 - `resolve_order`: an order's incident ended by hand: ORDER_RESOLVED on the alert topic, so PagerDuty resolves its
   incident and the chat targets post a resolved notice (`publish_resolution`, which the test alert's resolution uses
   too).
@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,8 @@ class LoggedAlert:
     fingerprint: str
     at: int  # its newest delivery (or, one in flight, when that claim runs out), epoch seconds
     deliveries: dict[str, str] = field(default_factory=dict)
+    # Each target's time, epoch seconds: when it was delivered (or, in flight, when its claim runs out).
+    times: dict[str, int] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -80,25 +83,37 @@ def recent_alerts(target: Target, limit: int = 20) -> list[LoggedAlert]:
     runs out), with each target's status. A Scan: the table holds one item per alert and target for the
     de-duplication window, and its items expire."""
     dynamodb = target.client("dynamodb")
-    now = int(time.time())
-    grouped: dict[str, dict[str, tuple[str, int]]] = {}
-    for page in dynamodb.get_paginator("scan").paginate(TableName=target.output("AlertLogTableName")):
-        for item in page.get("Items", []):
-            name, _, fingerprint = str(item["fingerprint"]["S"]).partition("|")
-            if int(item.get("expiresAt", {}).get("N", "0") or 0) < now:
-                continue  # expired: TTL deletion lags (by days on AWS), the alert log already treats it as gone
-            at = item.get("deliveredAt", item.get("claimedUntil", {})).get("N", "0")
-            grouped.setdefault(fingerprint, {})[name] = (str(item.get("status", {}).get("S", "?")), int(at))
-    alerts = [
-        LoggedAlert(
-            fingerprint,
-            max(at for _, at in delivered.values()),
-            # the log first (it gets every alert), then the others by name
-            {name: delivered[name][0] for name in sorted(delivered, key=lambda n: (n != ALWAYS_ON, n))},
-        )
-        for fingerprint, delivered in grouped.items()
+    items = [
+        item
+        for page in dynamodb.get_paginator("scan").paginate(TableName=target.output("AlertLogTableName"))
+        for item in page.get("Items", [])
     ]
-    return sorted(alerts, key=lambda a: a.at, reverse=True)[: max(limit, 0)]
+    return logged_alerts(items, int(time.time()))[: max(limit, 0)]
+
+
+def logged_alerts(items: Iterable[Mapping[str, Any]], now: int) -> list[LoggedAlert]:
+    """The alert log's items (DynamoDB JSON, one per alert and target) as alerts, newest first. Items expired by
+    `now` (epoch seconds) are left out: TTL deletion lags (by days on AWS); the alert log treats them as gone."""
+    grouped: dict[str, dict[str, tuple[str, int]]] = {}
+    for item in items:
+        name, _, fingerprint = str(item["fingerprint"]["S"]).partition("|")
+        if int(item.get("expiresAt", {}).get("N", "0") or 0) < now:
+            continue
+        at = item.get("deliveredAt", item.get("claimedUntil", {})).get("N", "0")
+        grouped.setdefault(fingerprint, {})[name] = (str(item.get("status", {}).get("S", "?")), int(at))
+    alerts = []
+    for fingerprint, delivered in grouped.items():
+        # the log first (it gets every alert), then the others by name
+        names = sorted(delivered, key=lambda n: (n != ALWAYS_ON, n))
+        alerts.append(
+            LoggedAlert(
+                fingerprint,
+                max(at for _, at in delivered.values()),
+                {name: delivered[name][0] for name in names},
+                {name: delivered[name][1] for name in names},
+            )
+        )
+    return sorted(alerts, key=lambda a: a.at, reverse=True)
 
 
 class NoSuchOrder(LookupError):
