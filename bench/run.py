@@ -29,7 +29,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ import requests
 
 from workflow.asl import compile_order_workflow
 from workflow.definition import JSONATA, JSONPATH, QUERY_LANGUAGES
+from workflow.harness.progress import progress
 from workflow.local.runtime import TERMINAL, LocalRuntime, RuntimeConfig
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
@@ -240,25 +240,36 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     states = happy_path_length(compile_order_workflow())
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
-    step: Callable[[str], None] = lambda what: print(f"bench: {what}", file=sys.stderr, flush=True)  # noqa: E731
-    with LocalRuntime(RuntimeConfig(time_scale=0.01, log_invocation_errors=False)) as runtime:
-        url = runtime.serve_api(port=0).url
-        through_http(runtime, url, 20, 4)  # warm-up
-        step("HTTP API, concurrency 1")
-        result["http_c1"] = through_http(runtime, url, 30, 1)
-        step("HTTP API, concurrency 8")
-        result["http_c8"] = through_http(runtime, url, args.orders, 8)
-        step(f"bare engine: {states} Pass states")
-        result["ceiling"] = engine_ceiling(runtime, states, args.orders, 8)
-        result["ratio"] = round(result["http_c8"]["orders_per_second"] / result["ceiling"]["executions_per_second"], 2)
-        step(f"JSONata and JSONPath, {args.language_rounds} rounds each")
-        result["query_languages"] = query_languages(runtime, url, args.orders // 2, args.language_rounds)
-        step("memory growth")
-        result["memory"] = memory_growth(runtime, url, 300)
-    step("cold imports")
-    result["imports"] = cold_imports()
-    step(f"chaos, {args.chaos_orders} orders")
-    result["chaos_500_seconds"] = chaos_seconds(args.chaos_orders)
+    with progress("bench", total=7) as bar:  # the seven measurements below, on stderr on a terminal
+        started = False
+
+        def step(what: str) -> None:
+            nonlocal started
+            if started:
+                bar.advance()
+            started = True
+            bar.note(what)
+
+        with LocalRuntime(RuntimeConfig(time_scale=0.01, log_invocation_errors=False)) as runtime:
+            url = runtime.serve_api(port=0).url
+            through_http(runtime, url, 20, 4)  # warm-up
+            step("HTTP API, concurrency 1")
+            result["http_c1"] = through_http(runtime, url, 30, 1)
+            step("HTTP API, concurrency 8")
+            result["http_c8"] = through_http(runtime, url, args.orders, 8)
+            step(f"bare engine: {states} Pass states")
+            result["ceiling"] = engine_ceiling(runtime, states, args.orders, 8)
+            ratio = result["http_c8"]["orders_per_second"] / result["ceiling"]["executions_per_second"]
+            result["ratio"] = round(ratio, 2)
+            step(f"JSONata and JSONPath, {args.language_rounds} rounds each")
+            result["query_languages"] = query_languages(runtime, url, args.orders // 2, args.language_rounds)
+            step("memory growth")
+            result["memory"] = memory_growth(runtime, url, 300)
+        step("cold imports")
+        result["imports"] = cold_imports()
+        step(f"chaos, {args.chaos_orders} orders")
+        result["chaos_500_seconds"] = chaos_seconds(args.chaos_orders)
+        bar.advance()
     text = json.dumps(result, indent=2)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text + "\n", encoding="utf-8")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from workflow.cli.common import Commands, print_report, workflow_type_argument
+from workflow.harness.progress import progress
 
 
 def register(commands: Commands) -> None:
@@ -54,28 +54,39 @@ def _chaos(args: argparse.Namespace) -> int:
     from workflow.local.faults import FaultPlan
 
     plan = FaultPlan.load(args.faults) if args.faults else DEFAULT_PLAN
-    report = run_chaos(
-        args.orders,
-        args.seed,
-        plan,
-        concurrency=args.concurrency,
-        time_scale=args.time_scale,
-        progress=lambda line: print(f"chaos: {line}", file=sys.stderr, flush=True),
-        workflow_type=args.workflow_type,
-    )
+    with progress("chaos", None, json=args.json) as bar:  # the requests sent: known once they are drawn
+        report = run_chaos(
+            args.orders,
+            args.seed,
+            plan,
+            concurrency=args.concurrency,
+            time_scale=args.time_scale,
+            progress=bar.note,
+            workflow_type=args.workflow_type,
+            requests=bar.total,
+            sent=bar.advance,
+        )
     return print_report(report, args.json)
 
 
 def _fuzz(args: argparse.Namespace) -> int:
-    from workflow.harness.fuzz import load_document, run_local_fuzz
+    from workflow.harness.fuzz import load_document, load_schema, operations_of, run_local_fuzz
 
-    report = run_local_fuzz(
-        args.cases,
-        args.seed,
-        load_document(args.document),
-        time_scale=args.time_scale,
-        request_timeout=args.request_timeout,
-        deadline_seconds=args.deadline,
-        progress=lambda line: print(f"fuzz: {line}", file=sys.stderr, flush=True),
-    )
+    document = load_document(args.document)
+    # The fuzzer reports once per operation it is done with: done/total counts operations.
+    with progress("fuzz", len(operations_of(load_schema(document))), json=args.json) as bar:
+
+        def done(line: str) -> None:
+            bar.note(line)
+            bar.advance()
+
+        report = run_local_fuzz(
+            args.cases,
+            args.seed,
+            document,
+            time_scale=args.time_scale,
+            request_timeout=args.request_timeout,
+            deadline_seconds=args.deadline,
+            progress=done,
+        )
     return print_report(report, args.json)

@@ -8,9 +8,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.cli.common import Commands, connect, target_arguments
+from workflow.harness.progress import progress
+
+if TYPE_CHECKING:
+    from workflow.cost.model import Usage
 
 
 def register(commands: Commands) -> None:
@@ -55,6 +59,19 @@ def _pairs(text: str, what: str) -> dict[str, float]:
     return found
 
 
+def _one_order(args: argparse.Namespace, usage: Usage) -> Usage:
+    """The usage with what the --order's execution history shows in place of the mix's."""
+    from workflow.cost.run import one_order
+    from workflow.ops.history import execution_arn, execution_history
+
+    target = connect(args)
+    arn = execution_arn(target.output("StateMachineArn"), args.order)
+    found = one_order(execution_history(target.client("stepfunctions"), arn), usage)
+    if not args.json:
+        print(f"cost: order {args.order} from its history ({target.where}); the rest as measured", file=sys.stderr)
+    return found
+
+
 def _cost(args: argparse.Namespace) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")  # as deployed: the meter counts what the handlers log
     from workflow.cost.model import DEFAULT_BILLED_MS, Assumptions, Prices, assumptions_dict, price
@@ -67,17 +84,17 @@ def _cost(args: argparse.Namespace) -> int:
         raise SystemExit("orderflow cost: --mix takes failed= and retried= shares between 0 and 1")
     durations = {**DEFAULT_BILLED_MS, **_pairs(args.durations, "--durations")}
     prices = Prices.load(args.prices) if args.prices else Prices.load()
-    print(f"cost: synthesizing and measuring {args.orders} orders ({args.mix})", file=sys.stderr, flush=True)
-    found = templates(args.templates)
-    usage = measure(args.orders, mix.get("failed", 0.0), mix.get("retried", 0.0), args.seed)
-    if args.order:
-        from workflow.cost.run import one_order
-        from workflow.ops.history import execution_arn, execution_history
-
-        target = connect(args)
-        arn = execution_arn(target.output("StateMachineArn"), args.order)
-        usage = one_order(execution_history(target.client("stepfunctions"), arn), usage)
-        print(f"cost: order {args.order} from its history ({target.where}); the rest as measured", file=sys.stderr)
+    # Three stages: the templates, the measured mix, the order's own history (when --order names one).
+    with progress("cost", 3 if args.order else 2, json=args.json) as bar:
+        bar.note(f"synthesizing both templates ({args.mix})")
+        found = templates(args.templates)
+        bar.advance()
+        bar.note(f"measuring {args.orders} orders on a local system")
+        usage = measure(args.orders, mix.get("failed", 0.0), mix.get("retried", 0.0), args.seed)
+        bar.advance()
+        if args.order:
+            usage = _one_order(args, usage)
+            bar.advance()
     assumptions = Assumptions(billed_ms=durations)
     result: dict[str, Any] = {}
     for workflow_type, template in found.items():

@@ -6,20 +6,23 @@ import argparse
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from workflow.cli.common import Commands, workflow_type_argument
 
 if TYPE_CHECKING:
+    from workflow.cli.terminal import Installed, OrderConsole
     from workflow.local.runtime import LocalRuntime
 
 
-def _alert_targets(runtime: LocalRuntime) -> str:
-    """Which alert targets are on (ALERT_TARGETS) and configured locally, and what the others lack."""
+def _alert_targets(runtime: LocalRuntime) -> tuple[list[str], list[str], str]:
+    """Which alert targets are on (ALERT_TARGETS) and configured locally, and what the others lack: their names (the
+    log's included), and the banner's sentence."""
     from handlers.adapters.alert_targets import TargetConfig
     from handlers.alert_registry import BY_NAME, target_names
 
-    on, off = ["log (below)"], []
+    on, off, lacking = ["log (below)"], [], []
     for name in target_names(runtime.resolve_setting("ALERT_TARGETS")):
         spec = BY_NAME.get(name)
         if spec is None:
@@ -32,10 +35,12 @@ def _alert_targets(runtime: LocalRuntime) -> str:
         else:
             needs = " ".join(f"{v}=…" for v in ((spec.secret.local_env,) if spec.secret else ()) + spec.settings)
             off.append(f"{name} ({problem}; export {needs})")
+            lacking.append(name)
     said = ", ".join(on)
     if off:
         said += "; not configured: " + "; ".join(off)
-    return said + " (ALERT_TARGETS picks them: slack, webhook, pagerduty, teams, email)"
+    names = ["log", *on[1:]]
+    return names, lacking, said + " (ALERT_TARGETS picks them: slack, webhook, pagerduty, teams, email)"
 
 
 def register(commands: Commands) -> None:
@@ -63,15 +68,28 @@ def register(commands: Commands) -> None:
         help="an Express state machine's logging level, as the stack's expressLogLevel (default ERROR: failures "
         "only; ALL lets `orderflow executions` and `graph --order` read every execution)",
     )
+    up.add_argument(
+        "--log-format",
+        choices=("pretty", "json"),
+        help="pretty: one line per order event (status change, step and duration, failures in red, alerts, DLQ "
+        "parks); json: the handlers' JSON log lines. Default: pretty on a terminal, json otherwise",
+    )
+    up.add_argument("--quiet", action="store_true", help="pretty only: print failures only (failed steps, alerts, DLQ)")
     up.set_defaults(run=_up)
 
 
 def _up(args: argparse.Namespace) -> int:
+    from workflow.cli import terminal
     from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
+    pretty = terminal.log_format(args.log_format, sys.stdout) == terminal.PRETTY
     runtime = LocalRuntime(
         RuntimeConfig(
-            time_scale=args.time_scale, workflow_type=args.workflow_type, express_log_level=args.express_log_level
+            time_scale=args.time_scale,
+            workflow_type=args.workflow_type,
+            express_log_level=args.express_log_level,
+            # On the pretty console a failed invocation is a line of its own (the REPORT record), not a JSON line.
+            log_invocation_errors=not pretty,
         )
     ).start()
     try:
@@ -85,25 +103,95 @@ def _up(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    targets, unconfigured, targets_said = _alert_targets(runtime)
+    logs = "one line per order event" if pretty else "one JSON object per line"
+    if pretty and args.quiet:
+        logs = "failures only (--quiet)"
     print(
         f"""orderflow is running locally (AWS on moto, {args.workflow_type} state machine {runtime.state_machine_arn}).
   API:    {api.url}
-  Alerts: {_alert_targets(runtime)}
+  Alerts: {targets_said}
   Submit: curl -s -X POST {api.url}/orders -H 'Content-Type: application/json' \\
             -H "Idempotency-Key: order-$(date +%s)-$RANDOM" \\
             -d '{{"customerId":"c-1","currency":"EUR","items":[{{"sku":"BOOK-1","quantity":2,"unitPrice":"12.50"}}]}}'
           or: orderflow submit examples/order.json --wait
   Status: curl -s {api.url}/orders/<orderId>   or: orderflow status <orderId>
   AWS:    {aws_endpoint}   (this system's AWS APIs, for the CLI and boto3: orderflow workflow update --target local)
-Logs follow, one JSON object per line. Ctrl-C stops.""",
+Logs follow, {logs} (--log-format pretty|json). Ctrl-C stops.""",
         flush=True,
     )
+    console = _console(runtime, targets, unconfigured, args.quiet) if pretty else None
     stop = threading.Event()
+    if console is not None:
+        threading.Thread(target=_watch_dlqs, args=(runtime, console[1], stop), name="dlq-watch", daemon=True).start()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
         stop.wait()
         print("\norderflow: stopping", file=sys.stderr)
     finally:
+        if console is not None:
+            console[0].remove()
         runtime.stop()
     return 0
+
+
+def _console(
+    runtime: LocalRuntime, targets: list[str], unconfigured: list[str], quiet: bool
+) -> tuple[Installed, OrderConsole]:
+    """The pretty console in place of the handlers' JSON lines (workflow.cli.terminal)."""
+    from handlers.alert_registry import BY_NAME
+    from handlers.domain.alert_routes import RoutesError, parse_routes
+    from handlers.domain.alerts import Alert
+    from workflow.cli.terminal import Installed, OrderConsole, powertools_keys, use_colour
+
+    try:
+        routes = parse_routes(runtime.resolve_setting("ALERT_ROUTES"), BY_NAME)
+    except RoutesError:
+        routes = None  # the AlertHandler logs the problem; every target is shown
+
+    def routed(fields: Mapping[str, Any], on: Sequence[str]) -> Iterable[str]:
+        if routes is None:
+            return on
+        alert = Alert.from_data(
+            {
+                "type": "ORDER_STUCK" if fields.get("alert_type") == "ORDER_STUCK" else "ORDER_FAILED",
+                "orderId": fields.get("alert_order_id"),
+                "failedState": fields.get("failed_state"),
+                "error": fields.get("error"),
+            }
+        )
+        return routes.targets_for(alert, on, resolution="failed_state" not in fields)
+
+    def write(line: str) -> None:
+        print(line, flush=True)
+
+    console = OrderConsole(
+        write,
+        colour=use_colour(sys.stdout),
+        quiet=quiet,
+        keys=powertools_keys(),
+        targets=targets,
+        unconfigured=unconfigured,
+        routed=routed,
+    )
+    return Installed(console), console
+
+
+def _watch_dlqs(runtime: LocalRuntime, console: OrderConsole, stop: threading.Event, every: float = 2.0) -> None:
+    """A message parked in a dead-letter queue is a line: SQS moves it there itself, so no record says so; their
+    depths are read every `every` seconds (as the stack's DLQ alarms read them on AWS)."""
+    held = dict.fromkeys((name for name in runtime.queue_urls if name.endswith("-dlq")), 0)
+    while not stop.wait(every):
+        for name in held:
+            try:
+                answer = runtime.sqs.get_queue_attributes(
+                    QueueUrl=runtime.queue_urls[name],
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                )
+            except Exception:  # stopping, or briefly failing: the next read comes anyway  # noqa: S112
+                continue
+            count = sum(int(v) for v in answer.get("Attributes", {}).values())
+            if count > held[name]:
+                console.parked(name, count - held[name], count)
+            held[name] = count

@@ -183,6 +183,34 @@ def _race(url: str, submission: Submission) -> list[Outcome]:
         return list(pair.map(lambda _: one(), range(2)))
 
 
+def _send(
+    url: str,
+    concurrent: list[Submission],
+    alone: list[Submission],
+    later: list[Submission],
+    concurrency: int,
+    sent: Callable[[int], None],
+) -> list[Outcome]:
+    """The requests: each concurrent duplicate racing its original, then the rest; `sent` hears of each answer."""
+
+    def post(submission: Submission) -> Outcome:
+        outcome = _post(url, submission)
+        sent(1)
+        return outcome
+
+    def race(submission: Submission) -> list[Outcome]:
+        both = _race(url, submission)
+        sent(len(both))
+        return both
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        # Each concurrent duplicate races its original: both requests leave at the same moment.
+        outcomes = [o for pair in pool.map(race, concurrent) for o in pair]
+        outcomes += list(pool.map(post, alone))
+        outcomes += list(pool.map(post, later))
+    return outcomes
+
+
 def run_chaos(
     orders: int,
     seed: int,
@@ -192,7 +220,10 @@ def run_chaos(
     quiescence_timeout: float = 300.0,
     progress: Callable[[str], None] = lambda _: None,
     workflow_type: str = "STANDARD",
+    requests: Callable[[int], None] = lambda _: None,
+    sent: Callable[[int], None] = lambda _: None,
 ) -> ChaosReport:
+    """`requests` hears how many requests will be sent, `sent` of each one answered (a progress bar's count)."""
     from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
     rng = random.Random(seed)
@@ -233,12 +264,8 @@ def run_chaos(
         alone = [s for s in base if id(s) not in racing]
         rng.shuffle(alone)
         progress(f"submitting {len(base) + len(duplicates)} requests ({len(duplicates)} duplicates)")
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            # Each concurrent duplicate races its original: both requests leave at the same moment.
-            pairs = list(pool.map(lambda s: _race(api.url, s), concurrent))
-            outcomes = [o for pair in pairs for o in pair]
-            outcomes += list(pool.map(lambda s: _post(api.url, s), alone))
-            outcomes += list(pool.map(lambda s: _post(api.url, s), later))
+        requests(len(base) + len(duplicates))
+        outcomes = _send(api.url, concurrent, alone, later, concurrency, sent)
         progress("waiting for the system to settle")
         quiesce(runtime, quiescence_timeout)
         runtime.random_faults.armed = False  # the report reads the system as it is, without faults

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import threading
 import time
 import traceback
@@ -26,6 +27,10 @@ from workflow.local.faults import FaultInjector
 from workflow.manifest import Function
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+# Lambda writes a REPORT line after each invocation (its duration); so do we, as a DEBUG record on this logger, which
+# nothing shows unless a console asks for it (`orderflow up` on a terminal: workflow.cli.terminal).
+REPORT = logging.getLogger(__name__)
 
 
 @dataclass
@@ -100,6 +105,7 @@ class InProcessLambdas:
                 "errorMessage": str(e),
                 "stackTrace": traceback.format_tb(e.__traceback__),
             }
+            _report(function.name, context, event, error=error)
             # The Lambda runtime writes an uncaught error to the function's log; so do we, as one JSON line.
             if self._log_errors:
                 print(
@@ -116,6 +122,7 @@ class InProcessLambdas:
                     flush=True,
                 )
             return json.dumps(error), True, ""
+        _report(function.name, context, event, result=result)
         return json.dumps(result, default=_json_default), False, ""
 
     def _inject(self, name: str) -> None:
@@ -126,6 +133,29 @@ class InProcessLambdas:
             raise InjectedServiceError(f"{name}: injected transient fault (Lambda service error)")
         if self._faults.roll(faults.permanent, f"{name}.permanent"):
             raise InjectedFault(f"{name}: injected permanent fault")
+
+
+def _report(
+    function: str, context: LambdaContext, event: Any, error: dict[str, Any] | None = None, result: Any = None
+) -> None:
+    """The invocation's REPORT record: its function, request id, duration, error, and (a workflow task's input
+    names it) the order; for an SQS batch, how many of its messages failed."""
+    if not REPORT.isEnabledFor(logging.DEBUG):
+        return
+    failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+    REPORT.debug(
+        "REPORT",
+        extra={
+            "function": function,
+            "request_id": context.aws_request_id,
+            "duration_ms": (time.monotonic() - context.started) * 1000,
+            "order_id": event.get("orderId") if isinstance(event, dict) else None,
+            "error_type": error["errorType"] if error else None,
+            "error_message": error["errorMessage"] if error else None,
+            "failed_items": len(failures) if isinstance(failures, list) else 0,
+            "batch": len(event["Records"]) if isinstance(event, dict) and isinstance(event.get("Records"), list) else 0,
+        },
+    )
 
 
 class InjectedFault(Exception):
