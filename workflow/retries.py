@@ -79,7 +79,7 @@ POLICIES = {
         service_timeout=None,
         max_delay=10,
     ),
-    # Worst path (workflow.asl.budget): 213 s of Express's 300.
+    # Worst path: `orderflow asl --workflow-type EXPRESS --budget` (workflow.asl.budget; the compiler refuses > 300 s).
     "EXPRESS": RetryPolicy(
         lambda_timeout=None,
         lambda_service_attempts=2,

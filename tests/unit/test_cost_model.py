@@ -181,17 +181,19 @@ def test_the_snapshot_tells_a_reviewed_change_in_dollars_from_batching_noise() -
     }
     assert snapshot(report) == committed
     assert differences(snapshot(report), committed) == []
-    report["express"]["by_service"]["SQS"] *= 1.05  # the worker batched a little differently
+    report["express"]["by_service"]["SQS"] *= 1.6  # the worker batched differently on a busy machine
+    report["standard"]["by_service"]["DynamoDB"] *= 1.05  # within a deterministic service's margin
     assert differences(snapshot(report), committed) == []
     standard = report["standard"]["by_service"]
+    standard["DynamoDB"] = committed["standard"]["by_service"]["DynamoDB"]
     standard["Step Functions"] += 25.0  # one more state on the happy path
     report["usage_per_order"]["transitions"] += 1
-    report["usage_per_order"]["invocations"]["ReserveInventory"] = 1.0
+    report["usage_per_order"]["invocations"]["HypotheticalStep"] = 1.0
     assert differences(snapshot(report), committed) == [
         f"standard Step Functions: ${standard['Step Functions'] - 25:,.2f} -> "
         f"${standard['Step Functions']:,.2f} per 1M orders",
         f"transitions per order: {committed['usage_per_order']['transitions']} -> "
         f"{committed['usage_per_order']['transitions'] + 1}",
         f"functions invoked: {sorted(committed['usage_per_order']['invocations'])} -> "
-        f"{sorted([*committed['usage_per_order']['invocations'], 'ReserveInventory'])}",
+        f"{sorted([*committed['usage_per_order']['invocations'], 'HypotheticalStep'])}",
     ]
