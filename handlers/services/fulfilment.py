@@ -71,7 +71,7 @@ def _accepted_at(order: dict[str, Any]) -> datetime | None:
     """When the API accepted the order: its history's first entry (PENDING, at submittedAt)."""
     history = order.get("history") or []
     try:
-        return datetime.fromisoformat(str(history[0]["at"]).replace("Z", "+00:00"))
+        return datetime.fromisoformat(str(history[0]["at"]))  # Python 3.11+ reads the "Z" of handlers.clock.iso
     except (IndexError, KeyError, TypeError, ValueError):
         return None
 

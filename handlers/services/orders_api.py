@@ -230,9 +230,9 @@ class OrdersApi:
         if execution is None:
             return None
         try:
-            started_by = json.loads(execution.input or "{}").get("owner")
-        except (ValueError, AttributeError):
-            started_by = None
+            started_by = json.loads(execution.input).get("owner")
+        except (ValueError, AttributeError):  # no input told, or no JSON object: no owner
+            return None
         if started_by != caller:
             return None
         started = iso(execution.started)

@@ -10,10 +10,11 @@ The handler tier: `make test` runs the unit tests of the handlers a second time 
 from __future__ import annotations
 
 import ast
+import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,19 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(socket.socket, name, _guarded(getattr(socket.socket, name), test_thread, inet_only=True))
     for name in ("create_connection", "getaddrinfo"):
         monkeypatch.setattr(socket, name, _guarded(getattr(socket, name), test_thread))
+
+
+@pytest.fixture
+def logged() -> Iterator[list[logging.LogRecord]]:
+    """Every record the handlers' logger ("orderflow", handlers.observability's) emits during the test."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep()
+    logger = logging.getLogger("orderflow")
+    logger.addHandler(keep)
+    yield records
+    logger.removeHandler(keep)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -14,10 +15,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from handlers import observability
 from handlers.domain.alert_routes import parse_routes
 from handlers.domain.alerts import Alert, Notification, Resolution
 from handlers.domain.errors import AlertDeliveryError, AlertRefused
 from handlers.services.alert_delivery import AlertDelivery, AlertTarget
+
+EQUIVALENT_MUTANTS: dict[str, str] = {
+    "handlers.services.alert_delivery.xǁAlertDeliveryǁdeliver_to__mutmut_46": (
+        "`refused = [...]` for `refused += [...]`: a storm is posted instead of single alerts, so refused is empty"
+    ),
+}
 
 BUDGET_MS = 60_000
 
@@ -376,7 +384,6 @@ def test_an_entry_point_counts_its_business_errors_in_emf_and_raises_them_unchan
 ) -> None:
     """Errors minus BusinessErrors is what alarms on AWS: a customer's typo is counted, a system error is not."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
-    from handlers import observability
     from handlers.domain.errors import OrderStoreUnavailable, OrderValidationError
 
     @observability.entry_point
@@ -403,7 +410,6 @@ def test_metrics_are_not_written_where_they_are_switched_off(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The local runtime switches EMF off (nothing reads it there): no line reaches the console or a report."""
-    from handlers import observability
 
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     observability.metric(observability.ORDERS_ACCEPTED)
@@ -411,3 +417,154 @@ def test_metrics_are_not_written_where_they_are_switched_off(
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     observability.metric(observability.ORDERS_ACCEPTED)
     assert '"OrdersAccepted"' in capsys.readouterr().out
+
+
+# What the log and the operator see
+
+
+def lines(records: list[logging.LogRecord]) -> list[tuple[str, str, dict[str, object]]]:
+    """The records as (level, message, the extra keys this service logs)."""
+    keys = ("target", "reason", "dropped", "alert_id")
+    return [(r.levelname, r.getMessage(), {k: r.__dict__[k] for k in keys if k in r.__dict__}) for r in records]
+
+
+class TimedAlertLog(FakeAlertLog):
+    """Also records when each claim and delivery was made, and can fail its releases."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[tuple[str, str, datetime]] = []
+        self.release_fails = False
+
+    def claim(self, fingerprint: str, target: str, now: datetime) -> bool:
+        self.times.append(("claim", fingerprint, now))
+        return super().claim(fingerprint, target, now)
+
+    def delivered(self, fingerprints: Iterable[str], target: str, now: datetime) -> None:
+        fingerprints = list(fingerprints)
+        self.times += [("delivered", fingerprint, now) for fingerprint in fingerprints]
+        super().delivered(fingerprints, target, now)
+
+    def release(self, fingerprints: Iterable[str], target: str) -> None:
+        if self.release_fails:
+            raise AlertDeliveryError("the alert log is unavailable")
+        super().release(fingerprints, target)
+
+
+def test_claims_are_stamped_when_the_batch_started_and_deliveries_when_each_post_ended() -> None:
+    log, clock = TimedAlertLog(), FakeClock()
+    start = clock.now()
+    slack = FakeTarget("slack", clock, takes=timedelta(seconds=2))
+    assert delivery(log, clock, slack).deliver(batch_of("ord_1", "ord_2"), clock.remaining_ms) == set()
+    one, two = alert("ord_1").fingerprint, alert("ord_2").fingerprint
+    assert log.times == [
+        ("claim", one, start),
+        ("claim", two, start),
+        ("delivered", one, start + timedelta(seconds=2)),
+        ("delivered", two, start + timedelta(seconds=4)),
+    ]
+
+
+def test_a_post_starts_with_exactly_the_budget_left_and_not_a_millisecond_less(
+    logged: list[logging.LogRecord],
+) -> None:
+    log, clock = FakeAlertLog(), FakeClock(left=timedelta(milliseconds=BUDGET_MS))
+    slack = FakeTarget("slack", clock, takes=timedelta(milliseconds=1))
+    assert delivery(log, clock, slack).deliver(batch_of("ord_1", "ord_2"), clock.remaining_ms) == {"m-ord_2"}
+    assert slack.started_with_ms == [BUDGET_MS]
+    assert lines(logged) == [("ERROR", "alert delivery failed", {"target": "slack", "reason": "59999 ms left"})]
+
+
+def test_duplicates_dropped_are_logged_with_their_count_and_none_when_all_are_new(
+    logged: list[logging.LogRecord],
+) -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    alerts = delivery(log, clock, FakeTarget("slack", clock))
+    alerts.deliver(batch_of("ord_1"), clock.remaining_ms)
+    assert lines(logged) == []
+    alerts.deliver(batch_of("ord_1", "ord_2", "ord_1"), clock.remaining_ms)
+    assert lines(logged) == [("INFO", "duplicate alerts dropped", {"target": "slack", "dropped": 2})]
+
+
+def test_a_failed_post_is_logged_with_the_target_and_the_reason(logged: list[logging.LogRecord]) -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack = FakeTarget("slack", clock, refuses={"ord_1"})
+    assert delivery(log, clock, slack).deliver(batch_of("ord_1"), clock.remaining_ms) == {"m-ord_1"}
+    assert lines(logged) == [
+        ("ERROR", "alert delivery failed", {"target": "slack", "reason": "slack refused the alert: HTTP 500"})
+    ]
+
+
+def test_claims_that_cannot_be_released_are_logged_and_left_to_expire(logged: list[logging.LogRecord]) -> None:
+    log, clock = TimedAlertLog(), FakeClock()
+    log.release_fails = True
+    slack = FakeTarget("slack", clock, refuses={"ord_1"})
+    assert delivery(log, clock, slack).deliver(batch_of("ord_1"), clock.remaining_ms) == {"m-ord_1"}
+    assert lines(logged)[1:] == [
+        ("WARNING", "could not release claims", {"reason": "the alert log is unavailable"}),
+    ]
+    assert log.with_status("CLAIMED", "slack") == {alert("ord_1").fingerprint}
+
+
+def test_a_delivery_the_log_could_not_mark_is_logged(logged: list[logging.LogRecord]) -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    log.marking_fails = True
+    assert delivery(log, clock, FakeTarget("slack", clock)).deliver(batch_of("ord_1"), clock.remaining_ms) == set()
+    assert lines(logged) == [
+        ("WARNING", "could not mark alerts delivered", {"reason": "the alert log is unavailable"}),
+    ]
+
+
+@dataclass
+class PickyTarget(FakeTarget):
+    """Refuses for good the alerts of the orders in `refuses`, posts the rest."""
+
+    def post(self, notification: Notification) -> None:
+        self._start()
+        if isinstance(notification, Alert) and notification.order_id in self.refuses:
+            raise AlertRefused(f"{self.name} refused {notification.order_id}: HTTP 400 invalid event")
+        self.posted.append(notification)
+
+
+def test_a_refused_alert_is_parked_and_logged_and_the_rest_of_the_batch_still_posted(
+    logged: list[logging.LogRecord],
+) -> None:
+    log, clock, dlq = FakeAlertLog(), FakeClock(), FakeDlq()
+    pager = PickyTarget("pagerduty", clock, refuses={"ord_1"})
+    alerts = AlertDelivery(log, lambda: [pager], clock.now, parking=dlq)
+    assert alerts.deliver(batch_of("ord_1", "ord_2"), clock.remaining_ms) == set()
+    assert pager.orders == ["ord_2"]
+    reason = "pagerduty refused ord_1: HTTP 400 invalid event"
+    assert dlq.parked == [(alert("ord_1").fingerprint, "pagerduty", reason)]
+    assert lines(logged) == [
+        (
+            "ERROR",
+            "alert refused: parked in the alert DLQ, not retried",
+            {"target": "pagerduty", "reason": reason, "alert_id": alert("ord_1").fingerprint},
+        )
+    ]
+
+
+def test_a_refused_storm_parks_each_alert_with_the_target_s_reason_and_a_broken_dlq_is_logged(
+    logged: list[logging.LogRecord],
+) -> None:
+    clock, dlq = FakeClock(), FakeDlq()
+    pager = RefusingTarget("pagerduty", clock)
+    alerts = AlertDelivery(FakeAlertLog(), lambda: [pager], clock.now, parking=dlq, storm_threshold=1)
+    assert alerts.deliver(batch_of("ord_1", "ord_2"), clock.remaining_ms) == set()
+    reason = "pagerduty refused the storm: HTTP 400 invalid event"
+    assert dlq.parked == [(alert(o).fingerprint, "pagerduty", reason) for o in ("ord_1", "ord_2")]
+    logged.clear()
+    alerts = AlertDelivery(FakeAlertLog(), lambda: [pager], clock.now, parking=FakeDlq(broken=True))
+    assert alerts.deliver(batch_of("ord_3"), clock.remaining_ms) == {"m-ord_3"}
+    assert lines(logged)[1:] == [("ERROR", "could not park a refused alert", {"reason": "SQS is unavailable"})]
+
+
+def test_a_resolution_ignores_routes_that_would_match_it() -> None:
+    log, clock = FakeAlertLog(), FakeClock()
+    slack, pager = FakeTarget("slack", clock), FakeTarget("pagerduty", clock)
+    routes = parse_routes('[{"match": {"severity": "info"}, "targets": ["slack"]}]', ["slack", "pagerduty"])
+    resolved = Resolution("ord_1", "FULFILLED", "2026-01-01T00:05:00.000Z", "fulfilled after a rerun")
+    alerts = AlertDelivery(log, lambda: [slack, pager], clock.now, routes=lambda: routes)
+    assert alerts.deliver([("m-r", resolved)], clock.remaining_ms) == set()
+    assert slack.posted == pager.posted == [resolved]
