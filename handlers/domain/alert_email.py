@@ -53,7 +53,8 @@ def rerun_command(order_id: str) -> str:
 
 def one_line(text: str, limit: int) -> str:
     """`text` on one line (control characters and line breaks as spaces, runs of spaces as one), cut to `limit`."""
-    spaced = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    # Line and paragraph separators (U+2028, U+2029) need no rule of their own: str.split() splits on them.
+    spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
     shown = " ".join(spaced.split())
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 

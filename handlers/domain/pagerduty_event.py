@@ -237,9 +237,11 @@ def scrubbed(text: str) -> str:
 
 
 def _free_text(text: str) -> str:
-    """A cause or reason as PagerDuty shows it: masked before it is cut (a cut address would not look like one),
-    and only the part that can be shown is scanned."""
-    return _capped(scrubbed(text[: 2 * MAX_DETAIL]), MAX_DETAIL)
+    """A cause or reason as PagerDuty shows it: masked before it is cut (a cut address would not look like one). The
+    whole text is scanned: a window cut before masking could end inside an address, which then no longer looks like
+    one and went out half unmasked. (A cause is at most 16,000 characters, the workflow's CAUSE_LIMIT; the pattern's
+    bounded parts keep the scan linear.)"""
+    return _capped(scrubbed(text), MAX_DETAIL)
 
 
 def _severity(severity: str) -> str:

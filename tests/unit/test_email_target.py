@@ -19,6 +19,12 @@ from handlers.domain.alerts import AlarmNotice, Alert, Notification, Resolution,
 from handlers.domain.errors import AlertDeliveryError, AlertRefused
 from handlers.services.alert_delivery import AlertDelivery
 
+EQUIVALENT_MUTANTS: dict[str, str] = {
+    "handlers.domain.alert_email.x_render_text__mutmut_20": (
+        "max(..., default=1): the default applies only when no row has a value, and then no row uses the width"
+    ),
+}
+
 ARN = "arn:aws:states:eu-west-1:123456789012:execution:orderflow-orders:ord_1"
 CONSOLE = "http://127.0.0.1:8080/executions/{arn}"
 
@@ -422,3 +428,327 @@ def test_problem_says_what_is_wrong(settings: dict[str, str], expected: str) -> 
 def test_problem_none_when_sender_and_recipients_are_addresses() -> None:
     settings = {"ALERT_EMAIL_FROM": "alerts@mail.example.com", "ALERT_EMAIL_TO": "oncall@example.com, b+ops@ex.org"}
     assert problem(config(settings)) is None
+
+
+# Whole messages, exactly as they are sent
+
+ROW = (
+    '<tr><th align="left" valign="top" style="padding:2px 12px 2px 0">{}</th>'
+    '<td style="padding:2px 0;white-space:pre-wrap"><code>{}</code></td></tr>'
+)
+TABLE = '<table cellspacing="0" cellpadding="0">{}</table>'
+PAGE = '<!DOCTYPE html>\n<html><body style="font-family:sans-serif">\n{}\n</body></html>\n'
+TRACE = "DynamoDB throttled the write\n  at frame 1\n  at frame 2"
+LINK = f"http://127.0.0.1:8080/executions/{ARN}"
+AWS_LINK = f"https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/{ARN}"
+
+
+def order(order_id: str, state: str = "CreateOrder", error: str = "OrderStoreUnavailable", **fields: str) -> Alert:
+    """A bare alert: no link, no total, no correlation id unless given."""
+    given: dict[str, str] = {"cause": "c", "execution_arn": "", "correlation_id": "", "at": "", **fields}
+    return Alert(order_id=order_id, failed_state=state, error=error, **given)
+
+
+def test_a_system_failure_reads_exactly_so() -> None:
+    message = notification_email(failed(cause=TRACE), CONSOLE)
+    assert message.subject == "Order ord_1 failed at CreateOrder: DynamoDB throttled the write"
+    assert message.text == (
+        "Order ord_1 failed at CreateOrder\n"
+        "=================================\n"
+        "\n"
+        "Order:          ord_1\n"
+        "Step:           CreateOrder\n"
+        "Error:          OrderStoreUnavailable\n"
+        "Reason:         DynamoDB throttled the write\n"
+        "                  at frame 1\n"
+        "                  at frame 2\n"
+        "Correlation id: corr-1\n"
+        "When:           2026-11-26T12:00:00Z\n"
+        "Total:          25.00 EUR\n"
+        "Severity:       critical\n"
+        "\n"
+        "Once the cause is fixed, run the order again:\n"
+        "\n"
+        "    orderflow rerun ord_1 --target aws\n"
+        "\n"
+        f"Open the execution: {LINK}\n"
+    )
+    rows = [
+        ("Order", "ord_1"),
+        ("Step", "CreateOrder"),
+        ("Error", "OrderStoreUnavailable"),
+        ("Reason", TRACE),
+        ("Correlation id", "corr-1"),
+        ("When", "2026-11-26T12:00:00Z"),
+        ("Total", "25.00 EUR"),
+        ("Severity", "critical"),
+    ]
+    assert message.html == PAGE.format(
+        "<h2>Order ord_1 failed at CreateOrder</h2>\n"
+        + TABLE.format("".join(ROW.format(*row) for row in rows))
+        + "\n<p>Once the cause is fixed, run the order again:</p>\n"
+        "<pre><code>orderflow rerun ord_1 --target aws</code></pre>\n"
+        f'<p><a href="{LINK}">Open the execution</a></p>'
+    )
+
+
+def test_a_stuck_order_reads_exactly_so() -> None:
+    message = notification_email(stuck(), None)
+    assert message.subject == "Order ord_2 stuck in CREATED"
+    next_step = (
+        "The order has not failed: nothing moved it on from CREATED. Open its execution to see where it waits; "
+        "once it has FAILED it can be run again with `orderflow rerun`."
+    )
+    assert message.text == (
+        "Order ord_2 stuck in CREATED\n"
+        "============================\n"
+        "\n"
+        "Order:          ord_2\n"
+        "Status:         CREATED\n"
+        "Error:          OrderStuck\n"
+        "Reason:         accepted 2026-11-26T11:00:00Z, still CREATED after 60 minutes\n"
+        "Correlation id: corr-2\n"
+        "When:           2026-11-26T12:00:00Z\n"
+        "Severity:       error\n"
+        "\n"
+        f"{next_step}\n"
+        "\n"
+        f"Open the execution: {AWS_LINK}\n"
+    )
+    assert f"<p>{next_step}</p>" in message.html
+    assert ROW.format("Status", "CREATED") in message.html
+    assert ">Total<" not in message.html  # a stuck order's total is unknown: no row
+
+
+def test_a_business_failure_reads_exactly_so() -> None:
+    message = notification_email(failed(error="OrderValidationError", cause="", state="ValidateOrder"), None)
+    assert message.subject == "Order ord_1 failed at ValidateOrder: OrderValidationError"
+    next_step = (
+        "OrderValidationError is a business failure: the order's input or state is the cause, so running it again "
+        "cannot help. Submit a corrected order (with a new Idempotency-Key)."
+    )
+    assert message.text == (
+        "Order ord_1 failed at ValidateOrder\n"
+        "===================================\n"
+        "\n"
+        "Order:          ord_1\n"
+        "Step:           ValidateOrder\n"
+        "Error:          OrderValidationError\n"
+        "Correlation id: corr-1\n"
+        "When:           2026-11-26T12:00:00Z\n"
+        "Total:          25.00 EUR\n"
+        "Severity:       warning\n"
+        "\n"
+        f"{next_step}\n"
+        "\n"
+        f"Open the execution: {AWS_LINK}\n"
+    )
+    escaped = next_step.replace("'", "&#x27;")
+    assert f"<p>{escaped}</p>" in message.html
+
+
+def test_an_alarm_reads_exactly_so() -> None:
+    message = notification_email(alarm(), None)
+    assert message.subject == "ALARM: orderflow-OrderDlqNotEmptyAlarm"
+    assert message.text == (
+        "ALARM: orderflow-OrderDlqNotEmptyAlarm\n"
+        "======================================\n"
+        "\n"
+        "Alarm:       orderflow-OrderDlqNotEmptyAlarm\n"
+        "State:       ALARM (was OK)\n"
+        "Description: orders are parked in the order DLQ\n"
+        "Reason:      Threshold Crossed: 1 datapoint [3.0] was >= 1.0\n"
+        "When:        2026-11-26T12:00:00.000+0000\n"
+        "Region:      EU (Ireland)\n"
+    )
+    rows = [
+        ("Alarm", "orderflow-OrderDlqNotEmptyAlarm"),
+        ("State", "ALARM (was OK)"),
+        ("Description", "orders are parked in the order DLQ"),
+        ("Reason", "Threshold Crossed: 1 datapoint [3.0] was &gt;= 1.0"),
+        ("When", "2026-11-26T12:00:00.000+0000"),
+        ("Region", "EU (Ireland)"),
+    ]
+    assert message.html == PAGE.format(
+        "<h2>ALARM: orderflow-OrderDlqNotEmptyAlarm</h2>\n" + TABLE.format("".join(ROW.format(*r) for r in rows))
+    )
+
+
+def test_a_resolution_reads_exactly_so_its_labels_aligned_to_the_rows_shown() -> None:
+    message = notification_email(Resolution("ord_3", "FULFILLED", "2026-11-26T13:00:00Z"), None)
+    assert message.subject == "Resolved: order ord_3 is FULFILLED"
+    # No reason, no correlation id: their rows are left out, and the labels aligned to "Status:".
+    assert message.text == (
+        "Resolved: order ord_3 is FULFILLED\n"
+        "==================================\n"
+        "\n"
+        "Order:  ord_3\n"
+        "Status: FULFILLED\n"
+        "When:   2026-11-26T13:00:00Z\n"
+        "\n"
+        "Its incident is over: nothing to do.\n"
+    )
+    rows = [("Order", "ord_3"), ("Status", "FULFILLED"), ("When", "2026-11-26T13:00:00Z")]
+    assert message.html == PAGE.format(
+        "<h2>Resolved: order ord_3 is FULFILLED</h2>\n"
+        + TABLE.format("".join(ROW.format(*r) for r in rows))
+        + "\n<p>Its incident is over: nothing to do.</p>"
+    )
+    full = notification_email(Resolution("ord_3", "FULFILLED", "t", "rerun by ops", "corr-3"), None)
+    assert "Reason:         rerun by ops\nCorrelation id: corr-3\n" in full.text
+
+
+def test_a_storm_reads_exactly_so_largest_group_first() -> None:
+    storm: list[Notification] = [
+        order("ord_b0", "ValidateOrder", "OrderValidationError"),
+        order("ord_s0"),
+        order("ord_s1", execution_arn=ARN),  # the first with an execution: the storm's link
+        order("ord_s2"),
+        order("ord_k0", "CREATED", "OrderStuck", kind="ORDER_STUCK"),
+        alarm(),
+        alarm("OK"),
+        Resolution("ord_r0", "FULFILLED", "t"),
+        Resolution("ord_r1", "FAILED", "t"),
+    ]
+    message = storm_email(storm, CONSOLE)
+    assert message.subject == "Alert storm: 5 orders failed, 2 alarms"
+    assert message.text == (
+        "Alert storm: 5 orders failed, 2 alarms\n"
+        "======================================\n"
+        "\n"
+        "3 failed at CreateOrder (OrderStoreUnavailable): ord_s0, ord_s1, ord_s2\n"
+        "\n"
+        "Once the cause is fixed, run each again, e.g.:\n"
+        "\n"
+        "    orderflow rerun ord_s0 --target aws\n"
+        "\n"
+        "1 failed at ValidateOrder (OrderValidationError): ord_b0\n"
+        "\n"
+        "A business failure: running them again cannot help; submit corrected orders.\n"
+        "\n"
+        "1 stuck in CREATED (OrderStuck): ord_k0\n"
+        "\n"
+        "Not failed: open their executions to see where they wait.\n"
+        "\n"
+        "- alarm orderflow-OrderDlqNotEmptyAlarm is ALARM\n"
+        "- alarm orderflow-OrderDlqNotEmptyAlarm is OK\n"
+        "\n"
+        "2 resolved: ord_r0, ord_r1\n"
+        "\n"
+        f"One of them: order ord_s1's execution: {LINK}\n"
+    )
+    assert message.html == PAGE.format(
+        "<h2>Alert storm: 5 orders failed, 2 alarms</h2>\n"
+        "<p>3 failed at CreateOrder (OrderStoreUnavailable): ord_s0, ord_s1, ord_s2</p>\n"
+        "<p>Once the cause is fixed, run each again, e.g.:</p>\n"
+        "<pre><code>orderflow rerun ord_s0 --target aws</code></pre>\n"
+        "<p>1 failed at ValidateOrder (OrderValidationError): ord_b0</p>\n"
+        "<p>A business failure: running them again cannot help; submit corrected orders.</p>\n"
+        "<p>1 stuck in CREATED (OrderStuck): ord_k0</p>\n"
+        "<p>Not failed: open their executions to see where they wait.</p>\n"
+        "<ul><li>alarm orderflow-OrderDlqNotEmptyAlarm is ALARM</li>"
+        "<li>alarm orderflow-OrderDlqNotEmptyAlarm is OK</li></ul>\n"
+        "<p>2 resolved: ord_r0, ord_r1</p>\n"
+        f'<p><a href="{LINK}">One of them: order ord_s1&#x27;s execution</a></p>'
+    )
+
+
+def test_a_storm_without_alarms_resolutions_or_executions_is_only_its_groups() -> None:
+    message = storm_email([order("ord_1"), order("ord_2")], CONSOLE)
+    assert message.subject == "Alert storm: 2 orders failed"
+    assert message.text == (
+        "Alert storm: 2 orders failed\n"
+        "============================\n"
+        "\n"
+        "2 failed at CreateOrder (OrderStoreUnavailable): ord_1, ord_2\n"
+        "\n"
+        "Once the cause is fixed, run each again, e.g.:\n"
+        "\n"
+        "    orderflow rerun ord_1 --target aws\n"
+    )
+
+
+def test_a_storm_lists_20_orders_of_a_group_and_counts_the_rest() -> None:
+    twenty = storm_email([order(f"o{i}") for i in range(20)], None)
+    assert f"20 failed at CreateOrder (OrderStoreUnavailable): {', '.join(f'o{i}' for i in range(20))}\n" in twenty.text
+    more = storm_email([order(f"o{i}") for i in range(23)], None)
+    listed = ", ".join(f"o{i}" for i in range(20))
+    assert f"23 failed at CreateOrder (OrderStoreUnavailable): {listed} and 3 more\n" in more.text
+    resolved = storm_email([Resolution(f"r{i}", "FULFILLED", "t") for i in range(21)], None)
+    assert resolved.subject == "Alert storm: 0 orders failed"
+    assert f"21 resolved: {', '.join(f'r{i}' for i in range(20))} and 1 more\n" in resolved.text
+
+
+def test_the_subject_and_heading_are_cut_at_200_characters_exactly() -> None:
+    prefix = "Order ord_1 failed at CreateOrder: "
+    exact = notification_email(failed(cause="r" * (MAX_SUBJECT - len(prefix))), None)
+    assert exact.subject == prefix + "r" * (MAX_SUBJECT - len(prefix))  # 200: shown whole
+    over = notification_email(failed(cause="r" * (MAX_SUBJECT - len(prefix) + 1)), None)
+    assert over.subject == prefix + "r" * (MAX_SUBJECT - len(prefix) - 1) + "…"
+    assert len(over.subject) == MAX_SUBJECT
+    # The heading too is one line of at most 200 characters; its underline at most 72.
+    long_state = "S" * 300
+    text = notification_email(failed(state=long_state), None).text
+    heading, underline = text.split("\n")[:2]
+    assert heading == "Order ord_1 failed at " + "S" * (MAX_SUBJECT - len("Order ord_1 failed at ") - 1) + "…"
+    assert underline == "=" * 72
+    multi = notification_email(failed(order_id="ord\n1"), None).text
+    assert multi.startswith("Order ord 1 failed at CreateOrder\n=================================\n")
+
+
+def test_control_characters_and_line_separators_become_spaces_in_the_subject_and_heading() -> None:
+    message = notification_email(failed(cause="", state="a\u2028b\u2029c\x1bd\x7fe  \t f\r\ng"), None)
+    assert message.subject == "Order ord_1 failed at a b c d e f g: OrderStoreUnavailable"
+    assert message.text.startswith("Order ord_1 failed at a b c d e f g\n")
+    # Only blank lines before the reason: its first line with text; none at all: the error.
+    assert notification_email(failed(cause=" \n\t\nfirst\nsecond"), None).subject.endswith(": first")
+    assert notification_email(failed(cause="  \n \n"), None).subject.endswith(": OrderStoreUnavailable")
+
+
+def test_a_long_cause_is_shown_up_to_4000_characters() -> None:
+    exact = notification_email(failed(cause="x" * 4000), None)
+    assert "Reason:         " + "x" * 4000 + "\n" in exact.text
+    longer = notification_email(failed(cause="x" * 4001), None)
+    assert "Reason:         " + "x" * 4000 + "…\n" in longer.text
+    assert "<code>" + "x" * 4000 + "…</code>" in longer.html
+    alarm_reason = notification_email(
+        AlarmNotice("a", "", "ALARM", "OK", "y" * 4001, "", ""),
+        None,
+    )
+    assert "Reason: " + "y" * 4000 + "…\n" in alarm_reason.text
+
+
+def test_a_total_without_a_currency_and_no_total_at_all() -> None:
+    no_currency = Alert("ord_1", "CreateOrder", "E", "c", "", "", "", total="25.00")
+    assert "Total:    25.00\n" in notification_email(no_currency, None).text
+    assert "Total" not in notification_email(order("ord_1"), None).text
+    no_amount = Alert("ord_1", "CreateOrder", "E", "c", "", "", "", currency="EUR")
+    assert "Total" not in notification_email(no_amount, None).text  # a currency alone is no total
+
+
+def test_a_resolution_without_any_field_still_renders() -> None:
+    message = notification_email(Resolution("", "", ""), None)
+    assert message.subject == "Resolved: order is"
+    assert message.text == "Resolved: order is\n==================\n\n\n\nIts incident is over: nothing to do.\n"
+
+
+def test_a_storm_puts_its_largest_group_first_whatever_its_name() -> None:
+    storm = storm_email([order("ord_c"), order("ord_v1", "ValidateOrder"), order("ord_v2", "ValidateOrder")], None)
+    first, second = (line for line in storm.text.splitlines() if " failed at " in line)
+    assert first == "2 failed at ValidateOrder (OrderStoreUnavailable): ord_v1, ord_v2"
+    assert second == "1 failed at CreateOrder (OrderStoreUnavailable): ord_c"
+
+
+def test_links_are_http_or_https_in_any_case_and_nothing_else() -> None:
+    upper = notification_email(failed(), "HTTPS://console.example/{arn}")
+    assert f"Open the execution: HTTPS://console.example/{ARN}\n" in upper.text
+    assert f'<p><a href="HTTPS://console.example/{ARN}">Open the execution</a></p>' in upper.html
+    plain = notification_email(failed(), "http://console.example/{arn}")
+    assert f"Open the execution: http://console.example/{ARN}\n" in plain.text
+    for template in ("javascript:alert('{arn}')", "data:text/html,{arn}", "ftp://console.example/{arn}"):
+        refused = notification_email(failed(), template)
+        assert "Open the execution" not in refused.text
+        assert "Open the execution" not in refused.html
+        assert refused.text.endswith("    orderflow rerun ord_1 --target aws\n")
+    # No execution: no link.
+    assert "Open the execution" not in notification_email(order("ord_1"), CONSOLE).text

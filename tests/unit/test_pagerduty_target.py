@@ -32,6 +32,28 @@ from handlers.domain.alerts import (
 )
 from handlers.domain.errors import AlertDeliveryError, AlertRefused
 
+EQUIVALENT_MUTANTS: dict[str, str] = {
+    "handlers.domain.pagerduty_event.x_alarm_trigger__mutmut_28": (
+        "severity=None: only an ALARM is triggered (event_for, storm_events), its severity is error, and "
+        "_severity(None) is error too"
+    ),
+    "handlers.domain.pagerduty_event.x_alarm_trigger__mutmut_34": "link=None: link is only tested for truth",
+    "handlers.domain.pagerduty_event.x_dedup_key__mutmut_6": "'UTF-8' is the same codec as 'utf-8'",
+    "handlers.domain.pagerduty_event.x_storm_trigger__mutmut_106": "'UTF-8' is the same codec as 'utf-8'",
+    "handlers.domain.pagerduty_event.x_storm_events__mutmut_19": (
+        "event_for(n, None) for a non-Alert: only an Alert's event uses the link template"
+    ),
+    "handlers.domain.pagerduty_event.x_storm_trigger__mutmut_99": (
+        "min(severities) by name: an order's severity is critical, error or warning, which sort alike by name"
+    ),
+    "handlers.domain.pagerduty_event.x_storm_trigger__mutmut_101": (
+        "min(severities) by name: an order's severity is critical, error or warning, which sort alike by name"
+    ),
+    "handlers.domain.pagerduty_event.x_storm_trigger__mutmut_9": (
+        'at="XXXX" without times: like "", it is no time, so the event has no timestamp'
+    ),
+}
+
 KEY = "R0ut1ngKeyF0rTestsOnly0123456789"
 URL = "https://events.pagerduty.com/v2/enqueue"
 CONSOLE = "https://console.example.invalid/executions/{arn}"
@@ -548,3 +570,292 @@ def test_the_registry_turns_the_target_on_only_when_configured() -> None:
         "alert target pagerduty is not configured: its secret holds no PagerDuty Events API v2 routing key "
         "(32 letters and digits): it holds 14 characters"
     ]
+
+
+# Events, exactly as they are built (before the target adds the routing key)
+
+
+def test_a_system_failure_is_exactly_this_trigger() -> None:
+    alert = an_alert("ord_1", error="OrderStoreUnavailable", at="2026-11-26T12:00:00")  # no offset: UTC
+    link = f"https://console.example.invalid/executions/{ARN.format(name='ord_1')}"
+    assert pagerduty_event.event_for(alert, CONSOLE) == {
+        "event_action": "trigger",
+        "dedup_key": "orderflow/order/ord_1",
+        "payload": {
+            "summary": (
+                "Order ord_1 failed at ValidateOrder: OrderStoreUnavailable - "
+                "currency: QQQ is not an ISO 4217 currency code"
+            ),
+            "source": "orderflow",
+            "severity": "critical",
+            "component": "ValidateOrder",
+            "group": "orders",
+            "class": "OrderStoreUnavailable",
+            "custom_details": {
+                "kind": "ORDER_FAILED",
+                "order_id": "ord_1",
+                "correlation_id": "corr-1",
+                "failed_state": "ValidateOrder",
+                "error": "OrderStoreUnavailable",
+                "failure": "system",
+                "total": "25.00",
+                "currency": "QQQ",
+                "cause": "currency: QQQ is not an ISO 4217 currency code",
+                "execution_arn": ARN.format(name="ord_1"),
+            },
+            "timestamp": "2026-11-26T12:00:00+00:00",
+        },
+        "client": "orderflow",
+        "links": [{"href": link, "text": "Open the execution"}],
+        "client_url": link,
+    }
+
+
+def test_a_bare_alert_leaves_out_what_it_does_not_carry() -> None:
+    bare = Alert("ord_1", "CreateOrder", "OrderStoreUnavailable", "", "", "", "no time")
+    assert pagerduty_event.event_for(bare, CONSOLE) == {
+        "event_action": "trigger",
+        "dedup_key": "orderflow/order/ord_1",
+        "payload": {
+            "summary": "Order ord_1 failed at CreateOrder: OrderStoreUnavailable",
+            "source": "orderflow",
+            "severity": "critical",
+            "component": "CreateOrder",
+            "group": "orders",
+            "class": "OrderStoreUnavailable",
+            "custom_details": {
+                "kind": "ORDER_FAILED",
+                "order_id": "ord_1",
+                "failed_state": "CreateOrder",
+                "error": "OrderStoreUnavailable",
+                "failure": "system",
+            },
+        },
+        "client": "orderflow",
+    }
+
+
+def test_an_alarm_is_exactly_this_trigger_and_its_ok_this_resolve() -> None:
+    assert pagerduty_event.event_for(an_alarm("ALARM"), CONSOLE) == {
+        "event_action": "trigger",
+        "dedup_key": "orderflow/alarm/orderflow-OrderDlqNotEmptyAlarm",
+        "payload": {
+            "summary": "ALARM: orderflow-OrderDlqNotEmptyAlarm - orderflow: orders are parked in the order DLQ",
+            "source": "orderflow",
+            "severity": "error",
+            "component": "orderflow-OrderDlqNotEmptyAlarm",
+            "group": "alarms",
+            "class": "CloudWatchAlarm",
+            "custom_details": {
+                "kind": "ALARM",
+                "alarm": "orderflow-OrderDlqNotEmptyAlarm",
+                "description": "orderflow: orders are parked in the order DLQ",
+                "state": "ALARM",
+                "previous_state": "OK",
+                "reason": "Threshold Crossed: 1 datapoint [3.0] was greater than or equal to the threshold (1.0).",
+                "region": "US East (N. Virginia)",
+            },
+            "timestamp": "2026-11-26T12:00:00+00:00",
+        },
+        "client": "orderflow",
+    }
+    assert pagerduty_event.event_for(an_alarm("OK"), CONSOLE) == {
+        "event_action": "resolve",
+        "dedup_key": "orderflow/alarm/orderflow-OrderDlqNotEmptyAlarm",
+    }
+    assert pagerduty_event.event_for(an_alarm("INSUFFICIENT_DATA"), CONSOLE) is None
+    assert pagerduty_event.event_for(Resolution("ord_1", "FULFILLED", "t"), CONSOLE) == {
+        "event_action": "resolve",
+        "dedup_key": "orderflow/order/ord_1",
+    }
+
+
+def test_a_bare_alarm_is_summarised_by_its_name() -> None:
+    bare = AlarmNotice("orderflow-X", "", "ALARM", "OK", "", "", "")
+    assert pagerduty_event.alarm_trigger(bare)["payload"] == {
+        "summary": "ALARM: orderflow-X",
+        "source": "orderflow",
+        "severity": "error",
+        "component": "orderflow-X",
+        "group": "alarms",
+        "class": "CloudWatchAlarm",
+        "custom_details": {"kind": "ALARM", "alarm": "orderflow-X", "state": "ALARM", "previous_state": "OK"},
+    }
+    described = AlarmNotice("orderflow-X", "mail ops@example.com", "ALARM", "OK", "by bob@example.org", "", "")
+    payload = pagerduty_event.alarm_trigger(described)["payload"]
+    assert payload["summary"] == "ALARM: orderflow-X - mail [e-mail]"
+    assert payload["custom_details"]["reason"] == "by [e-mail]"
+
+
+def test_a_small_storm_is_exactly_this_trigger() -> None:
+    alerts = [
+        an_alert("o1", failed_state="A", error="E1", at="2026-11-26T12:05:00+01:00", execution_arn=""),
+        an_alert("o2", failed_state="B", error="E2", at="not a time"),
+        an_alert("o3", failed_state="B", error="E2", at="2026-11-26T11:30:00Z", kind="ORDER_STUCK"),
+    ]
+    link = f"https://console.example.invalid/executions/{ARN.format(name='o2')}"
+    assert pagerduty_event.storm_trigger(alerts, CONSOLE) == {
+        "event_action": "trigger",
+        "dedup_key": "orderflow/storm/5fba17bceb98fe51a53bb0ff",
+        "payload": {
+            "summary": "3 orders failed at B, A: o1, o2, o3",
+            "source": "orderflow",
+            "severity": "critical",
+            "component": "B",
+            "group": "orders",
+            "class": "E2",
+            "custom_details": {
+                "kind": "ALERT_STORM",
+                "count": 3,
+                "groups": [
+                    {"failed_state": "B", "error": "E2", "count": 2},
+                    {"failed_state": "A", "error": "E1", "count": 1},
+                ],
+                "orders": [
+                    {
+                        "order_id": f"o{i}",
+                        "failed_state": state,
+                        "error": error,
+                        "correlation_id": "corr-1",
+                        "execution_arn": arn,
+                    }
+                    for i, state, error, arn in (
+                        (1, "A", "E1", ""),
+                        (2, "B", "E2", ARN.format(name="o2")),
+                        (3, "B", "E2", ARN.format(name="o3")),
+                    )
+                ],
+            },
+            "timestamp": "2026-11-26T12:05:00+01:00",  # the earliest (11:05 UTC), as it was stamped
+        },
+        "client": "orderflow",
+        "links": [{"href": link, "text": "Open one of the executions"}],
+        "client_url": link,
+    }
+
+
+def test_a_storm_of_stuck_orders_without_times_or_executions() -> None:
+    stuck = [an_alert(f"o{i}", kind="ORDER_STUCK", at="", execution_arn="", failed_state="CREATED") for i in range(2)]
+    event = pagerduty_event.storm_trigger(stuck, CONSOLE)
+    assert event["payload"]["summary"] == "2 orders stuck in CREATED: o0, o1"
+    assert event["payload"]["severity"] == "error"
+    assert "timestamp" not in event["payload"]
+    assert "links" not in event
+    assert "client_url" not in event
+    business = [an_alert("o1"), an_alert("o2", kind="ORDER_STUCK")]
+    assert pagerduty_event.storm_trigger(business, None)["payload"]["severity"] == "error"  # the worst: stuck
+    warnings = [an_alert("o1"), an_alert("o2")]
+    assert pagerduty_event.storm_trigger(warnings, None)["payload"]["severity"] == "warning"
+
+
+def test_a_storm_names_three_steps_and_counts_the_others() -> None:
+    steps = ["S1", "S1", "S1", "S1", "S2", "S2", "S2", "S3", "S3", "S4"]
+    alerts = [an_alert(f"o{i}", failed_state=step) for i, step in enumerate(steps)]
+    summary = pagerduty_event.storm_trigger(alerts[:9], None)["payload"]["summary"]
+    assert summary.startswith("9 orders failed at S1, S2, S3: o0, ")
+    summary = pagerduty_event.storm_trigger(alerts, None)["payload"]["summary"]
+    assert summary.startswith("10 orders failed at S1, S2, S3 and 1 other steps: o0, ")
+
+
+def test_a_storm_lists_50_orders_and_20_groups_in_its_details() -> None:
+    fifty = [an_alert(f"o{i}", failed_state=f"S{i % 25}") for i in range(50)]
+    details = pagerduty_event.storm_trigger(fifty, None)["payload"]["custom_details"]
+    assert [o["order_id"] for o in details["orders"]] == [f"o{i}" for i in range(50)]
+    assert "orders_not_listed" not in details
+    assert [g["failed_state"] for g in details["groups"]] == [f"S{i}" for i in range(20)]
+    more = pagerduty_event.storm_trigger([*fifty, an_alert("o50")], None)["payload"]["custom_details"]
+    assert len(more["orders"]) == 50
+    assert more["orders_not_listed"] == 1
+
+
+def test_a_storm_s_summary_lists_the_ids_that_fit_in_1024_characters_whole() -> None:
+    head = "2 orders failed at ValidateOrder: "
+    # Both ids fit exactly: 1,024 characters.
+    first, second = "a" * 500, "b" * (1024 - len(head) - 500 - 2)
+    summary = pagerduty_event.storm_trigger([an_alert(first), an_alert(second)], None)["payload"]["summary"]
+    assert summary == f"{head}{first}, {second}"
+    assert len(summary) == 1024
+    # One more character: the second is counted, not cut.
+    longer = pagerduty_event.storm_trigger([an_alert(first), an_alert(second + "b")], None)["payload"]["summary"]
+    assert longer == f"{head}{first} (and 1 more)"
+    # An id that fits alone but not with the count of those after it is counted too.
+    alone = "c" * (1024 - len(head))
+    counted = pagerduty_event.storm_trigger([an_alert(alone), an_alert("d")], None)["payload"]["summary"]
+    assert counted == "2 orders failed at ValidateOrder (and 2 more)"
+    # None fits: the head and the count.
+    huge = pagerduty_event.storm_trigger([an_alert("x" * 1100), an_alert("y")], None)["payload"]["summary"]
+    assert huge == "2 orders failed at ValidateOrder (and 2 more)"
+
+
+def test_a_dedup_key_is_kept_up_to_255_characters_then_a_prefix_and_a_hash() -> None:
+    assert pagerduty_event.dedup_key("k" * 255) == "k" * 255
+    assert pagerduty_event.dedup_key("k" * 256) == "k" * 200 + "#ce16fe78208a4e93f7158e62393680e0"
+
+
+def test_e_mail_addresses_are_masked_within_rfc_5321_s_lengths() -> None:
+    assert pagerduty_event.scrubbed("to ada.l+x@mail.example.com, now") == "to [e-mail], now"
+    assert pagerduty_event.scrubbed("a" * 64 + "@x.com") == "[e-mail]"
+    assert pagerduty_event.scrubbed("a" * 65 + "@x.com") == "a[e-mail]"  # a local part is at most 64
+    assert pagerduty_event.scrubbed("a@" + "b" * 63 + ".com") == "[e-mail]"
+    assert pagerduty_event.scrubbed("a@" + "b" * 64 + ".com") == "a@" + "b" * 64 + ".com"  # no label of 64
+    assert pagerduty_event.scrubbed("a@b." + "c" * 64) == "[e-mail]c"
+    assert pagerduty_event.scrubbed("a@localhost") == "a@localhost"  # no dot: no address
+
+
+def test_a_cause_is_cut_to_2000_characters_and_the_summary_to_1024() -> None:
+    exact = pagerduty_event.alert_trigger(an_alert(cause="x" * 2000), None)
+    assert exact["payload"]["custom_details"]["cause"] == "x" * 2000
+    over = pagerduty_event.alert_trigger(an_alert(cause="x" * 2001), None)
+    assert over["payload"]["custom_details"]["cause"] == "x" * 1999 + "…"
+    prefix = "Order o failed at ValidateOrder: OrderValidationError - "
+    fits = pagerduty_event.alert_trigger(an_alert("o", cause="y" * (1024 - len(prefix))), None)
+    assert fits["payload"]["summary"] == prefix + "y" * (1024 - len(prefix))
+    cut = pagerduty_event.alert_trigger(an_alert("o", cause="y" * (1025 - len(prefix))), None)
+    assert cut["payload"]["summary"] == prefix + "y" * (1023 - len(prefix)) + "…"
+    spaced = pagerduty_event.alert_trigger(an_alert("o", cause="a\n  b\tc"), None)
+    assert spaced["payload"]["summary"] == prefix + "a b c"
+
+
+def test_a_time_keeps_its_offset() -> None:
+    event = pagerduty_event.alert_trigger(an_alert(at="2026-11-26T14:00:00+02:00"), None)
+    assert event["payload"]["timestamp"] == "2026-11-26T14:00:00+02:00"
+
+
+def test_a_severity_pagerduty_does_not_know_is_sent_as_an_error() -> None:
+    assert [pagerduty_event._severity(s) for s in ("critical", "error", "warning", "info")] == [
+        "critical",
+        "error",
+        "warning",
+        "info",
+    ]
+    assert pagerduty_event._severity("page-me") == "error"
+
+
+def test_storm_events_keep_a_lone_order_s_incident_and_the_others_order() -> None:
+    alone = an_alert("ord_alone")
+    events = pagerduty_event.storm_events(
+        [Resolution("r1", "FULFILLED", "t"), alone, an_alarm("INSUFFICIENT_DATA"), an_alarm("ALARM")], None
+    )
+    assert events == [
+        pagerduty_event.alert_trigger(alone, None),
+        {"event_action": "resolve", "dedup_key": "orderflow/order/r1"},
+        pagerduty_event.alarm_trigger(an_alarm("ALARM")),
+    ]
+    with_link = pagerduty_event.storm_events([alone], CONSOLE)
+    assert with_link == [pagerduty_event.alert_trigger(alone, CONSOLE)]
+    assert with_link[0]["client_url"] == execution_link(alone.execution_arn, CONSOLE)
+    assert pagerduty_event.storm_events([an_alarm("OK")], None) == [
+        {"event_action": "resolve", "dedup_key": "orderflow/alarm/orderflow-OrderDlqNotEmptyAlarm"}
+    ]
+
+
+def test_no_part_of_an_address_survives_a_long_cause() -> None:
+    """Masking a window of the cause and then showing its end left the address the window cut in half unmasked
+    (`… [e-mail] customer065.with.a.rather.long.loca`): the whole cause is masked before it is cut."""
+    addresses = " ".join(f"customer{n:03}.with.a.rather.long.local.part@example-shop.co.uk" for n in range(100))
+    pagerduty = ScriptedPagerDuty()
+    pagerduty.target().post(parse_notification(json.dumps({**an_alert().to_dict(), "cause": addresses})))
+    (event,) = pagerduty.events
+    shown = event["payload"]["custom_details"]["cause"]
+    assert "customer" not in shown
+    assert "local" not in shown

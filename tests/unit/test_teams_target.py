@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -28,6 +28,15 @@ from handlers.domain.teams_card import (
     teams_card,
     teams_message,
 )
+
+EQUIVALENT_MUTANTS: dict[str, str] = {
+    "handlers.domain.teams_card.x_header__mutmut_13": (
+        "value(plain(text)) without 150: plain() has already cut the title to 150 characters, so no limit >= 150 cuts"
+    ),
+    "handlers.domain.teams_card.x_header__mutmut_15": (
+        "value(plain(text), 151): plain() has already cut the title to 150 characters, so no limit >= 150 cuts"
+    ),
+}
 
 URL = "https://prod-00.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=SECRET"
 ARN = "arn:aws:states:eu-west-1:123456789012:execution:orderflow-orders:{}"
@@ -393,3 +402,259 @@ def test_problem_wants_https_except_on_loopback_and_never_echoes_the_url(secret:
         assert "SECRET" not in found
         assert "example.com" not in found
         assert "contoso" not in found
+
+
+# Whole cards, exactly as they are posted
+
+CONSOLE_LINK = "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/"
+
+
+def title_band(text: str, tone: str) -> dict[str, Any]:
+    title = {"type": "TextBlock", "text": text, "wrap": True, "size": "Large", "weight": "Bolder", "color": tone}
+    return {"type": "Container", "style": tone, "bleed": True, "items": [title]}
+
+
+def card_of(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "actions": actions,
+        "msteams": {"width": "Full"},
+    }
+
+
+WHY = {"type": "TextBlock", "text": "Why", "wrap": True, "weight": "Bolder"}
+
+
+def test_a_system_failure_card_is_exactly_so() -> None:
+    alert = an_alert(error="OrderStoreUnavailable", cause="line one\n  - two\n\n   \n3. three")
+    assert teams_message(teams_card(alert, None)) == {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card_of(
+                    [
+                        title_band("Order failed at ValidateOrder", ATTENTION),
+                        {
+                            "type": "FactSet",
+                            "facts": [
+                                {"title": "Order", "value": "ord\\_1"},
+                                {"title": "Error", "value": "OrderStoreUnavailable"},
+                                {"title": "Correlation id", "value": "corr-1"},
+                                {"title": "When", "value": "2026-11-26T12:00:00Z"},
+                                {"title": "Total", "value": "25.99 EUR"},
+                            ],
+                        },
+                        WHY,
+                        {
+                            "type": "TextBlock",
+                            "text": "line one\n\n\\- two\n\n3\\. three",
+                            "wrap": True,
+                            "fontType": "Monospace",
+                        },
+                    ],
+                    [
+                        {
+                            "type": "Action.OpenUrl",
+                            "title": "Open execution",
+                            "url": CONSOLE_LINK + ARN.format("ord_1"),
+                        }
+                    ],
+                ),
+            }
+        ],
+    }
+
+
+def test_an_alert_without_total_correlation_or_cause_shows_dashes() -> None:
+    card = alert_card(an_alert(total="", correlation_id="", cause=" \n\t\n", currency=""), "")
+    assert card["body"][1:] == [
+        {
+            "type": "FactSet",
+            "facts": [
+                {"title": "Order", "value": "ord\\_1"},
+                {"title": "Error", "value": "OrderValidationError"},
+                {"title": "Correlation id", "value": "-"},
+                {"title": "When", "value": "2026-11-26T12:00:00Z"},
+            ],
+        },
+        WHY,
+        {"type": "TextBlock", "text": "-", "wrap": True, "fontType": "Monospace"},
+    ]
+    assert card["actions"] == []
+    assert fact(alert_card(an_alert(currency=""), ""), "Total") == "25.99"
+
+
+def test_an_alarm_card_is_exactly_so() -> None:
+    assert alarm_card(an_alarm("INSUFFICIENT_DATA")) == card_of(
+        [
+            title_band("INSUFFICIENT\\_DATA: orderflow-OrderDlqNotEmptyAlarm", CAUTION),
+            {"type": "TextBlock", "text": "orderflow: orders are parked in the order DLQ", "wrap": True},
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": "Was", "value": "ALARM"},
+                    {"title": "When", "value": "2026-11-26T12:00:00.000+0000"},
+                ],
+            },
+            WHY,
+            {
+                "type": "TextBlock",
+                "text": (
+                    "Threshold Crossed: 1 datapoint \\[3.0\\] was greater than or equal to the threshold \\(1.0\\)."
+                ),
+                "wrap": True,
+                "fontType": "Monospace",
+            },
+        ],
+        [],
+    )
+
+
+def test_an_alarm_without_a_description_names_itself_in_up_to_300_characters() -> None:
+    bare = AlarmNotice("a-" + "n" * 400, "", "ALARM", "OK", "", "", "")
+    card = alarm_card(bare)
+    assert card["body"][1]["text"] == "a-" + "n" * 298 + "…"
+    assert card["body"][-1]["text"] == "-"
+    described = AlarmNotice("x", "d" * 300, "ALARM", "OK", "", "", "")
+    assert alarm_card(described)["body"][1]["text"] == "d" * 300
+
+
+def test_a_resolution_card_is_exactly_so() -> None:
+    assert teams_card(Resolution("ord_1", "FULFILLED", "t", "r"), None) == card_of(
+        [
+            {
+                "type": "Container",
+                "style": GOOD,
+                "items": [
+                    {
+                        "type": "TextBlock",
+                        "text": "**Resolved**: order ord\\_1 is FULFILLED (r)",
+                        "wrap": True,
+                        "color": GOOD,
+                    }
+                ],
+            }
+        ],
+        [],
+    )
+
+
+def test_anything_else_is_no_notification() -> None:
+    with pytest.raises(TypeError, match=r"^not a notification: str$"):
+        teams_card(cast(Any, "ord_1"), None)
+
+
+def test_every_markdown_character_is_escaped_and_lists_only_at_a_line_s_start() -> None:
+    assert escape_markdown("\\`*_~[]()#<>|&!{}") == "\\\\\\`\\*\\_\\~\\[\\]\\(\\)\\#\\<\\>\\|\\&\\!\\{\\}"
+    assert escape_markdown("+ a") == "\\+ a"
+    assert escape_markdown("- a") == "\\- a"
+    assert escape_markdown("a - b + c") == "a - b + c"
+    assert escape_markdown("12.") == "12\\."
+    assert escape_markdown("12. x") == "12\\. x"
+    assert escape_markdown("1.5 and x 2. y") == "1.5 and x 2. y"
+    # Bare URLs and www. hosts, in any case, do not link; "awww." is no host.
+    assert escape_markdown("WWW.x www.y awww.z http://a") == "WWW\u2024x www\u2024y awww.z http\ua789//a"
+
+
+def test_values_are_cut_at_200_characters_and_empty_ones_are_a_dash() -> None:
+    assert fact(alert_card(an_alert(error="E" * 200), ""), "Error") == "E" * 200
+    assert fact(alert_card(an_alert(error="E" * 201), ""), "Error") == "E" * 200 + "…"
+    assert fact(alert_card(an_alert(error=" a \n b\t"), ""), "Error") == "a b"
+    assert fact(alert_card(an_alert(error=""), ""), "Error") == "-"
+
+
+def test_a_cause_is_cut_at_max_cause_exactly() -> None:
+    assert alert_card(an_alert(cause="x" * MAX_CAUSE), "")["body"][-1]["text"] == "x" * MAX_CAUSE
+    assert alert_card(an_alert(cause="x" * (MAX_CAUSE + 1)), "")["body"][-1]["text"] == "x" * MAX_CAUSE + "…"
+
+
+def test_the_header_is_one_line_of_at_most_150_characters() -> None:
+    card = alert_card(an_alert(failed_state="S" * 500), "")
+    assert header_of(card)["text"] == "Order failed at " + "S" * (149 - len("Order failed at ")) + "…"
+    short = alert_card(an_alert(failed_state="a\nb"), "")
+    assert header_of(short)["text"] == "Order failed at a b"
+
+
+# The storm, exactly
+
+
+def test_a_storm_card_is_exactly_so() -> None:
+    storm: list[Notification] = [
+        an_alert("ord_b0", execution_arn=""),
+        *(an_alert(f"ord_s{i}", failed_state="CreateOrder", error="OrderStoreUnavailable") for i in range(6)),
+        an_alarm(),
+        Resolution("ord_r0", "FULFILLED", "t"),
+    ]
+    template = "https://console.example.invalid/{arn}"
+    assert storm_card(storm, template) == card_of(
+        [
+            title_band("Alert storm: 7 orders failed, 1 alarms", ATTENTION),
+            {
+                "type": "FactSet",
+                "facts": [
+                    {
+                        "title": "6 at CreateOrder",
+                        "value": "OrderStoreUnavailable: ord\\_s0, ord\\_s1, ord\\_s2, ord\\_s3, ord\\_s4 and 1 more",
+                    },
+                    {"title": "1 at ValidateOrder", "value": "OrderValidationError: ord\\_b0"},
+                    {"title": "Alarm", "value": "orderflow-OrderDlqNotEmptyAlarm is ALARM"},
+                ],
+            },
+            {"type": "TextBlock", "text": "**1 resolved**: ord\\_r0", "wrap": True, "color": GOOD},
+        ],
+        [
+            {
+                "type": "Action.OpenUrl",
+                "title": "Open one of them (ord_s0)",
+                "url": "https://console.example.invalid/" + ARN.format("ord_s0"),
+            }
+        ],
+    )
+
+
+def test_a_storm_of_resolutions_only_is_good_news() -> None:
+    assert storm_card([Resolution("r1", "FULFILLED", "t")], None) == card_of(
+        [
+            title_band("Alert storm: 0 orders failed", GOOD),
+            {"type": "TextBlock", "text": "**1 resolved**: r1", "wrap": True, "color": GOOD},
+        ],
+        [],
+    )
+    alarms_only = storm_card([an_alarm()], None)
+    assert header_of(alarms_only) == title_band("Alert storm: 0 orders failed, 1 alarms", ATTENTION)["items"][0]
+
+
+def test_a_storm_lists_15_groups_and_15_alarms_then_counts_the_rest() -> None:
+    fifteen = [an_alert(f"o{i}", failed_state=f"S{i}") for i in range(15)]
+    facts = storm_card(fifteen, None)["body"][1]["facts"]
+    assert [f["title"] for f in facts] == [f"1 at S{i}" for i in range(15)]
+    sixteen = storm_card([*fifteen, an_alert("o15", failed_state="S15"), an_alert("o16", failed_state="S15")], None)
+    facts = sixteen["body"][1]["facts"]
+    assert facts[0]["title"] == "2 at S15"  # the largest group first
+    assert facts[15:] == [{"title": "Elsewhere", "value": "1 orders in 1 more groups"}]
+    alarms = [AlarmNotice(f"a{i}", "", "ALARM", "OK", "", "", "") for i in range(15)]
+    assert storm_card(alarms, None)["body"][1]["facts"][-1] == {"title": "Alarm", "value": "a14 is ALARM"}
+    more = storm_card([*alarms, AlarmNotice("a15", "", "OK", "ALARM", "", "", "")], None)["body"][1]["facts"]
+    assert len(more) == 16
+    assert more[-1] == {"title": "Alarms", "value": "and 1 more"}
+
+
+def test_a_storm_lists_5_order_ids_of_a_group_and_counts_the_rest() -> None:
+    five = storm_card([an_alert(f"o{i}") for i in range(5)], None)["body"][1]["facts"][0]["value"]
+    assert five == "OrderValidationError: o0, o1, o2, o3, o4"
+
+
+def test_a_storm_cuts_names_and_button_titles() -> None:
+    alert = an_alert("o" * 100, failed_state="S" * 100, error="E" * 100)
+    alarm = AlarmNotice("A" * 130, "", "ALARM", "OK", "", "", "")
+    card = storm_card([alert, alarm], None)
+    group, alarmed = card["body"][1]["facts"]
+    assert group == {"title": "1 at " + "S" * 80 + "…", "value": "E" * 80 + "…: " + "o" * 80 + "…"}
+    assert alarmed == {"title": "Alarm", "value": "A" * 120 + "… is ALARM"}
+    (button,) = card["actions"]
+    assert button["title"] == "Open one of them (" + "o" * 41 + "…"  # 60 characters
