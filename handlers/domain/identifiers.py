@@ -45,16 +45,16 @@ def valid_correlation_id(value: str | None) -> str | None:
 def scoped_idempotency_key(caller: str, key: str) -> str:
     """The key as the caller's own: a hash of both, so that no (caller, key) pair spells another's (a `|` in a key
     could, if they were joined as text), and of one fixed length whatever the caller's ARN."""
-    return "key_" + hashlib.sha256(json.dumps([caller, key]).encode("utf-8")).hexdigest()
+    return "key_" + hashlib.sha256(json.dumps([caller, key]).encode()).hexdigest()
 
 
 def new_order_id() -> str:
     """A fresh order id: 130 random bits in 26 base32 characters. The API reserves one per Idempotency-Key window
     (workflow: the execution is named after it), so a key reused after its 24 hours names a new order."""
-    return "ord_" + base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()[:26]
+    return "ord_" + base64.b32encode(secrets.token_bytes(20)).decode().lower()[:26]
 
 
 def request_hash(payload: Any) -> str:
     """A fingerprint of a request body, insensitive to key order and white space."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical.encode()).hexdigest()

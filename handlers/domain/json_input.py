@@ -76,7 +76,7 @@ def _check_text(value: Any) -> None:
     if isinstance(value, str):
         if not value.isascii():
             try:
-                value.encode("utf-8")
+                value.encode()
             except UnicodeEncodeError:
                 raise JsonInputError("a string holds a lone surrogate (\\ud800-\\udfff), which is not text") from None
     elif isinstance(value, dict):
@@ -91,7 +91,7 @@ def _check_text(value: Any) -> None:
 def loads(data: bytes) -> Any:
     """Parse a UTF-8 JSON document strictly. Raises JsonInputError with the reason."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode()
     except UnicodeDecodeError as e:
         raise JsonInputError(f"the body is not UTF-8 (byte {e.start} cannot be decoded)") from None
     if not text.strip():

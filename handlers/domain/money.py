@@ -53,13 +53,13 @@ def parse_amount(text: object) -> Decimal:
     if isinstance(text, bool) or not isinstance(text, str):
         raise AmountError('must be a decimal string such as "12.50" (numbers are refused to avoid float rounding)')
     if not _AMOUNT.fullmatch(text):
-        if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text, re.ASCII):
+        if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
             if len(text.partition(".")[0]) > MAX_INTEGER_DIGITS:
                 raise AmountError(f"must be below {MAX_AMOUNT:,} (at most {MAX_INTEGER_DIGITS} integer digits)")
             raise AmountError(f"must have at most {MAX_DECIMALS} decimal places")
         raise AmountError('must be a non-negative decimal string of ASCII digits such as "12.50"')
-    with localcontext(MONEY_CONTEXT):
-        return +Decimal(text)
+    # At most 15 + 4 digits (the pattern): held exactly as written, trailing zeros too.
+    return Decimal(text)
 
 
 def decimals(amount: Decimal) -> int:

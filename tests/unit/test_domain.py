@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.domain.currencies import MINOR_UNITS
-from handlers.domain.errors import OrderValidationError
+from handlers.domain.errors import InvalidTransitionError, OrderValidationError
 from handlers.domain.identifiers import new_order_id, request_hash, validate_idempotency_key
 from handlers.domain.money import parse_amount
 from handlers.domain.order import check_business_rules
@@ -155,3 +155,18 @@ def test_bad_keys_refused() -> None:
 def test_request_hash_ignores_key_order_not_values() -> None:
     assert request_hash({"a": 1, "b": [1, 2]}) == request_hash({"b": [1, 2], "a": 1})
     assert request_hash({"a": "1.0"}) != request_hash({"a": "1.00"})
+
+
+def test_a_validation_error_summarizes_its_problems() -> None:
+    two = OrderValidationError(
+        [{"path": "customerId", "message": "is required"}, {"path": "items", "message": "is required"}]
+    )
+    assert str(two) == "customerId: is required; items: is required"
+    assert str(OrderValidationError([])) == "invalid order"
+
+
+def test_an_invalid_transition_keeps_its_message_status_and_record() -> None:
+    error = InvalidTransitionError("order ord_1 is FULFILLED", current="FULFILLED", record={"status": "FULFILLED"})
+    assert str(error) == "order ord_1 is FULFILLED"
+    assert (error.current, error.record) == ("FULFILLED", {"status": "FULFILLED"})
+    assert InvalidTransitionError("gone").record == {}
