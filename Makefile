@@ -22,6 +22,15 @@ $(STAMP): setup.cfg pyproject.toml requirements.lock infra/asl-validator/package
 	  else \
 	    echo "Graphviz is missing: install the 'graphviz' package (it provides 'dot')" >&2; exit 1; \
 	  fi; }
+	@# Debian's chromium: the local console's browser tests drive it headless (Playwright, pointed at this browser).
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  if command -v apt-get >/dev/null; then \
+	    echo "installing chromium (apt-get)"; \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: the console's browser tests will be skipped, saying so"; \
+	  fi; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# uv installs the pinned set in seconds where pip takes a minute; the lock is the same either way.
 	$(BIN)/python -m pip install --quiet uv==0.13.9

@@ -10,6 +10,7 @@ workflow, and check the local system under faults and fuzzing.
   alerts test|list|resolve  a test alert to every target, recent alerts, an incident ended  (cli/alerts.py)
   executions             the newest executions, with why failed ones failed                 (cli/executions.py)
   trace                  one order's journey: each step, queue wait, alerts, latency, cost  (cli/trace.py)
+  console                the console in the browser: orders, executions, alerts, DLQs       (cli/console.py)
   rerun (redrive)        run a FAILED order again after its cause is fixed                  (cli/executions.py)
   graph                  draw the workflow, an execution on it, or a definition diff        (cli/graph.py)
   chaos, fuzz            orders under injected faults / the API fuzzed from its OpenAPI     (cli/checks.py)
@@ -31,6 +32,7 @@ import sys
 from workflow.cli import (
     alerts,
     checks,
+    console,
     cost,
     definition,
     dlq,
@@ -42,7 +44,7 @@ from workflow.cli import (
     workflow_update,
 )
 
-GROUPS = (system, orders, definition, workflow_update, dlq, alerts, executions, trace, graph, checks, cost)
+GROUPS = (system, orders, definition, workflow_update, dlq, alerts, executions, trace, console, graph, checks, cost)
 
 
 def parser() -> argparse.ArgumentParser:

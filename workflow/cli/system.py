@@ -13,6 +13,7 @@ from workflow.cli.common import Commands, workflow_type_argument
 
 if TYPE_CHECKING:
     from workflow.cli.terminal import Installed, OrderConsole
+    from workflow.console import Console
     from workflow.local.runtime import LocalRuntime
 
 
@@ -75,6 +76,12 @@ def register(commands: Commands) -> None:
         "parks); json: the handlers' JSON log lines. Default: pretty on a terminal, json otherwise",
     )
     up.add_argument("--quiet", action="store_true", help="pretty only: print failures only (failed steps, alerts, DLQ)")
+    up.add_argument(
+        "--console-port",
+        type=int,
+        default=8900,
+        help="the console in the browser, on 127.0.0.1 (default 8900; 0 turns it off)",
+    )
     up.set_defaults(run=_up)
 
 
@@ -92,18 +99,23 @@ def _up(args: argparse.Namespace) -> int:
             log_invocation_errors=not pretty,
         )
     ).start()
+    browser: Console | None = None
     try:
         api = runtime.serve_api(host=args.host, port=args.port)
         aws_endpoint = runtime.serve_aws(host=args.aws_host, port=args.aws_port)
+        if args.console_port:
+            from workflow.console import Console
+            from workflow.ops.targets import connect
+
+            # The console reads this system as an operator would: through its AWS endpoint (loopback only).
+            browser = Console(connect("local", endpoint_url=aws_endpoint), port=args.console_port).start()
     except OSError as e:
         runtime.stop()
-        print(
-            f"orderflow: cannot serve on {args.host} (API port {args.port}, AWS port {args.aws_port}): "
-            f"{e.strerror or e}",
-            file=sys.stderr,
-        )
+        ports = f"API port {args.port}, AWS port {args.aws_port}, console port {args.console_port}"
+        print(f"orderflow: cannot serve on {args.host} ({ports}): {e.strerror or e}", file=sys.stderr)
         return 1
     targets, unconfigured, targets_said = _alert_targets(runtime)
+    console_said = f"{browser.url}/   (orders, executions, alerts, DLQs, the workflow)" if browser else "off"
     logs = "one line per order event" if pretty else "one JSON object per line"
     if pretty and args.quiet:
         logs = "failures only (--quiet)"
@@ -117,6 +129,7 @@ def _up(args: argparse.Namespace) -> int:
           or: orderflow submit examples/order.json --wait
   Status: curl -s {api.url}/orders/<orderId>   or: orderflow status <orderId>
   AWS:    {aws_endpoint}   (this system's AWS APIs, for the CLI and boto3: orderflow workflow update --target local)
+  Console: {console_said}
 Logs follow, {logs} (--log-format pretty|json). Ctrl-C stops.""",
         flush=True,
     )
@@ -132,6 +145,8 @@ Logs follow, {logs} (--log-format pretty|json). Ctrl-C stops.""",
     finally:
         if console is not None:
             console[0].remove()
+        if browser is not None:
+            browser.stop()
         runtime.stop()
     return 0
 

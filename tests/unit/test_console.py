@@ -1,0 +1,110 @@
+"""The console's rendering and security helpers: escaping, CSRF tokens, the same-origin check, redaction, the
+orders list's filters and page tokens, and the problem pages (no AWS: a werkzeug test client on a stub target)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from workflow.console.orders import BadFilter, Filter, OrderRow, decode_token, encode_token, page_of
+from workflow.console.render import badge, page, pretty, table
+from workflow.console.security import REDACTED, CsrfTokens, redact, redact_text, same_origin
+from workflow.console.views import order_rows
+
+HOSTILE = '<script>alert("x")</script>&'
+
+
+def test_every_rendered_value_is_escaped() -> None:
+    html = str(table(("a",), [(HOSTILE,)], empty="none")) + str(badge(HOSTILE)) + str(pretty(HOSTILE))
+    html += page(HOSTILE, pretty({"k": HOSTILE}), where=HOSTILE)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_order_rows_escape_what_the_table_holds() -> None:
+    row = OrderRow("ord_" + "a" * 26, HOSTILE, "2026-01-01T00:00:00+00:00", "", "EUR", "1", HOSTILE, HOSTILE)
+    rows = page_of([row], Filter(), 10, 0.0, datetime(2026, 1, 1, tzinfo=UTC))
+    assert "<script>" not in str(order_rows(rows))
+
+
+def test_a_csrf_token_is_good_for_its_purpose_on_its_console_only() -> None:
+    tokens = CsrfTokens()
+    token = tokens.issue("redrive:orders")
+    assert tokens.valid(token, "redrive:orders")
+    assert not tokens.valid(token, "redrive:alerts")
+    assert not tokens.valid(None, "redrive:orders")
+    assert not tokens.valid("", "redrive:orders")
+    assert not tokens.valid(token[:-1] + "0" if token[-1] != "0" else token[:-1] + "1", "redrive:orders")
+    assert not tokens.valid("ü" * 64, "redrive:orders")
+    assert not CsrfTokens().valid(token, "redrive:orders")  # another process's secret
+
+
+def test_same_origin_takes_the_origin_else_the_referer() -> None:
+    own = "http://127.0.0.1:8900"
+    assert same_origin(own, None, own)
+    assert not same_origin("http://127.0.0.1:8901", f"{own}/dlq", own)  # Origin decides when present
+    assert not same_origin("null", None, own)
+    assert same_origin(None, f"{own}/orders/x", own)
+    assert not same_origin(None, "http://localhost:8900/dlq", own)
+    assert not same_origin(None, None, own)
+
+
+def test_personal_fields_and_secrets_are_redacted() -> None:
+    record = {
+        "orderId": "ord_x",
+        "customerId": "cust-42",
+        "email": "ada@example.com",
+        "shippingAddress": {"line1": "1 Main St", "city": "Berlin"},
+        "order": {"items": [{"sku": "BOOK-1"}], "email": "ada@example.com", "phoneNumber": "+49 30 1234"},
+        "webhookUrl": "https://hooks.slack.com/services/T/B/secret",
+        "cause": "could not mail ada@example.com via https://hooks.example/abc",
+        "name": "CreateOrder",
+    }
+    shown = redact(record)
+    assert shown["email"] == REDACTED
+    assert shown["customerId"] == REDACTED
+    assert shown["shippingAddress"] == REDACTED
+    assert shown["order"]["email"] == REDACTED
+    assert shown["order"]["phoneNumber"] == REDACTED
+    assert shown["order"]["items"] == [{"sku": "BOOK-1"}]
+    assert shown["webhookUrl"] == REDACTED
+    assert "ada@example.com" not in shown["cause"]
+    assert "hooks.example" not in shown["cause"]
+    assert shown["name"] == "CreateOrder"
+    assert redact_text('<svg xmlns="http://www.w3.org/2000/svg">') == '<svg xmlns="http://www.w3.org/2000/svg">'
+
+
+def test_filters_and_page_tokens() -> None:
+    assert Filter.parse("failed", "24h", None) == Filter("FAILED", "24h", None)
+    for status, window, token in (("NOPE", None, None), (None, "3y", None), (None, None, "%%%"), (None, None, "eA")):
+        with pytest.raises(BadFilter):
+            Filter.parse(status, window, token)
+    cursor = ("2026-01-01T00:00:00+00:00", "ord_" + "b" * 26)
+    assert decode_token(encode_token(cursor)) == cursor
+
+
+def test_pages_follow_the_cursor_newest_first() -> None:
+    rows = [
+        OrderRow(
+            f"ord_{chr(97 + n) * 26}",
+            "FAILED" if n % 2 else "FULFILLED",
+            f"2026-01-01T00:00:{59 - n:02}+00:00",
+            "",
+            "EUR",
+            "1",
+            "",
+            "",
+        )
+        for n in range(7)
+    ]
+    now = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
+    first = page_of(rows, Filter(), 3, 0.0, now)
+    assert [r.order_id for r in first.rows] == [r.order_id for r in rows[:3]]
+    assert first.next_token is not None
+    second = page_of(rows, Filter(after=decode_token(first.next_token)), 3, 0.0, now)
+    assert [r.order_id for r in second.rows] == [r.order_id for r in rows[3:6]]
+    failed = page_of(rows, Filter(status="FAILED"), 10, 0.0, now)
+    assert {r.status for r in failed.rows} == {"FAILED"}
+    assert failed.matching == 3
+    assert page_of(rows, Filter(window="15m"), 10, 0.0, datetime(2026, 1, 2, tzinfo=UTC)).rows == []
