@@ -120,8 +120,10 @@ def alerts_settled(runtime: LocalRuntime, timeout: float = 20.0) -> None:
 
 
 def local_sfn(runtime: LocalRuntime) -> SFNClient:
-    """Plain boto3 against the running system's AWS endpoint, as a user's client would reach it (any credentials)."""
+    """Plain boto3 against the running system's AWS endpoint, as a user's client would reach it (any credentials;
+    no host prefix, which would send TestState to `sync-127.0.0.1`)."""
     import boto3
+    from botocore.config import Config
 
     client: SFNClient = boto3.client(
         "stepfunctions",
@@ -129,5 +131,6 @@ def local_sfn(runtime: LocalRuntime) -> SFNClient:
         region_name=runtime.config.region,
         aws_access_key_id="local",
         aws_secret_access_key="local",
+        config=Config(inject_host_prefix=False),
     )
     return client

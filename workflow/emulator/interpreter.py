@@ -76,7 +76,7 @@ def cached_entrypoint(maxsize: int = 32) -> Callable[[ExecutionWorker], Any]:
             program = _PROGRAMS.get(definition)
         if program is None:
             program = parse_alone(definition)[0]
-            _assign_heap_keys(program)
+            assign_heap_keys(program)
             jsonata_engine.label_fields(program)
             with _PROGRAMS_LOCK:
                 while len(_PROGRAMS) >= maxsize:
@@ -87,7 +87,7 @@ def cached_entrypoint(maxsize: int = 32) -> Callable[[ExecutionWorker], Any]:
     return entrypoint
 
 
-def _assign_heap_keys(program: Any) -> None:
+def assign_heap_keys(program: Any) -> None:
     """A component's `heap_key` is its identity, under which each execution keeps that component's state (a retrier's
     attempt count, its next backoff) in the execution's own heap. moto makes it on first use; shared by concurrent
     executions, two first uses could race and give one component two identities, so every one is made now."""

@@ -108,8 +108,9 @@ class ProbeSystem:
             self._mock = None
 
     def client(self, service: str) -> Any:
-        # No retries: a fault a probe injects is what the client sees.
-        config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+        # No retries: a fault a probe injects is what the client sees. No host prefix: botocore sends TestState to
+        # sync-states.<region>.amazonaws.com (its model's hostPrefix), which moto's Step Functions URLs do not match.
+        config = Config(retries={"mode": "standard", "total_max_attempts": 1}, inject_host_prefix=False)
         return boto3.client(service, region_name=REGION, config=config)  # type: ignore[call-overload]
 
     def function_arn(self) -> str:

@@ -202,6 +202,33 @@ def _history_pages(system: ProbeSystem) -> None:
     )
 
 
+def _test_state(system: ProbeSystem) -> None:
+    # A mocked error a Retry rule matches, one retry behind: RETRIABLE, the rule's index and the backoff it waits.
+    sfn = system.client("stepfunctions")
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Arguments": {"FunctionName": system.function_arn(), "Payload": "{% $states.input %}"},
+        "QueryLanguage": "JSONata",
+        "Retry": [{"ErrorEquals": ["Other"]}, {"ErrorEquals": ["ProbeError"], "IntervalSeconds": 3, "BackoffRate": 2}],
+        "End": True,
+    }
+    answer = sfn.test_state(
+        definition=json.dumps(task),
+        input="{}",
+        inspectionLevel="DEBUG",
+        mock={"errorOutput": {"error": "ProbeError", "cause": "mocked"}, "fieldValidationMode": "NONE"},
+        stateConfiguration={"retrierRetryCount": 1},
+    )
+    details = answer.get("inspectionData", {}).get("errorDetails")
+    expect(
+        answer["status"] == "RETRIABLE" and details == {"retryIndex": 1, "retryBackoffIntervalSeconds": 6},
+        f"TestState is not served as AWS answers it ({answer.get('status')}, {details})",
+    )
+    refused = _code(sfn.test_state, definition=json.dumps({"Type": "Pass", "End": True}), mock={"result": "{}"})
+    expect(refused == "ValidationException", f"a mocked Pass state is not refused ({refused})")
+
+
 LAMBDA_INVOCATIONS = Check(
     "Lambda invocations reach the dispatcher; errors match by errorType", "behaviour", _lambda_invocations
 )
@@ -215,3 +242,4 @@ TASK_CLIENTS = Check("task clients are made through boto_client_for", "behaviour
 EXPRESS = Check("Express keeps AWS's contract", "behaviour", _express)
 VERSIONS = Check("state machine versions are listed and deleted", "behaviour", _versions)
 HISTORY_PAGES = Check("execution histories are paged as asked", "behaviour", _history_pages)
+TEST_STATE = Check("TestState answers a mocked Retry as AWS does", "behaviour", _test_state)

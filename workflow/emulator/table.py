@@ -44,6 +44,7 @@ from workflow.emulator import (
     probes_asl,
     services,
     state_machine_versions,
+    test_state,
 )
 from workflow.emulator.patches import Check, CheckKind, Patch, moto_original
 from workflow.emulator.wiring import Wiring
@@ -162,7 +163,7 @@ def _jsonata() -> list[Patch]:
 
 
 def _state_machines(w: Wiring) -> list[Patch]:
-    """Express's contract (express.py) and the versions API (state_machine_versions.py)."""
+    """Express's contract (express.py), the versions API (state_machine_versions.py) and TestState (test_state.py)."""
     backend = StepFunctionsParserBackend
     return [
         Patch(
@@ -180,6 +181,7 @@ def _state_machines(w: Wiring) -> list[Patch]:
             Patch(StepFunctionResponse, name, getattr(state_machine_versions, name), (probes.VERSIONS,), adds=True)
             for name in state_machine_versions.ACTIONS
         ],
+        Patch(StepFunctionResponse, "test_state", test_state.test_state, (probes.TEST_STATE,), adds=True),
     ]
 
 
@@ -192,12 +194,14 @@ def install(wiring: Wiring) -> None:
     """Asserts moto's exact version, checks every row, and installs the table (replacing one installed before)."""
     patches.uninstall()
     interpreter.forget_programs()
+    test_state.forget_programs()
     patches.install(patch_table(wiring))
 
 
 def uninstall() -> None:
     patches.uninstall()
     interpreter.forget_programs()
+    test_state.forget_programs()
 
 
 def _answer_nothing(function: str, event: object) -> services.InvokeResult:

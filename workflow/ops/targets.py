@@ -32,10 +32,17 @@ if TYPE_CHECKING:
 
 
 @cache
-def _config() -> Config:
+def _config(host_prefix: bool = True) -> Config:
+    """`host_prefix` off for an explicit endpoint: botocore would send, e.g., TestState to `sync-<endpoint host>`,
+    which does not resolve (AWS's own endpoints have the prefixed names)."""
     from botocore.config import Config
 
-    return Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=30)
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": 3},
+        connect_timeout=3,
+        read_timeout=30,
+        inject_host_prefix=host_prefix,
+    )
 
 
 class TargetError(RuntimeError):
@@ -52,7 +59,8 @@ class Target:
     stack: str | None = None  # the CloudFormation stack (aws)
 
     def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=_config())  # type: ignore[call-overload]
+        config = _config(host_prefix=self.endpoint_url is None)
+        return self.session.client(service, endpoint_url=self.endpoint_url, config=config)  # type: ignore[call-overload]
 
     def output(self, key: str) -> str:
         try:

@@ -1,0 +1,509 @@
+"""TestState for moto, which has no such action: one state run once, as AWS's TestState answers it
+(https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html). One row of the patch table
+adds `StepFunctionResponse.test_state`.
+
+The state is run by moto's own interpreter (the patched one: JSONata, variables, Choice rules as elsewhere), in the
+request's thread, on a program parsed once per definition:
+- a single state is wrapped into a machine whose every `Next` leads to a stub, so moto's parser and the creation
+  checks judge it as they judge a machine; a whole machine (`stateName`) is parsed as it is;
+- a `mock` replaces the task's call (its Parameters/Arguments are still evaluated); a Wait does not wait;
+- Retry and Catch are decided once, as TestState documents: the first retrier whose ErrorEquals matches, with
+  `stateConfiguration.retrierRetryCount` retries behind it, makes the answer RETRIABLE (`retryIndex`,
+  `retryBackoffIntervalSeconds`); otherwise the first matching catcher makes it CAUGHT_ERROR (`catchIndex`, its
+  Next, the output its ResultPath or Output writes); otherwise FAILED;
+- `inspectionData` (DEBUG and TRACE) holds the data stages AWS names for the state's query language
+  (https://docs.aws.amazon.com/step-functions/latest/apireference/API_InspectionData.html).
+
+The per-call record is hung on the environment's event manager, which moto shares with the frame a task runs in.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.core.exceptions import AWSError
+from moto.core.responses import ActionResult
+from moto.stepfunctions.parser.api import HistoryEventType, StateMachineType, TaskFailedEventDetails
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.parargs import Parameters, Parargs
+from moto.stepfunctions.parser.asl.component.common.path.input_path import InputPath
+from moto.stepfunctions.parser.asl.component.common.path.result_path import ResultPath
+from moto.stepfunctions.parser.asl.component.common.result_selector import ResultSelector
+from moto.stepfunctions.parser.asl.component.common.retry.retry_outcome import RetryOutcome
+from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+from moto.stepfunctions.parser.asl.component.state.state_pass.result import Result
+from moto.stepfunctions.parser.asl.component.state.wait.state_wait import StateWait
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.evaluation_details import AWSExecutionDetails
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded
+from moto.stepfunctions.parser.asl.eval.states import ContextObjectData, ExecutionData, StateMachineData
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.stepfunctions.responses import StepFunctionResponse
+
+from workflow.emulator import interpreter, jsonata_engine
+
+# What a state's Type must be for a mock (API_TestState: "A mock can only be specified for Task, Map, or Parallel").
+MOCKABLE = frozenset({"Task", "Map", "Parallel"})
+TYPES = frozenset({"Task", "Pass", "Wait", "Choice", "Succeed", "Fail", "Map", "Parallel"})
+LEVELS = ("INFO", "DEBUG", "TRACE")
+VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
+STUB = "Stub"  # the states every Next of a single state leads to, in the machine it is wrapped into
+_CALL = "_orderflow_test_state"
+PROGRAMS_CACHED = 64
+
+
+class ValidationException(AWSError):  # type: ignore[misc]
+    TYPE = "ValidationException"
+    STATUS = 400
+
+
+class InvalidDefinition(AWSError):  # type: ignore[misc]
+    TYPE = "InvalidDefinition"
+    STATUS = 400
+
+
+class _Retriable(Exception):
+    def __init__(self, error: str, cause: str, index: int, backoff: int) -> None:
+        super().__init__(error)
+        self.error, self.cause, self.index, self.backoff = error, cause, index, backoff
+
+
+@dataclass
+class _Call:
+    """One TestState call: what it asked, and what the state's run recorded."""
+
+    language: str
+    rules: dict[str, Any]  # the state's definition (its Retry and Catch are read from here)
+    mock: dict[str, Any] | None
+    retry_count: int
+    seen: dict[str, Any] = field(default_factory=dict)
+    caught: int | None = None
+    error: tuple[str, str] | None = None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _parsed(text: Any, name: str, exception: type[AWSError] = ValidationException) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise exception(f"Invalid {name}: the value is not valid JSON") from None
+
+
+# --- what a state's rules say --------------------------------------------------------------------------------------
+
+
+def _matches(names: list[str], error: str) -> bool:
+    """ErrorEquals as AWS matches it (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html):
+    States.ALL matches every error but States.Runtime and States.DataLimitExceeded; States.TaskFailed every error
+    but States.Timeout."""
+    for name in names:
+        if name == error:
+            return True
+        if name == "States.ALL" and error not in ("States.Runtime", "States.DataLimitExceeded"):
+            return True
+        if name == "States.TaskFailed" and error not in ("States.Timeout", "States.Runtime"):
+            return True
+    return False
+
+
+def _first(rules: list[dict[str, Any]], error: str) -> int | None:
+    return next((i for i, rule in enumerate(rules) if _matches(list(rule.get("ErrorEquals", [])), error)), None)
+
+
+def backoff_seconds(retrier: dict[str, Any], retries_behind: int) -> int:
+    """The interval before the next retry: IntervalSeconds (1) x BackoffRate (2.0) ^ retries already made, at most
+    MaxDelaySeconds (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
+    interval = float(retrier.get("IntervalSeconds", 1)) * float(retrier.get("BackoffRate", 2.0)) ** retries_behind
+    if "MaxDelaySeconds" in retrier:
+        interval = min(interval, float(retrier["MaxDelaySeconds"]))
+    return int(interval)
+
+
+# --- the request ---------------------------------------------------------------------------------------------------
+
+
+def _next_targets(state: dict[str, Any]) -> list[str]:
+    targets = [state.get("Next"), state.get("Default")]
+    targets += [rule.get("Next") for rule in state.get("Choices", []) if isinstance(rule, dict)]
+    targets += [rule.get("Next") for rule in state.get("Catch", []) if isinstance(rule, dict)]
+    return [t for t in targets if isinstance(t, str)]
+
+
+def _wrapped(state: dict[str, Any], name: str) -> dict[str, Any]:
+    """A single state as a machine moto parses and validates: every state it names as next is a stub."""
+    states: dict[str, Any] = {target: {"Type": "Succeed"} for target in _next_targets(state) if target != name}
+    states[name] = state
+    machine: dict[str, Any] = {"StartAt": name, "States": states}
+    if state.get("QueryLanguage") == "JSONata":
+        machine["QueryLanguage"] = "JSONata"  # a JSONata state needs no JSONPath machine around it
+    return machine
+
+
+@dataclass(frozen=True)
+class _Definition:
+    text: str  # the machine moto parses
+    name: str  # the state under test
+    state: dict[str, Any]
+    language: str
+
+
+def _definition(text: Any, state_name: str | None) -> _Definition:
+    document = _parsed(text, "definition", InvalidDefinition)
+    if not isinstance(document, dict):
+        raise InvalidDefinition("Invalid State Machine Definition: the definition must be a JSON object")
+    if state_name is not None:
+        states = document.get("States")
+        if not isinstance(states, dict) or "StartAt" not in document:
+            raise InvalidDefinition(
+                "Invalid State Machine Definition: stateName requires a state machine definition (StartAt, States)"
+            )
+        state = states.get(state_name)
+        if not isinstance(state, dict):
+            raise ValidationException(f"State '{state_name}' does not exist in the state machine definition")
+        machine_text = text
+    else:
+        if "States" in document and "Type" not in document:
+            raise ValidationException("A state machine definition requires stateName: the state to test")
+        state, state_name = document, STUB + "Tested"
+        machine_text = _json(_wrapped(state, state_name))
+    language = str(state.get("QueryLanguage") or document.get("QueryLanguage") or "JSONPath")
+    kind = state.get("Type")
+    if kind not in TYPES:
+        raise InvalidDefinition(f"Invalid State Machine Definition: unsupported state type {kind!r}")
+    return _Definition(machine_text, state_name, state, language)
+
+
+def _resource_needs_mock(state: dict[str, Any]) -> str | None:
+    if state.get("Type") in ("Map", "Parallel"):
+        return f"a {state['Type']} state"
+    resource = str(state.get("Resource", ""))
+    if state.get("Type") == "Task":
+        if ":activity:" in resource:
+            return "an Activity task"
+        if resource.endswith((".sync", ".sync:2", ".waitForTaskToken")):
+            return "the .sync and .waitForTaskToken integration patterns"
+    return None
+
+
+def _mock(given: Any, state: dict[str, Any]) -> dict[str, Any] | None:
+    if given is None:
+        needs = _resource_needs_mock(state)
+        if needs:
+            raise ValidationException(f"TestState supports {needs} only when a mock is specified")
+        return None
+    if not isinstance(given, dict):
+        raise ValidationException("mock must be an object")
+    kind = state.get("Type")
+    if kind not in MOCKABLE:
+        raise ValidationException(f"A mock can only be specified for Task, Map, or Parallel states, not {kind}")
+    mode = given.get("fieldValidationMode", "STRICT")
+    if mode not in VALIDATION_MODES:
+        raise ValidationException(f"fieldValidationMode must be one of {', '.join(VALIDATION_MODES)}")
+    has_result, has_error = "result" in given, "errorOutput" in given
+    if has_result == has_error:
+        raise ValidationException("A mock must specify exactly one of result and errorOutput")
+    if has_error:
+        error_output = given["errorOutput"]
+        if not isinstance(error_output, dict) or not error_output.get("error"):
+            raise ValidationException("mock.errorOutput.error is required when mock.errorOutput is specified")
+        return {"error": (str(error_output["error"]), str(error_output.get("cause", "")))}
+    return {"result": _parsed(given["result"], "mock.result")}
+
+
+@functools.lru_cache(maxsize=PROGRAMS_CACHED)
+def _program(text: str) -> Any:
+    """The machine parsed once (and checked as CreateStateMachine checks it), the tested states' components
+    instrumented for TestState: this program serves TestState only."""
+    try:
+        StepFunctionsParserBackend._validate_definition(text)
+    except Exception as error:  # moto's InvalidDefinition, or ours (the patched creation checks)
+        raise InvalidDefinition(str(getattr(error, "message", None) or error)) from None
+    try:
+        program, _ = AmazonStateLanguageParser.parse(text)
+    except Exception as error:
+        raise InvalidDefinition(f"Invalid State Machine Definition: {error}") from None
+    interpreter.assign_heap_keys(program)
+    jsonata_engine.label_fields(program)
+    for state in program.states.states.values():
+        _instrument(state)
+    return program
+
+
+# --- the state's run -----------------------------------------------------------------------------------------------
+
+
+def _call(env: Environment) -> _Call | None:
+    found = vars(env.event_manager).get(_CALL)
+    return found if isinstance(found, _Call) else None
+
+
+def _recording(component: Any, key: str) -> None:
+    original = component._eval_body
+
+    def _eval_body(env: Environment) -> None:
+        original(env)
+        call = _call(env)
+        if call is not None:
+            call.seen[key] = copy.deepcopy(env.stack[-1])
+
+    component._eval_body = _eval_body
+
+
+def _instrument(state: CommonStateField) -> None:
+    """Instance attributes of this program's components (moto's classes are left alone)."""
+    for value in list(vars(state).values()):
+        if isinstance(value, InputPath):
+            _recording(value, "afterInputPath")
+        elif isinstance(value, Parargs):
+            _recording(value, "afterParameters" if isinstance(value, Parameters) else "afterArguments")
+        elif isinstance(value, ResultSelector):
+            _recording(value, "afterResultSelector")
+        elif isinstance(value, ResultPath):
+            _recording(value, "afterResultPath")
+        elif isinstance(value, Result):
+            _recording(value, "result")
+    if isinstance(state, StateWait):
+        state.wait_function._wait_interval = lambda env, wait_seconds: None  # TestState does not wait
+    if isinstance(state, ExecutionState):
+        _instrument_execution(state)
+
+
+def _instrument_execution(state: ExecutionState) -> None:
+    run = state._eval_execution
+
+    def _eval_execution(env: Environment) -> None:
+        call = _call(env)
+        if call is None or call.mock is None:
+            run(env)
+        else:
+            _mocked(state, env, call.mock)
+        if call is not None:
+            call.seen["result"] = copy.deepcopy(env.stack[-1])
+
+    def _handle_retry(env: Environment, failure_event: FailureEvent) -> RetryOutcome:
+        call = _call(env)
+        if call is None:
+            return type(state)._handle_retry(state, env, failure_event)
+        error, cause = _error_of(failure_event)
+        retriers = list(call.rules.get("Retry", []))
+        index = _first(retriers, error)
+        if index is not None and call.retry_count < int(retriers[index].get("MaxAttempts", 3)):
+            raise _Retriable(error, cause, index, backoff_seconds(retriers[index], call.retry_count))
+        return RetryOutcome.CannotRetry
+
+    def _handle_catch(env: Environment, failure_event: FailureEvent) -> None:
+        call = _call(env)
+        if call is not None:
+            call.error = _error_of(failure_event)
+            call.caught = _first(list(call.rules.get("Catch", [])), call.error[0])
+        type(state)._handle_catch(state, env, failure_event)
+
+    state._eval_execution = _eval_execution
+    state._handle_retry = _handle_retry
+    state._handle_catch = _handle_catch
+
+
+def _mocked(state: ExecutionState, env: Environment, mock: dict[str, Any]) -> None:
+    """The task's call replaced by the mock: its Parameters or Arguments are evaluated as for the real call."""
+    evaluate_parameters: Callable[..., Any] | None = getattr(state, "_eval_parameters", None)
+    if evaluate_parameters is not None:
+        evaluate_parameters(env=env)
+    if "error" in mock:
+        error, cause = mock["error"]
+        raise FailureEventException(
+            failure_event=FailureEvent(
+                env=env,
+                error_name=CustomErrorName(error),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(error=error, cause=cause)),
+            )
+        )
+    env.stack.append(copy.deepcopy(mock["result"]))
+
+
+def _error_of(failure_event: FailureEvent) -> tuple[str, str]:
+    details: dict[str, Any] = dict(next(iter((failure_event.event_details or {}).values()), {}) or {})
+    error = failure_event.error_name.error_name if failure_event.error_name else details.get("error", "")
+    return str(error or details.get("error", "")), str(details.get("cause", ""))
+
+
+def _environment(account: str, region: str, role: str, given: Any, context: Any, variables: dict[str, Any]) -> Any:
+    started = interpreter.aws_timestamp(datetime.datetime.now(tz=datetime.UTC))
+    machine = f"arn:aws:states:{region}:{account}:stateMachine:TestState"
+    env = Environment(
+        aws_execution_details=AWSExecutionDetails(account=account, region=region, role_arn=role),
+        execution_type=StateMachineType.STANDARD,
+        context=ContextObjectData(
+            Execution=ExecutionData(
+                Id=f"arn:aws:states:{region}:{account}:execution:TestState:TestState",
+                Input=copy.deepcopy(given),
+                Name="TestState",
+                RoleArn=role,
+                StartTime=started,
+            ),
+            StateMachine=StateMachineData(Id=machine, Name="TestState"),
+        ),
+        event_history_context=EventHistoryContext.of_program_start(),
+        cloud_watch_logging_session=None,
+        activity_store={},
+    )
+    data: dict[str, Any] = env.states.context_object.context_object_data
+    data["Execution"]["RedriveCount"] = 0  # as the local engine's executions have it (interpreter.typed_context)
+    if isinstance(context, dict):  # the given context object, over the one TestState makes
+        for key, value in context.items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key].update(value)
+            else:
+                data[key] = value
+    for name, value in variables.items():
+        env.variable_store.set(variable_identifier=name, variable_value=value)
+    env.states.reset(input_value=given)
+    return env
+
+
+def _variables_of(env: Environment) -> dict[str, Any]:
+    store = env.variable_store
+    return {**vars(store).get("_outer_scope", {}), **vars(store).get("_inner_scope", {})}
+
+
+def run(request: dict[str, Any], account: str, region: str) -> dict[str, Any]:
+    """TestState's answer to the request (botocore's TestStateInput, as JSON), or a 400 error raised."""
+    level = request.get("inspectionLevel") or "INFO"
+    if level not in LEVELS:
+        raise ValidationException(f"inspectionLevel must be one of {', '.join(LEVELS)}")
+    definition = _definition(request.get("definition"), request.get("stateName"))
+    mock = _mock(request.get("mock"), definition.state)
+    role = request.get("roleArn")
+    if not role and mock is None and definition.state.get("Type") == "Task":
+        raise ValidationException("roleArn is required unless the state's result is mocked")
+    context = request.get("context")
+    if context is not None:
+        if mock is None:
+            raise ValidationException("context may only be specified together with a mock")
+        context = _parsed(context, "context")
+    given = _parsed(request["input"], "input", ValidationException) if "input" in request else {}
+    variables = _parsed(request["variables"], "variables") if "variables" in request else {}
+    if not isinstance(variables, dict):
+        raise ValidationException("variables must be a JSON object")
+    configuration = request.get("stateConfiguration") or {}
+    retry_count = int(configuration.get("retrierRetryCount", 0) or 0)
+
+    program = _program(definition.text)
+    state: CommonStateField = program.states.states[definition.name]
+    call = _Call(definition.language, definition.state, mock, retry_count)
+    env = _environment(account, region, str(role or ""), given, context, variables)
+    vars(env.event_manager)[_CALL] = call
+    env.next_state_name = definition.name
+
+    answer: dict[str, Any]
+    try:
+        state.eval(env)
+    except _Retriable as retriable:
+        answer = {"status": "RETRIABLE", "error": retriable.error, "cause": retriable.cause}
+        retry = {"retryIndex": retriable.index, "retryBackoffIntervalSeconds": retriable.backoff}
+        return _with_inspection(answer, level, call, given, env, retry, failed=True)
+    except FailureEventException as failure:
+        details_of = failure.get_execution_failed_event_details() or {}
+        answer = {"status": "FAILED", "error": str(details_of.get("error", "")), "cause": details_of.get("cause")}
+        return _with_inspection(answer, level, call, given, env, None, failed=True)
+    except Exception as error:  # a state moto cannot run is a failed state, never a 500
+        answer = {"status": "FAILED", "error": "States.Runtime", "cause": f"{type(error).__name__}({error})"}
+        return _with_inspection(answer, level, call, given, env, None, failed=True)
+
+    output = env.states.get_input()
+    ended = isinstance(env.program_state(), ProgramEnded)
+    answer = {"status": "SUCCEEDED", "output": _json(output)}
+    if not ended and env.next_state_name and env.next_state_name != definition.name:
+        answer["nextState"] = env.next_state_name
+    details: dict[str, int] | None = None
+    if call.caught is not None and call.error is not None:
+        answer.update(status="CAUGHT_ERROR", error=call.error[0], cause=call.error[1])
+        details = {"catchIndex": call.caught}
+    return _with_inspection(answer, level, call, given, env, details, failed=False)
+
+
+# Data stages AWS populates per query language (API_InspectionData: the JSONPath stages are "Not populated when
+# QueryLanguage is JSONata"; afterArguments is only present with JSONata).
+_STAGES = {
+    "JSONPath": ("afterInputPath", "afterParameters", "result", "afterResultSelector", "afterResultPath"),
+    "JSONata": ("afterArguments", "result"),
+}
+
+
+def _with_inspection(
+    answer: dict[str, Any],
+    level: str,
+    call: _Call,
+    given: Any,
+    env: Environment,
+    error_details: dict[str, int] | None,
+    failed: bool,
+) -> dict[str, Any]:
+    answer = {key: value for key, value in answer.items() if value is not None}
+    if level == "INFO":
+        return answer
+    data: dict[str, Any] = {"input": _json(given)}
+    seen = dict(call.seen)
+    if call.language == "JSONPath" and "result" not in seen and call.rules.get("Type") == "Pass":
+        # A Pass state without Result passes on what its InputPath and Parameters made.
+        for stage in ("afterParameters", "afterInputPath"):
+            if stage in seen:
+                seen["result"] = seen[stage]
+                break
+    for stage in _STAGES.get(call.language, ()):
+        if stage in seen:
+            data[stage] = _json(seen[stage])
+    variables = _variables_of(env)
+    if variables and not failed:
+        data["variables"] = _json(variables)
+    if error_details:
+        data["errorDetails"] = error_details
+    answer["inspectionData"] = data
+    return answer
+
+
+def test_state(self: StepFunctionResponse) -> ActionResult:
+    """The TestState action (a method of StepFunctionResponse of that name, as moto dispatches)."""
+    request = {
+        name: self._get_param(name)
+        for name in (
+            "definition",
+            "roleArn",
+            "input",
+            "inspectionLevel",
+            "revealSecrets",
+            "variables",
+            "stateName",
+            "mock",
+            "context",
+            "stateConfiguration",
+        )
+        if self._get_param(name) is not None
+    }
+    if not isinstance(request.get("definition"), str) or not request["definition"]:
+        raise ValidationException("1 validation error detected: definition must not be null")
+    return ActionResult(run(request, self.current_account, self.region))
+
+
+def forget_programs() -> None:
+    _program.cache_clear()
+
+
+test_state.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, whatever imports it
