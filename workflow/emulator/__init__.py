@@ -10,6 +10,7 @@
     jsonata_engine.py         JSONata and variables as AWS evaluates them (moto wires no evaluator)
     express.py                Express's contract (at-least-once starts, no history behind the API, log records)
     state_machine_versions.py ListStateMachineVersions and DeleteStateMachineVersion
+    test_state.py             TestState: one state (or one of a machine's) with mocks, retry and catch inspection
     checks.py                 the shape and source-text checks (run at every install)
     probe_system.py           a patched moto of its own for the behaviour checks; probes.py, probes_asl.py: them
     README.md                 every patch, why it exists and what AWS does: the checklist for a moto upgrade
