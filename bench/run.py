@@ -10,6 +10,9 @@ Prints one JSON document and writes it to build/bench.json:
             to the running system (rounds alternate, so drift hits both); `ratio` is JSONata's orders/s over JSONPath's
 - memory:   resident memory growth per 1,000 orders, after a warm-up
 - chaos:    the wall time of a 500-order chaos run (`--chaos-orders 0` skips it)
+- console_order_page_ms: the console's order page, server time (median), on a fresh local system of its own and
+            with `--console-orders` (3,000) synthetic orders seeded into its table; console_orders_first_read_ms: the
+            orders list's first read of that table (workflow.console.bench)
 
 A benchmark, not a test: nothing here passes or fails; the figures go in notes and the README.
 """
@@ -36,6 +39,7 @@ from typing import Any
 import requests
 
 from workflow.asl import compile_order_workflow
+from workflow.console.bench import measure
 from workflow.definition import JSONATA, JSONPATH, QUERY_LANGUAGES
 from workflow.harness.progress import progress
 from workflow.local.runtime import TERMINAL, LocalRuntime, RuntimeConfig
@@ -229,6 +233,28 @@ def chaos_seconds(orders: int) -> float | None:
     return float(report["seconds"])
 
 
+def console_pages(seeded: int) -> dict[str, Any]:
+    """The console's order page on a local system of its own (so nothing else here changes): a FULFILLED order's
+    page, fresh, then with `seeded` synthetic orders in the table (0 skips that)."""
+    with LocalRuntime(RuntimeConfig(time_scale=0.01, log_invocation_errors=False)) as runtime:
+        url = runtime.serve_api(port=0).url
+        answer = requests.post(
+            f"{url}/orders", json=sample_order(), headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=30
+        )
+        answer.raise_for_status()
+        order_id = answer.json()["orderId"]
+        runtime.wait_for_order(order_id, ["FULFILLED"], timeout=120)
+        target = connect("local", endpoint_url=runtime.serve_aws(port=0))
+        fresh = measure(target, order_id, repeat=7).figures
+        pages = {"fresh": round(fresh["order page"], 1)}
+        first_read = {}
+        if seeded:
+            many = measure(target, order_id, seed=seeded, repeat=7).figures
+            pages[f"orders_{seeded}"] = round(many["order page"], 1)
+            first_read[f"orders_{seeded}"] = round(many["orders list, first page (cold: reads the table)"])
+    return {"console_order_page_ms": pages, "console_orders_first_read_ms": first_read}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -236,11 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=200, help="orders at concurrency 8 (default 200)")
     parser.add_argument("--chaos-orders", type=int, default=500)
     parser.add_argument("--language-rounds", type=int, default=3, help="JSONata/JSONPath rounds (default 3)")
+    parser.add_argument(
+        "--console-orders", type=int, default=3000, help="orders seeded for the console's figures (default 3000)"
+    )
     parser.add_argument("--out", default=str(REPO / "build" / "bench.json"))
     args = parser.parse_args(argv)
     states = happy_path_length(compile_order_workflow())
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
-    with progress("bench", total=7) as bar:  # the seven measurements below, on stderr on a terminal
+    with progress("bench", total=8) as bar:  # the eight measurements below, on stderr on a terminal
         started = False
 
         def step(what: str) -> None:
@@ -269,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         result["imports"] = cold_imports()
         step(f"chaos, {args.chaos_orders} orders")
         result["chaos_500_seconds"] = chaos_seconds(args.chaos_orders)
+        step(f"console: an order's page, fresh and with {args.console_orders} orders")
+        result.update(console_pages(args.console_orders))
         bar.advance()
     text = json.dumps(result, indent=2)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

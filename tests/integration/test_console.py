@@ -13,6 +13,7 @@ from tests.support.fixtures import Submit, alerts_settled
 from workflow.console import Console
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
+from workflow.local.waiting import poll_until
 from workflow.ops.targets import connect
 
 
@@ -64,6 +65,63 @@ def test_pages_show_a_fulfilled_and_a_failed_order(runtime: LocalRuntime, submit
         answer = requests.get(f"{console.url}{path}", timeout=30)
         assert answer.status_code == 200, path
         assert expected in answer.text, path
+
+
+def timeline_rows(html: str) -> list[tuple[str, str, str]]:
+    """The order page's timeline as (row class, kind, step), the step's tags dropped."""
+    table = html[html.index('<table class="timeline">') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr class="([^"]+)">(.*?)</tr>', table)
+    found = []
+    for css, cells in rows:
+        tds = [re.sub(r"<[^>]+>", "", td) for td in re.findall(r"<td[^>]*>(.*?)</td>", cells)]
+        found.append((css, tds[2], tds[3]))
+    return found
+
+
+def test_the_order_page_shows_the_traces_timeline(runtime: LocalRuntime, submit: Submit, console: Console) -> None:
+    good = submit(sample_order())["json"]["orderId"]
+    bad = submit(sample_order(currency="XQZ"))["json"]["orderId"]
+    runtime.wait_for_order(good, ["FULFILLED"])
+    runtime.wait_for_order(bad, ["FAILED"])
+
+    page = requests.get(f"{console.url}/orders/{good}", timeout=10).text
+    rows = timeline_rows(page)
+    assert rows[0] == ("request", "request", "POST /orders")
+    assert [step for css, kind, step in rows if kind in ("state", "notify")] == [
+        "ValidateOrder",
+        "CreateOrder",
+        "EnqueueOrder",
+        "NotifyOrder",
+    ]
+    assert ("queue", "queue", "QUEUED") in rows
+    assert ("worker", "worker", "FULFILLED") in rows
+    assert not [row for row in rows if row[0] == "failed"]
+    assert "<dt>Queue wait</dt>" in page
+    assert "<dt>Total latency</dt><dd>" in page
+    assert "(request → FULFILLED)" in page
+    assert "<dt>Cost on AWS</dt>" in page
+    assert f"orderflow trace {good}" in page
+    assert "ada@example.com" not in page
+
+    alerts_settled(runtime)
+    poll_until(
+        lambda: "<dt>Alert deliveries</dt>" in requests.get(f"{console.url}/orders/{bad}", timeout=10).text,
+        what="the failed order's alert delivery on its page",
+    )
+    failing = requests.get(f"{console.url}/orders/{bad}", timeout=10).text
+    rows = timeline_rows(failing)
+    assert ("failed", "state", "ValidateOrder") in rows  # red, with the cause
+    assert ("failed", "catch", "ValidateOrder") in rows
+    assert ("failed", "status", "FAILED") in rows
+    assert ("alert", "alert", "order alert") in rows
+    assert ("delivery", "delivery", "log") in rows
+    assert "<dt>First failure</dt>" in failing
+    assert "XQZ" in failing
+    assert "ada@example.com" not in failing
+    # The live fragment carries the same timeline.
+    live = requests.get(f"{console.url}/orders/{bad}/live?fp=", timeout=10).text
+    assert timeline_rows(live) == rows
 
 
 def test_bad_input_gets_a_problem_page_never_a_5xx(console: Console) -> None:

@@ -108,3 +108,26 @@ def test_pages_follow_the_cursor_newest_first() -> None:
     assert {r.status for r in failed.rows} == {"FAILED"}
     assert failed.matching == 3
     assert page_of(rows, Filter(window="15m"), 10, 0.0, datetime(2026, 1, 2, tzinfo=UTC)).rows == []
+
+
+def test_the_timeline_is_the_traces_entries_escaped_with_failures_red() -> None:
+    from workflow.console.detail import OrderView
+    from workflow.console.views import timeline
+    from workflow.ops.trace import Entry, Timeline
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    entries = (
+        Entry(at, "request", "POST /orders", "accepted (202)"),
+        Entry(at, "state", "ValidateOrder", f"failed: {HOSTILE} ada@example.com", 0.035, ok=False),
+        Entry(at, "queue", "QUEUED", "message sent", 0.25),
+        Entry(at, "delivery", "slack", "delivered", whole_seconds=True),
+    )
+    trace = Timeline("ord_x", "FAILED", "STANDARD", "c-1", at, entries, ("ord_x",), 1.5, 0.25, None)
+    view = OrderView("ord_x", {}, "FAILED", "arn", "FAILED", "", {}, "", {}, "", "fp", trace)
+    html = str(timeline(view))
+    assert "<script>alert" not in html
+    assert "ada@example.com" not in html
+    assert '<tr class="failed">' in html
+    assert "<dt>Queue wait</dt><dd>0.250 s" in html
+    assert "<dt>Alert deliveries</dt>" in html
+    assert "+0 s" in html  # whole seconds, as the alert log keeps them

@@ -60,19 +60,6 @@ class Problem(Exception):
         self.status, self.title, self.detail = status, title, detail
 
 
-TraceFunction = Callable[[Target, str], Any]
-
-
-def _trace_function() -> TraceFunction | None:
-    """workflow.ops.trace's timeline, once that module exists (another change adds it)."""
-    try:
-        from workflow.ops import trace  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    found = getattr(trace, "trace_order", None) or getattr(trace, "trace", None)
-    return found if callable(found) else None
-
-
 class ConsoleApp:
     """The WSGI application. `own_origin` is set once the server knows its port."""
 
@@ -176,35 +163,17 @@ class ConsoleApp:
         except NoSuchOrder:
             raise Problem(404, "Not Found", f"No order {order_id} in {self.target.where}.") from None
 
-    def _trace(self, order_id: str) -> Markup | None:
-        found = _trace_function()
-        if found is None:
-            return None
-        try:
-            result = found(self.target, order_id)
-        except Exception:  # the timeline is a help: the page stands without it
-            _log.warning("console: the trace of %s failed", order_id, exc_info=True)
-            return None
-        text = result.text() if hasattr(result, "text") else str(result)
-        from workflow.console.security import redact_text
-
-        return Markup('<pre class="trace">{}</pre>').format(redact_text(text))
-
     def on_order(self, request: Request, order_id: str) -> Response:
         view = self._view(order_id)
         notice = {"started": "A rerun was started: this page follows it."}.get(request.args.get("rerun", ""), "")
-        body = views.order_page(
-            view, csrf=self.tokens.issue, actions=self.actions, trace=self._trace(order_id), notice=notice
-        )
+        body = views.order_page(view, csrf=self.tokens.issue, actions=self.actions, notice=notice)
         return self._html(f"Order {order_id}", body, "/orders")
 
     def on_order_live(self, request: Request, order_id: str) -> Response:
         view = self._view(order_id)
         if request.args.get("fp") == view.fingerprint:
             return self._secure(Response(status=204))
-        return self._fragment(
-            views.order_live(view, csrf=self.tokens.issue, actions=self.actions, trace=self._trace(order_id))
-        )
+        return self._fragment(views.order_live(view, csrf=self.tokens.issue, actions=self.actions))
 
     def on_rerun(self, request: Request, order_id: str) -> Response:
         if not is_order_id(order_id):

@@ -1,14 +1,19 @@
 """One order as the on-call engineer reads it: its record (personal fields redacted), its execution's events (the
 history on Standard; the log records on Express, as workflow.ops.execution_logs reads them), each state's visits
 (input, output, errors, retries, timing) and the graph coloured by what the execution did (workflow.graph's
-overlay). `advice` says what to do next."""
+overlay), and its timeline: workflow.ops.trace's, built from what was read here (the record, every execution of
+the order, the alert log's alerts about it), so the page and `orderflow trace` show one account of the order.
+`advice` says what to do next."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,11 +27,15 @@ from handlers.domain.errors import BUSINESS, failure_of
 from handlers.domain.identifiers import is_order_id
 from workflow import graph as g
 from workflow.console.security import redact, redact_text
-from workflow.ops import execution_logs, history
+from workflow.ops import history, trace
+from workflow.ops.alerts import LoggedAlert, logged_alerts
 from workflow.ops.targets import Target
 
+_log = logging.getLogger(__name__)
 TERMINAL = frozenset({"FULFILLED", "FAILED"})
-EXPRESS_WINDOW_HOURS = 24.0
+# The alert log is read at most this often (one Scan shared by every order page; the table is small, its items
+# expire), and only for an order that can have alerts: one that failed, was alerted stuck, or was rerun.
+ALERTS_MAX_AGE = 2.0
 
 
 class NoSuchOrder(LookupError):
@@ -66,6 +75,7 @@ class OrderView:
     failure: dict[str, str]  # state, error, cause (readable, redacted)
     advice: str
     fingerprint: str  # changes when anything shown changes: the live updates compare it
+    timeline: trace.Timeline | None = None  # workflow.ops.trace's; None when it could not be built (logged)
 
     @property
     def terminal(self) -> bool:
@@ -137,19 +147,24 @@ def advice(status: str, failure: Mapping[str, str], execution_status: str) -> st
 
 
 class OrderReader:
-    """Reads orders' views; the rendered graph is kept per execution and event count (Graphviz takes ~50 ms)."""
+    """Reads orders' views; the rendered graph is kept per execution and event count (Graphviz takes ~50 ms), the
+    alert log's read for `ALERTS_MAX_AGE` seconds."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, clock: Callable[[], float] = time.monotonic) -> None:
         self.target = target
         self._sfn = target.client("stepfunctions")
+        self._dynamodb = target.client("dynamodb")
         self._store = OrdersStore(
-            target.client("dynamodb"), target.output("OrdersTableName"), target.output("IdempotencyTableName")
+            self._dynamodb, target.output("OrdersTableName"), target.output("IdempotencyTableName")
         )
         self._machine = target.output("StateMachineArn")
         self._svgs: dict[tuple[str, int, str], str] = {}
         self._definitions: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._express: bool | None = None
+        self._logs: Any = None
+        self._clock = clock
+        self._alerts: tuple[float, list[LoggedAlert]] | None = None
 
     @property
     def express(self) -> bool:
@@ -158,6 +173,11 @@ class OrderReader:
             self._express = described.get("type") == "EXPRESS"
         return self._express
 
+    def _logs_client(self) -> Any:
+        if self._logs is None:
+            self._logs = self.target.client("logs")
+        return self._logs
+
     def read(self, order_id: str) -> OrderView:
         if not is_order_id(order_id):
             raise NoSuchOrder(order_id)
@@ -165,7 +185,14 @@ class OrderReader:
         if record is None:
             raise NoSuchOrder(order_id)
         arn = str(record.get("executionArn") or history.execution_arn(self._machine, order_id))
-        events, definition, note = self._events(order_id, arn)
+        workflow_type = "EXPRESS" if self.express or is_express_arn(arn) else "STANDARD"
+        executions, note = self._executions(record, workflow_type)
+        # The graph and the states' panels are the record's execution (a rerun's, after one); the timeline has all.
+        shown = next((e for e in executions if e.arn == arn), executions[-1] if executions else None)
+        events = [dict(e) for e in shown.events] if shown is not None else []
+        if shown is not None and shown.missing:
+            note = shown.missing
+        definition = self._definition_of(arn, workflow_type) if events else None
         status = str(record.get("status") or "?")
         recorded: dict[str, Any] = record["failure"] if isinstance(record.get("failure"), dict) else {}
         failure = {
@@ -176,7 +203,12 @@ class OrderReader:
         read = g.read_history(events) if events else None
         execution_status = read.status if read is not None else "UNKNOWN"
         svg = self._svg(arn, events, definition, order_id)
-        fingerprint = f"{status}|{len(events)}|{execution_status}|{record.get('updatedAt', '')}"
+        alerts = self._alerts_of(record)
+        delivered = "".join(f"{a.fingerprint}{sorted(a.deliveries.items())}" for a in alerts)
+        fingerprint = (
+            f"{status}|{sum(len(e.events) for e in executions)}|{execution_status}|{record.get('updatedAt', '')}|"
+            f"{hashlib.sha256(delivered.encode()).hexdigest()[:12]}"
+        )
         return OrderView(
             order_id=order_id,
             record=redact(record),
@@ -189,26 +221,67 @@ class OrderReader:
             failure=failure,
             advice=advice(status, failure, execution_status),
             fingerprint=fingerprint,
+            timeline=self._timeline(record, executions, alerts, workflow_type),
         )
 
-    def _events(self, order_id: str, arn: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None, str]:
+    def _executions(self, record: Mapping[str, Any], workflow_type: str) -> tuple[list[trace.RecordedExecution], str]:
+        """Every execution of the order (a rerun is one more), read once for the graph and the timeline."""
         try:
-            if self.express or is_express_arn(arn):
-                since, until = execution_logs.window(EXPRESS_WINDOW_HOURS)
-                records = execution_logs.records_of_execution(
-                    self._sfn, self.target.client("logs"), self._machine, order_id, since, until
-                )
-                return execution_logs.events(records), None, "from the state machine's log records (Express)"
-            events = history.execution_history(self._sfn, arn)
-            definition = self._definitions.get(arn)
-            if definition is None:
-                definition = history.execution_definition(self._sfn, arn)
-                self._definitions[arn] = definition
-            return events, definition, "from the execution history"
-        except execution_logs.LogsUnavailable as e:
-            return [], None, str(e)
+            executions = trace.read_executions(self._sfn, self._logs_client, self._machine, record, workflow_type)
         except ClientError as e:
-            return [], None, f"no execution history: {e.response.get('Error', {}).get('Message', e)}"
+            return [], f"no execution history: {e.response.get('Error', {}).get('Message', e)}"
+        if workflow_type == "EXPRESS":
+            return executions, "from the state machine's log records (Express)"
+        return executions, "from the execution history"
+
+    def _definition_of(self, arn: str, workflow_type: str) -> dict[str, Any] | None:
+        if workflow_type == "EXPRESS":
+            return None
+        definition = self._definitions.get(arn)
+        if definition is None:
+            try:
+                definition = history.execution_definition(self._sfn, arn)
+            except ClientError:
+                return None
+            self._definitions[arn] = definition
+        return definition
+
+    def _alerts_of(self, record: Mapping[str, Any]) -> list[LoggedAlert]:
+        """The alert log's alerts about the order. Only an order that failed, was alerted stuck or was rerun has
+        any (a resolution follows one of those), so no other order's page reads the alert log."""
+        statuses = {str(h.get("status")) for h in record.get("history") or [] if isinstance(h, Mapping)}
+        if not (record.get("failure") or record.get("stuckAlertedAt") or statuses & {"FAILED", "REDRIVING"}):
+            return []
+        order_id = str(record.get("orderId", ""))
+        with self._lock:
+            cached = self._alerts
+        if cached is None or self._clock() - cached[0] > ALERTS_MAX_AGE:
+            items = [
+                item
+                for page in self._dynamodb.get_paginator("scan").paginate(
+                    TableName=self.target.output("AlertLogTableName")
+                )
+                for item in page.get("Items", [])
+            ]
+            cached = (self._clock(), logged_alerts(items, int(time.time())))
+            with self._lock:
+                self._alerts = cached
+        return [a for a in cached[1] if a.subject == order_id]
+
+    def _timeline(
+        self,
+        record: Mapping[str, Any],
+        executions: Sequence[trace.RecordedExecution],
+        alerts: Sequence[LoggedAlert],
+        workflow_type: str,
+    ) -> trace.Timeline | None:
+        try:
+            return trace.order_timeline(
+                record, executions, alerts, workflow_type=workflow_type, where=self.target.where
+            )
+        except Exception:  # the timeline is a help: the page stands without it
+            _log.warning("console: the timeline of %s failed", record.get("orderId"), exc_info=True)
+            return None
 
     def _definition(self, definition: dict[str, Any] | None) -> dict[str, Any]:
         if definition is not None:

@@ -9,13 +9,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from workflow import graph as g
-from workflow.console.detail import OrderView, Visit, inline_svg
+from workflow.console.detail import TERMINAL, OrderView, Visit, inline_svg
 from workflow.console.orders import STATUSES, WINDOWS, Filter, Page
 from workflow.console.render import Markup, badge, csrf_field, pretty, rows_html, table, when
 from workflow.console.security import redact_text
 from workflow.ops.alerts import LoggedAlert
 from workflow.ops.dlq import DEAD_LETTER_QUEUES, Parked
 from workflow.ops.executions import ExecutionSummary
+from workflow.ops.trace import LEFT_OUT, Entry, Timeline
 from workflow.ops.update import UpdatePlan, WorkflowStatus
 
 Csrf = Callable[[str], str]
@@ -146,39 +147,122 @@ def state_panels(visits: Mapping[str, list[Visit]]) -> Markup:
     return Markup("").join(panels)
 
 
-def timeline(view: OrderView, trace: Markup | None) -> Markup:
-    if trace is not None:
-        return trace
-    entries: list[tuple[str, Markup]] = []
-    for entry in view.record.get("history") or []:
-        if isinstance(entry, Mapping):
-            entries.append((str(entry.get("at", "")), Markup("order {}").format(badge(str(entry.get("status", "?"))))))
-    for name, seen in view.visits.items():
-        for visit in seen:
-            if visit.entered is not None:
-                failed = Markup(' <span class="bad-text">{}</span>').format(visit.errors[-1][0]) if visit.errors else ""
-                retried = f" · {visit.retries} retries" if visit.retries else ""
-                entries.append(
-                    (
-                        visit.entered.astimezone(UTC).isoformat(),
-                        Markup(
-                            'state <button type="button" class="link" data-show-state="{}">{}</button> {}{}{}'
-                        ).format(name, name, _seconds(visit.seconds), retried, failed),
-                    )
-                )
-    entries.sort(key=lambda e: _utc_key(e[0]))
-    items = Markup("").join(Markup("<li>{} {}</li>").format(when(at, precise=True), what) for at, what in entries)
-    return Markup('<ol class="timeline">{}</ol>').format(items)
+def _offset(entry: Entry, trace: Timeline) -> str:
+    offset = trace.offset(entry)
+    return f"{offset:+.0f} s" if entry.whole_seconds else f"{offset:+.3f} s"
 
 
-def _utc_key(text: str) -> str:
-    try:
-        return datetime.fromisoformat(text).astimezone(UTC).isoformat()
-    except ValueError:
-        return text
+def _took(seconds: float | None) -> str:
+    return f"{seconds:.3f} s" if seconds is not None else ""
 
 
-def order_live(view: OrderView, *, csrf: Csrf, actions: bool, trace: Markup | None) -> Markup:
+def timeline(view: OrderView) -> Markup:
+    """workflow.ops.trace's timeline (what `orderflow trace` prints): each entry's offset from the request, its
+    duration, kind, step and detail (failed ones red), then the totals and the order's cost on AWS."""
+    trace = view.timeline
+    if trace is None:
+        return Markup(
+            '<section class="trace"><h2>Timeline</h2><p class="muted">The timeline could not be built: the '
+            "console's log says why.</p></section>"
+        )
+    rows = []
+    for entry in trace.entries:
+        step: Markup | str = entry.step
+        if entry.kind in {"state", "notify", "retry", "catch"} and entry.step in view.visits:
+            step = Markup('<button type="button" class="link" data-show-state="{}">{}</button>').format(
+                entry.step, entry.step
+            )
+        rows.append(
+            Markup(
+                '<tr class="{}"><td class="num" title="{}">{}</td><td class="num">{}</td><td>{}</td><td>{}</td>'
+                "<td>{}</td></tr>"
+            ).format(
+                "failed" if not entry.ok else entry.kind,
+                entry.at.astimezone(UTC).isoformat(timespec="milliseconds"),
+                _offset(entry, trace),
+                _took(entry.duration),
+                Markup('<span class="kind">{}</span>').format(entry.kind),
+                step,
+                redact_text(entry.detail),
+            )
+        )
+    body = Markup("").join(rows) or Markup('<tr class="empty"><td colspan="5">Nothing recorded yet.</td></tr>')
+    start = trace.start
+    intro = Markup(
+        '<p class="muted">Offsets from the request{} · the alert log keeps whole seconds · red: failed · the same as '
+        "<code>orderflow trace {}</code></p>"
+    ).format(
+        Markup(" ({})").format(when(start.astimezone(UTC).isoformat(timespec="milliseconds"), precise=True))
+        if start
+        else "",
+        trace.order_id,
+    )
+    return Markup(
+        '<section class="trace"><h2>Timeline</h2>{}<table class="timeline"><thead><tr><th>Offset</th><th>Took</th>'
+        "<th>Kind</th><th>Step</th><th>Detail</th></tr></thead><tbody>{}</tbody></table>{}</section>"
+    ).format(intro, body, totals(trace))
+
+
+def totals(trace: Timeline) -> Markup:
+    """The total latency, the workflow's time, the queue wait, the alert deliveries, the first failure, the cost."""
+    facts: list[tuple[str, Markup | str]] = []
+    ended = next((e for e in reversed(trace.entries) if e.kind in ("status", "worker") and e.step in TERMINAL), None)
+    if trace.latency is not None and ended is not None:
+        facts.append(("Total latency", f"{trace.latency:.3f} s (request → {ended.step})"))
+    else:
+        facts.append(("Total latency", f"not finished: {trace.status}"))
+    runs = [e for e in trace.entries if e.kind == "execution" and e.duration is not None]
+    if runs:
+        facts.append(("Workflow", f"{sum(e.duration or 0.0 for e in runs):.3f} s in {len(runs)} execution(s)"))
+    if trace.queue_wait is not None:
+        facts.append(("Queue wait", f"{trace.queue_wait:.3f} s (QUEUED → the worker's receive)"))
+    deliveries = [e for e in trace.entries if e.kind == "delivery"]
+    if deliveries:
+        facts.append(
+            (
+                "Alert deliveries",
+                Markup(", ").join(
+                    Markup("{} {} {}").format(e.step, badge(e.detail.split(":")[0].upper()), _offset(e, trace))
+                    for e in deliveries
+                ),
+            )
+        )
+    failed = trace.failures()
+    if failed:
+        first = failed[0]
+        facts.append(
+            (
+                "First failure",
+                Markup('<span class="bad-text">{} at {}: {}</span>').format(
+                    first.step, _offset(first, trace), redact_text(first.detail)
+                ),
+            )
+        )
+    if trace.cost is not None:
+        cost = trace.cost
+        services = ", ".join(f"{service} ${usd:.7f}" for service, usd in cost.by_service.items() if usd)
+        facts.append(
+            (
+                "Cost on AWS",
+                Markup(
+                    '${} for this order (${} per million like it; {}) <span class="muted">{}; prices {}; '
+                    "not included: {}</span>"
+                ).format(
+                    f"{cost.total:.7f}",
+                    f"{cost.total * 1_000_000:,.2f}",
+                    cost.workflow_type,
+                    services,
+                    cost.prices_checked,
+                    LEFT_OUT,
+                ),
+            )
+        )
+    return Markup('<dl class="totals">{}</dl>').format(
+        Markup("").join(Markup("<dt>{}</dt><dd>{}</dd>").format(name, value) for name, value in facts)
+    )
+
+
+def order_live(view: OrderView, *, csrf: Csrf, actions: bool) -> Markup:
     """The part of the order page that follows the execution (what the live updates replace)."""
     glance = Markup("")
     if view.status == "FAILED":
@@ -215,7 +299,8 @@ def order_live(view: OrderView, *, csrf: Csrf, actions: bool, trace: Markup | No
         '<div class="columns"><div class="graphbox"><p class="muted">Click a state (or a name below) for its input, '
         "output, errors, retries and timing.</p>{}"
         '<p class="chips">{}</p></div><div class="side"><div '
-        'id="state-detail"><p id="state-note" class="muted"></p>{}</div><h2>Timeline</h2>{}</div></div></div>'
+        'id="state-detail"><p id="state-note" class="muted">Pick a state (on the graph, below it or in the timeline): '
+        "its input, output, errors, retries and timing show here.</p>{}</div></div></div>{}</div>"
     ).format(
         view.order_id,
         view.fingerprint,
@@ -227,11 +312,11 @@ def order_live(view: OrderView, *, csrf: Csrf, actions: bool, trace: Markup | No
         Markup(view.svg),
         states,
         state_panels(view.visits),
-        timeline(view, trace),
+        timeline(view),
     )
 
 
-def order_page(view: OrderView, *, csrf: Csrf, actions: bool, trace: Markup | None, notice: str = "") -> Markup:
+def order_page(view: OrderView, *, csrf: Csrf, actions: bool, notice: str = "") -> Markup:
     shown = {k: v for k, v in view.record.items() if k != "history"}
     banner = Markup('<p class="notice">{}</p>').format(notice) if notice else ""
     return Markup(
@@ -241,7 +326,7 @@ def order_page(view: OrderView, *, csrf: Csrf, actions: bool, trace: Markup | No
     ).format(
         view.order_id,
         banner,
-        order_live(view, csrf=csrf, actions=actions, trace=trace),
+        order_live(view, csrf=csrf, actions=actions),
         pretty(shown),
         view.execution_arn,
     )

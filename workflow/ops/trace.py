@@ -5,7 +5,9 @@ reruns, the total latency, and what the order cost on AWS.
 `timeline` is pure: it builds the Timeline from what the system recorded, the order record (its status history),
 each execution's history events (Standard: GetExecutionHistory; Express: its log records, read as events by
 workflow.ops.execution_logs) and the alert log's alerts about the order (workflow.ops.alerts.logged_alerts).
-`read_trace` fetches those through a target's clients, the same against the local system and AWS.
+`read_trace` fetches those through a target's clients, the same against the local system and AWS; its parts serve
+whoever has read some of it already (the console's order page): `read_executions` reads the order's executions,
+`order_timeline` is `timeline` with this repository's workflow, prices and functions.
 
 The output holds the order id, statuses, step names, errors and causes (as `orderflow executions` shows them), never
 an execution's input or output: those carry the customer's e-mail and address.
@@ -13,8 +15,9 @@ an execution's input or output: those carry the customer's e-mail and address.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -653,12 +656,6 @@ def execution_names(order: Mapping[str, Any]) -> list[str]:
 def read_trace(target: Target, order_id: str) -> Timeline:
     """The order's timeline, read through the target: its record, its executions (Standard: their histories;
     Express: their log records), the alert log. Raises TraceError for what is no order id or no order there."""
-    from botocore.exceptions import ClientError
-
-    from workflow.asl import compile_order_workflow
-    from workflow.cost.model import DEFAULT_BILLED_MS
-    from workflow.manifest import MANIFEST
-    from workflow.ops import execution_logs, history
     from workflow.ops.alerts import recent_alerts
 
     if not is_order_id(order_id):
@@ -673,16 +670,31 @@ def read_trace(target: Target, order_id: str) -> Timeline:
     machine = target.output("StateMachineArn")
     described = sfn.describe_state_machine(stateMachineArn=machine)
     workflow_type = str(described.get("type", "STANDARD"))
+    executions = read_executions(sfn, lambda: target.client("logs"), machine, order, workflow_type)
+    alerts = [a for a in recent_alerts(target, limit=1_000_000) if a.subject == order_id]
+    return order_timeline(order, executions, alerts, workflow_type=workflow_type, where=target.where)
+
+
+def read_executions(
+    sfn: Any, logs: Callable[[], Any], machine: str, order: Mapping[str, Any], workflow_type: str
+) -> list[RecordedExecution]:
+    """The order's executions (`execution_names`), each with its events: Standard, its history; Express, its log
+    records read as events (`logs` makes the CloudWatch Logs client, when one is needed). What cannot be read is a
+    RecordedExecution with no events and why (`missing`)."""
+    from botocore.exceptions import ClientError
+
+    from workflow.ops import execution_logs, history
+
     executions = []
     if workflow_type == "EXPRESS":
         # Its records are between the request and now (a minute either side for clocks).
         first = (order.get("history") or [{}])[0].get("at")
         since = (_time(first) if first else datetime.now(UTC) - timedelta(days=1)) - timedelta(minutes=1)
         until = datetime.now(UTC) + timedelta(minutes=1)
-        logs = target.client("logs")
+        client = logs()
         for name in execution_names(order):
             try:
-                records = execution_logs.records_of_execution(sfn, logs, machine, name, since, until)
+                records = execution_logs.records_of_execution(sfn, client, machine, name, since, until)
             except execution_logs.LogsUnavailable as e:
                 executions.append(RecordedExecution(name, "", missing=str(e)))
                 continue
@@ -698,17 +710,44 @@ def read_trace(target: Target, order_id: str) -> Timeline:
                 if e.response.get("Error", {}).get("Code") != "ExecutionDoesNotExist":
                     raise
                 executions.append(RecordedExecution(name, arn, missing=f"no execution {name} (gone after 90 days)"))
-    alerts = [a for a in recent_alerts(target, limit=1_000_000) if a.subject == order_id]
+    return executions
+
+
+def order_timeline(
+    order: Mapping[str, Any],
+    executions: Sequence[RecordedExecution],
+    alerts: Sequence[LoggedAlert],
+    *,
+    workflow_type: str,
+    where: str = "",
+) -> Timeline:
+    """`timeline` with what this repository deploys: the compiled workflow's shape, the price table, the
+    manifest's functions and billed ms (each made once per process)."""
+    shape, prices, assumptions, functions = _deployed(workflow_type)
     return timeline(
         order,
         executions,
         alerts,
         workflow_type=workflow_type,
-        shape=workflow_shape(compile_order_workflow(workflow_type), MANIFEST),
-        prices=Prices.load(),
-        assumptions=Assumptions(billed_ms=DEFAULT_BILLED_MS),
-        functions=function_facts(MANIFEST),
-        where=target.where,
+        shape=shape,
+        prices=prices,
+        assumptions=assumptions,
+        functions=functions,
+        where=where,
+    )
+
+
+@functools.cache
+def _deployed(workflow_type: str) -> tuple[WorkflowShape, Prices, Assumptions, Mapping[str, FunctionFacts]]:
+    from workflow.asl import compile_order_workflow
+    from workflow.cost.model import DEFAULT_BILLED_MS
+    from workflow.manifest import MANIFEST
+
+    return (
+        workflow_shape(compile_order_workflow(workflow_type), MANIFEST),
+        Prices.load(),
+        Assumptions(billed_ms=DEFAULT_BILLED_MS),
+        function_facts(MANIFEST),
     )
 
 
