@@ -26,8 +26,10 @@ from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 from workflow.local.waiting import poll_until
 
-SHORT = wiring.ApiTimeouts(connect=0.2, read=0.2)
-STALL = 0.4  # longer than SHORT's read timeout
+# Short enough to provoke a timeout quickly, long enough that an unstalled call on a loaded 2-core machine (the whole
+# suite on two workers) answers within it: at 0.2 s a retry's DescribeExecution timed out under load.
+SHORT = wiring.ApiTimeouts(connect=0.6, read=0.6)
+STALL = 1.2  # longer than SHORT's read timeout
 
 
 @dataclass
@@ -98,7 +100,7 @@ def test_a_reservation_that_stalls_is_503_and_holds_the_key_only_until_the_deadl
 ) -> None:
     key, order = str(uuid.uuid4()), sample_order()
     runtime.dynamodb_faults.delay("PutItem", STALL, times=1, table=runtime.table_name("idempotency"))
-    deadline = time.monotonic() + 1.2
+    deadline = time.monotonic() + 3 * STALL
     event = api_event("POST", "/orders", order, {"idempotency-key": key})
     unavailable(start_workflow.handler(event, Invocation(deadline)), POST)
     # The reservation the client gave up on landed when the stall ended: in flight until that invocation's deadline.
