@@ -49,7 +49,10 @@ run: $(STAMP)
 # Two workers (this kind of machine has two cores); a file's tests stay together, so the CDK synth and the local
 # runtime start once per worker that needs them. Then the handlers' unit tests again, on Lambda's Python.
 test: $(STAMP) lint typecheck
+	rm -rf build/edge-coverage
 	$(BIN)/pytest -q -n 2 --dist loadfile
+	@# Every Next, Retry and Catch rule of the order workflow taken by some test (executions and TestState calls).
+	$(BIN)/orderflow coverage --fail-under 100
 	$(MAKE) --no-print-directory lambda-tier
 
 # Lambda runs the handlers on workflow/manifest.py's PYTHON_RUNTIME (python3.13: 3.14 cannot be installed on the

@@ -22,6 +22,9 @@
 - `order_workflow(workflow_type, query_language)` is the order workflow compiled with the local system's
   substitutions (ARNs, queue URL, table name), ready for `test_state(..., state_name=...)`.
 
+Each TestState answer and each run is told to the callables in `OBSERVERS` (`Heard`: the definition's text, the
+state's name, the result or the run), e.g. the test suite's edge coverage (tests/support/edge_coverage.py).
+
 No Lambda function runs here: mock a Task's result or error (`mock_result`, `mock_error`), as AWS's TestState lets
 you; an unmocked Lambda Task fails with the function not found. A Retry's wait is scaled by `retry_scale` (0 by
 default: retries do not wait).
@@ -34,7 +37,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 __all__ = [
+    "OBSERVERS",
+    "Heard",
     "Inspection",
     "Run",
     "StateResult",
@@ -139,6 +144,28 @@ def order_workflow(workflow_type: str = "STANDARD", query_language: str = JSONAT
         asl.substitute(asl.compile_order_workflow(workflow_type, query_language), values)
     )
     return compiled
+
+
+# --- observers ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One TestState answer (`result`, for `state_name` of `definition`) or one whole run (`run`, of `definition`)."""
+
+    definition: str
+    state_name: str | None
+    result: StateResult | None = None
+    run: Run | None = None
+
+
+# Told of every TestState answer and run, in the calling thread; an observer must not raise.
+OBSERVERS: list[Callable[[Heard], None]] = []
+
+
+def _tell(heard: Heard) -> None:
+    for observer in list(OBSERVERS):
+        observer(heard)
 
 
 # --- TestState -----------------------------------------------------------------------------------------------------
@@ -263,7 +290,9 @@ def run_test_state(
     if role_arn is not None or not mock:
         request["roleArn"] = role_arn or ROLE_ARN
     with _using(client) as sfn:
-        return StateResult.of(sfn.test_state(**request))
+        result = StateResult.of(sfn.test_state(**request))
+    _tell(Heard(request["definition"], state_name, result=result))
+    return result
 
 
 # The public name; a helper, not a test, in whatever test module imports it.
@@ -354,7 +383,7 @@ def run_definition(
                 events.extend(page["events"])
         finally:
             sfn.delete_state_machine(stateMachineArn=machine)
-    return Run(
+    run = Run(
         execution_arn=arn,
         status=described["status"],
         output=_parsed(described.get("output")),
@@ -363,3 +392,5 @@ def run_definition(
         steps=_steps(events),
         events=tuple(events),
     )
+    _tell(Heard(_text(definition), None, run=run))
+    return run

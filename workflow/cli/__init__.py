@@ -15,6 +15,7 @@ workflow, and check the local system under faults and fuzzing.
   graph                  draw the workflow, an execution on it, or a definition diff        (cli/graph.py)
   chaos, fuzz            orders under injected faults / the API fuzzed from its OpenAPI     (cli/checks.py)
   cost                   what an order costs on AWS, per service, STANDARD and EXPRESS      (cli/cost.py)
+  coverage               the order workflow's edges the last test run took; --graph        (cli/coverage.py)
 
 Each module registers its command group and parses its options; the work is done by workflow.ops (against a running
 system), workflow.local (the local system), workflow.harness (chaos, fuzz), workflow.cost and workflow.graph (pure,
@@ -34,6 +35,7 @@ from workflow.cli import (
     checks,
     console,
     cost,
+    coverage,
     definition,
     dlq,
     executions,
@@ -44,7 +46,21 @@ from workflow.cli import (
     workflow_update,
 )
 
-GROUPS = (system, orders, definition, workflow_update, dlq, alerts, executions, trace, console, graph, checks, cost)
+GROUPS = (
+    system,
+    orders,
+    definition,
+    workflow_update,
+    dlq,
+    alerts,
+    executions,
+    trace,
+    console,
+    graph,
+    checks,
+    cost,
+    coverage,
+)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ One model, several renderers:
     graph = state_graph(compile_order_workflow())          # the definition: states, Next/Choice/Catch/Retry edges
     graph = overlay(graph, history["events"])              # one execution on top: status, retries, duration, path
     graph = diff(old_definition, new_definition)           # two definitions as one graph: added/removed/changed
+    graph = coverage_graph(definition, covered_keys)       # each edge covered by the tests or not (coverage)
     to_mermaid(graph); to_markdown(graph); to_dot(graph)   # text, no system dependency
     render(graph, "order.svg")                             # by suffix: .svg .png (Graphviz `dot`) .md .mmd .dot
 
@@ -18,6 +19,7 @@ What lives where (each module imports only those above it):
     history    read_history, History: an execution's events -> what happened in each state
     execution  overlay: one execution on a definition's graph
     changes    diff: two definitions -> one graph of what changed
+    coverage   edges, Collector, Coverage, coverage_graph: which edges TestState answers and histories covered
     looks      Look, node_look, edge_look, legend, Line, node_lines, node_tooltip: shared by every renderer
     dot        to_dot; run_dot, to_svg, to_png through Graphviz's `dot` program; GraphvizNotFound, GraphvizError
     mermaid    to_mermaid, to_markdown

@@ -93,6 +93,11 @@ _EDGE_COLOURS = {
     EdgeKind.RETRY: "#E37400",
 }
 _TAKEN = "#1A73E8"
+_COVERAGE_COLOURS = {
+    "covered": ("#188038", 2.5, "#188038"),
+    "uncovered": ("#D93025", 2.5, "#D93025"),
+    "uncounted": ("#BDC1C6", 1.0, "#80868B"),
+}
 _CHANGE_COLOURS = {Change.ADDED: "#188038", Change.REMOVED: "#C5221F", Change.CHANGED: "#E37400"}
 
 
@@ -104,6 +109,11 @@ def edge_look(graph: Graph, edge: Edge) -> Look:
     if graph.mode is Mode.EXECUTION:
         meaning = "taken" if edge.taken else "idle"
         colour, width, text = (_TAKEN, 3, _TAKEN) if edge.taken else ("#DADCE0", 1, "#9AA0A6")
+    elif graph.mode is Mode.COVERAGE:
+        # Covered: green and solid; uncovered: red and dashed; Start, End and branch edges count for nothing.
+        meaning = ("covered" if edge.taken else "uncovered") if edge.counted else "uncounted"
+        colour, width, text = _COVERAGE_COLOURS[meaning]
+        dashed = meaning == "uncovered"
     elif graph.mode is Mode.DIFF:
         meaning = edge.change.value
         colour, width, text = _CHANGE_COLOURS.get(edge.change, "#BDC1C6"), 2.5, ""
@@ -134,6 +144,15 @@ def legend(graph: Graph) -> tuple[tuple[Look, str], ...]:
         entries = [(looks[_STATUS_LOOK[s]], texts.get(s, s.value)) for s in statuses]
         entries.append((Look("edge-taken", _TAKEN, _TAKEN, text=_TAKEN, width=3), "path taken"))
         return tuple(entries)
+    if graph.mode is Mode.COVERAGE:
+        notes = {"covered": "edge covered by the tests", "uncovered": "edge not covered", "uncounted": "start, end"}
+        return tuple(
+            (
+                Look(f"edge-{meaning}", colour, colour, text=text, dashed=meaning == "uncovered", width=width),
+                notes[meaning],
+            )
+            for meaning, (colour, width, text) in _COVERAGE_COLOURS.items()
+        )
     if graph.mode is Mode.DIFF:
         entries = [(looks[c.value], c.value) for c in Change]
         for change in (Change.ADDED, Change.REMOVED, Change.CHANGED):

@@ -44,6 +44,7 @@ class Mode(StrEnum):
     DEFINITION = "definition"
     EXECUTION = "execution"
     DIFF = "diff"
+    COVERAGE = "coverage"
 
 
 class Status(StrEnum):
@@ -97,8 +98,9 @@ class Edge:
     kind: EdgeKind
     label: str = ""
     tooltip: str = ""
-    taken: bool = False
+    taken: bool = False  # by the execution; on a coverage graph: covered
     change: Change = Change.UNCHANGED
+    counted: bool = False  # an edge the coverage counts (workflow.graph.coverage)
 
 
 @dataclass(frozen=True)
