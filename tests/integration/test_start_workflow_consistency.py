@@ -20,8 +20,8 @@ from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
 
 # CreateOrder's put waits this long, so the order is not written while the test asks about it: only its execution
-# can tell that the order has started.
-ORDER_WRITE_DELAY = 0.5
+# can tell that the order has started. (At 0.5 s, a loaded machine, the whole suite on two workers, wrote it first.)
+ORDER_WRITE_DELAY = 2.0
 
 
 def executions_named(runtime: LocalRuntime, name: str) -> int:
