@@ -134,3 +134,23 @@ def test_a_package_imports_nothing_its_docstring_forbids(where: str) -> None:
 @pytest.mark.parametrize("where", sorted(FORBIDDEN_MODULES))
 def test_the_definition_and_manifest_import_no_local_system(where: str) -> None:
     assert not breaches([ROOT / where], FORBIDDEN_MODULES[where])
+
+
+# The size rule (issue 23): a module a newcomer can read in one sitting, a function on one screen. handlers/ is held
+# to it by tests/unit/test_lambda_package.py; this holds the rest of the shipped code.
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 80
+SIZED = sorted(path for top in ("workflow", "infra") for path in (ROOT / top).rglob("*.py"))
+
+
+@pytest.mark.parametrize("source", SIZED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_is_long_and_no_function_either(source: Path) -> None:
+    text = source.read_text(encoding="utf-8")
+    lines = len(text.splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{source.relative_to(ROOT)} has {lines} lines: split it by what its parts do"
+    long = [
+        f"{node.name} ({(node.end_lineno or node.lineno) - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (node.end_lineno or node.lineno) - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert not long, f"{source.relative_to(ROOT)}: {', '.join(long)} over {MAX_FUNCTION_LINES} lines"

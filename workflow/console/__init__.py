@@ -11,14 +11,15 @@ POST with a CSRF token from this process and the console's own Origin.
 Everything is read through a workflow.ops.targets Target (its boto3 clients), so the same views serve the local
 system and a deployed stack with the operator's credentials.
 
-    app       ConsoleApp (routes, the loopback guard, POST checks, problem pages, headers) and Console (make_server)
-    views     each page's body from what workflow.ops reads
-    orders    the orders list: a projected Scan held in memory, pages by cursor tokens, filters
-    detail    one order: its record redacted, its execution's events, each state's visits, the coloured graph
-    render    the page frame and HTML pieces; every value escaped (markupsafe)
-    security  CSRF tokens, the same-origin check, security headers, redaction of personal data and secrets
-    bench     measure(): the server time of the orders list and of an order's page
-    static/   console.css and console.js, served by the console itself (no CDN, no build, works offline)
+    app          ConsoleApp (routes, the loopback guard, POST checks, problem pages, headers) and Console (make_server)
+    views        each page's body from what workflow.ops reads (the order page's imported from views_order)
+    views_order  one order's page: its glance, the coloured graph, each state's visits, the timeline and totals
+    orders       the orders list: a projected Scan held in memory, pages by cursor tokens, filters
+    detail       one order: its record redacted, its execution's events, each state's visits, the coloured graph
+    render       the page frame and HTML pieces; every value escaped (markupsafe)
+    security     CSRF tokens, the same-origin check, security headers, redaction of personal data and secrets
+    bench        measure(): the server time of the orders list and of an order's page
+    static/      console.css and console.js, served by the console itself (no CDN, no build, works offline)
 
 May import: workflow.ops, workflow.graph, workflow.manifest and workflow.asl, handlers' domain and adapters (records
 are read as the handlers store them), werkzeug and markupsafe. Must not import workflow.emulator, workflow.harness,

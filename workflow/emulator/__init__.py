@@ -8,9 +8,11 @@
     dynamodb.py               DynamoDB serialized per table, its faults; reads of moto's backend (read_item)
     interpreter.py            the parse cache, cached JSONPaths, reused task clients, scaled retries, AWS timestamps
     jsonata_engine.py         JSONata and variables as AWS evaluates them (moto wires no evaluator)
+    jsonata_failures.py       a failing expression's error and events as AWS reports them; Map and Parallel errors
     express.py                Express's contract (at-least-once starts, no history behind the API, log records)
     state_machine_versions.py ListStateMachineVersions and DeleteStateMachineVersion
     test_state.py             TestState: one state (or one of a machine's) with mocks, retry and catch inspection
+    test_state_request.py     TestState's request read and checked (definition, mock); Retry and Catch rules matched
     checks.py                 the shape and source-text checks (run at every install)
     probe_system.py           a patched moto of its own for the behaviour checks; probes.py, probes_asl.py: them
     README.md                 every patch, why it exists and what AWS does: the checklist for a moto upgrade

@@ -24,8 +24,10 @@ splices `$states` and every variable into the expression's text as JSON (unescap
    execution whose output is a string answers it as JSON (moto answered the bare text).
 
 6. `StateChoice._eval_state/_eval_state_output`: a matched rule's Assign and Output are the state's, also when
-   the rule and the Default name the same next state. The Map iteration and Parallel branch workers' CustomErrorName:
-   an inner state's States.* error reaches the Map's or Parallel's Retry and Catch as itself.
+   the rule and the Default name the same next state.
+
+How a failure is reported (the QueryEvaluationError's cause and EvaluationFailed event, a Map's input that is not an
+array, a Map's or Parallel's inner States.* error) is workflow.emulator.jsonata_failures'.
 
 Each is a row of the patch table (workflow.emulator.table); its probes run a tiny definition through it
 (workflow.emulator.probes).
@@ -36,27 +38,18 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
-from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType, InvalidDefinition
+from moto.stepfunctions.parser.api import InvalidDefinition
 from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
 from moto.stepfunctions.parser.asl.component.common.assign.assign_template_binding import AssignTemplateBinding
 from moto.stepfunctions.parser.asl.component.common.assign.assign_template_value_terminal import (
     AssignTemplateValueTerminalLit,
 )
-from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
-    ILLEGAL_CUSTOM_ERROR_PREFIX,
-    CustomErrorName,
-)
-from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-    FailureEvent,
     FailureEventException,
 )
-from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
 from moto.stepfunctions.parser.asl.component.common.jsonata.jsonata_template_binding import JSONataTemplateBinding
 from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
 from moto.stepfunctions.parser.asl.component.common.string.string_expression import (
@@ -65,13 +58,9 @@ from moto.stepfunctions.parser.asl.component.common.string.string_expression imp
 )
 from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
 from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
-from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
-from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
-from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_factory
 from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
 from moto.stepfunctions.parser.asl.eval.environment import Environment
-from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.variable_store import NoSuchVariable
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.backend.execution import Execution as ParserExecution
@@ -79,6 +68,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from workflow import query, query_checks
+from workflow.emulator.jsonata_failures import PREFIX, query_failure
 from workflow.emulator.patches import moto_original
 
 _ = state_task_service_factory  # imported for its side effect: every Task class exists before _from_error is wrapped
@@ -87,13 +77,8 @@ _ = state_task_service_factory  # imported for its side effect: every Task class
 _PENDING = "_orderflow_pending_assign"
 
 _VALIDATE = moto_original(StepFunctionsParserBackend, "_validate_definition")
-_STATE_BODY = moto_original(CommonStateField, "_eval_body")
-_MAP_EXECUTION = moto_original(StateMap, "_eval_execution")
-_NOT_AN_ARRAY = "Map state input must be an array but was: "
 _DESCRIBE_EXECUTION = moto_original(StepFunctionResponse, "describe_execution")
 _RULE_MATCHED = "_orderflow_choice_rule_matched"
-# Where a Map iteration's or a Parallel branch's error is raised again in the state around it.
-REPORTERS = (iteration_worker, branches_decl)
 # The states that leave through _set_next (a Choice has its own).
 LEAVING = (CommonStateField, StateChoice)
 
@@ -107,11 +92,6 @@ def tasks_with_from_error() -> list[Any]:
             found.append(cls)
         pending.extend(cls.__subclasses__())
     return found
-
-
-def _state_name(env: Environment) -> str:
-    state = env.states.context_object.context_object_data.get("State") or {}
-    return str(state.get("Name", ""))
 
 
 _FIELD = "_orderflow_field"
@@ -173,26 +153,6 @@ def _field(env: Environment, component: Any) -> str:
     return str(vars(component).get(_FIELD) or env.next_field_name or "")
 
 
-def _query_failure(env: Environment, text: str, reason: str, field: str = "") -> FailureEventException:
-    error = StatesErrorNameType.StatesQueryEvaluationError.to_name()
-    state = _state_name(env)
-    # moto puts "An error occurred while executing the state 'S' (entered at the event id #n)." before the cause
-    # of the EvaluationFailed and ExecutionFailed events, as AWS does: said here too, it was said twice.
-    where = f" specified for the field '{field}'" if field else ""
-    cause = f"The JSONata expression '{text.strip()}'{where} {reason}"
-    details = EvaluationFailedEventDetails(error=error, cause=cause, state=state)
-    if field:
-        details["location"] = field  # AWS's EvaluationFailed event names the field: "location": "Output/result"
-    return FailureEventException(
-        failure_event=FailureEvent(
-            env=env,
-            error_name=StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError),
-            event_type=HistoryEventType.EvaluationFailed,
-            event_details=EventDetails(evaluationFailedEventDetails=details),
-        )
-    )
-
-
 def _variables(env: Environment, names: frozenset[str], with_states: bool) -> dict[str, Any]:
     bound: dict[str, Any] = {}
     for name in names:
@@ -210,13 +170,13 @@ def _value(env: Environment, text: str, with_states: bool, field: str = "") -> A
         expression = query.parse(text)
         result = query.evaluate(expression, _variables(env, expression.references, with_states))
     except query.Undefined:
-        raise _query_failure(env, text, "returned nothing (undefined).", field) from None
+        raise query_failure(env, text, "returned nothing (undefined).", field) from None
     except query.QueryError as error:
         # As recorded on AWS: "... threw an error during evaluation. T1006: Attempted to invoke a non-function"
         code = f"{error.code}: " if error.code else ""
-        raise _query_failure(env, text, f"threw an error during evaluation. {code}{error}", field) from None
+        raise query_failure(env, text, f"threw an error during evaluation. {code}{error}", field) from None
     if not isinstance(result, str | int | float | bool | list | dict | None):
-        raise _query_failure(env, text, "returned an unsupported result type.", field)
+        raise query_failure(env, text, "returned an unsupported result type.", field)
     # The value may be a part of $states or of a variable: the next state must not see it change under it.
     return copy.deepcopy(result) if isinstance(result, list | dict) else result
 
@@ -256,7 +216,7 @@ def passing_failure_events(original: Callable[..., Any]) -> Callable[..., Any]:
         env.__dict__.pop(_PENDING, None)
         if isinstance(ex, FailureEventException):
             details = (ex.failure_event.event_details or {}).get("evaluationFailedEventDetails")
-            if details is not None and not str(details.get("cause", "")).startswith(_PREFIX):
+            if details is not None and not str(details.get("cause", "")).startswith(PREFIX):
                 # The task writes this event as it is (moto decorates only ExecutionFailed's): AWS's EvaluationFailed
                 # cause starts "An error occurred while executing the state 'S' (entered at the event id #n)." and
                 # names its location; the error output a Catch reads is the same.
@@ -269,39 +229,9 @@ def passing_failure_events(original: Callable[..., Any]) -> Callable[..., Any]:
     return _from_error
 
 
-_PREFIX = "An error occurred while executing the state '"
-_SAID_TWICE = re.compile(
-    r"An error occurred while executing the state '[^']*' \(entered at the event id #\d+\)\. "
-    r"(?=An error occurred while executing the state ')"
-)
-
-
-def said_once(original: Callable[[FailureEventException], Any]) -> Callable[[FailureEventException], Any]:
-    """moto puts "An error occurred while executing the state ..." before a QueryEvaluationError's cause each time it
-    writes the EvaluationFailed or ExecutionFailed event's details: a cause that has it already keeps one."""
-
-    def details(self: FailureEventException) -> Any:
-        answer = original(self)
-        if answer is not None and isinstance(answer.get("cause"), str):
-            answer["cause"] = _SAID_TWICE.sub("", answer["cause"], count=1)
-        return answer
-
-    return details
-
-
 def assign_literal(self: Preprocessor, ctx: Any) -> AssignTemplateValueTerminalLit:
     # moto keeps the JSON text between the quotes, escapes and all: `say \"hi\"` would be assigned with backslashes.
     return AssignTemplateValueTerminalLit(value=json.loads(ctx.string_literal().getText()))
-
-
-def reported_error_name(error_name: str | None) -> ErrorName:
-    """An inner state's error, raised again by the Map or Parallel around it. moto names it CustomErrorName, which
-    refuses a "States." name: an iteration failing with States.Timeout or States.QueryEvaluationError became
-    States.Runtime (uncatchable) instead of itself."""
-    if error_name is not None and error_name.startswith(ILLEGAL_CUSTOM_ERROR_PREFIX):
-        with contextlib.suppress(ValueError):
-            return StatesErrorName.from_name(error_name)
-    return CustomErrorName(error_name)
 
 
 def choose(self: StateChoice, env: Environment) -> None:
@@ -334,45 +264,6 @@ def choice_output(self: StateChoice, env: Environment) -> None:
         else:
             env.states.reset(input_value=env.stack.pop())
     env.next_state_name = next_state_name
-
-
-def recording_evaluation_failures(self: CommonStateField, env: Environment) -> None:
-    """A Pass, Choice, Wait, Fail or Succeed state whose expression fails: AWS writes an EvaluationFailed event
-    (error, cause, location, state) before ExecutionFailed; moto wrote only ExecutionFailed. A Task, Map or Parallel
-    writes its own (in its retry loop)."""
-    try:
-        _STATE_BODY(self, env)
-    except FailureEventException as failure:
-        if (
-            not isinstance(self, ExecutionState)
-            and failure.failure_event.event_type == HistoryEventType.EvaluationFailed
-        ):
-            details = failure.get_evaluation_failed_event_details()
-            if details is not None:
-                env.event_manager.add_event(
-                    context=env.event_history_context,
-                    event_type=HistoryEventType.EvaluationFailed,
-                    event_details=EventDetails(evaluationFailedEventDetails=details),
-                )
-        raise
-
-
-def map_input_in_json(self: StateMap, env: Environment) -> None:
-    """A JSONata Map without `Items` iterates over its input, which must be an array. AWS's cause writes the input as
-    JSON ("Map state input must be an array but was: {"foo":"bar"}"); moto wrote its Python type (<class 'dict'>)."""
-    given = env.states.get_input()
-    try:
-        _MAP_EXECUTION(self, env)
-    except FailureEventException as failure:
-        details = (failure.failure_event.event_details or {}).get("evaluationFailedEventDetails")
-        if (
-            details is not None
-            and str(details.get("cause", "")).startswith(_NOT_AN_ARRAY + "<class")
-            and self.items is None
-            and not self._is_language_query_jsonpath()
-        ):
-            details["cause"] = _NOT_AN_ARRAY + json.dumps(given, separators=(",", ":"))
-        raise
 
 
 def describe_execution(self: StepFunctionResponse) -> Any:

@@ -38,6 +38,7 @@ from workflow.emulator import (
     express,
     interpreter,
     jsonata_engine,
+    jsonata_failures,
     patches,
     probe_system,
     probes,
@@ -105,8 +106,9 @@ def _interpreter(w: Wiring) -> list[Patch]:
 
 
 def _jsonata() -> list[Patch]:
-    """JSONata and variables as AWS evaluates them (jsonata_engine.py)."""
-    engine = jsonata_engine
+    """JSONata and variables as AWS evaluates them (jsonata_engine.py), failures as AWS reports them
+    (jsonata_failures.py)."""
+    engine, failures = jsonata_engine, jsonata_failures
     return [
         Patch(StringJSONata, "_eval_body", engine.eval_jsonata, (probes_asl.JSONATA_EXPRESSIONS,)),
         Patch(StringVariableSample, "_eval_body", engine.eval_variable_sample, (probes_asl.VARIABLE_READS,)),
@@ -146,18 +148,18 @@ def _jsonata() -> list[Patch]:
             Patch(
                 FailureEventException,
                 name,
-                engine.said_once(moto_original(FailureEventException, name)),
+                failures.said_once(moto_original(FailureEventException, name)),
                 (probes_asl.TASK_EVALUATION_EVENTS,),
             )
             for name in ("get_evaluation_failed_event_details", "get_execution_failed_event_details")
         ],
-        Patch(CommonStateField, "_eval_body", engine.recording_evaluation_failures, (probes_asl.EVALUATION_EVENTS,)),
-        Patch(StateMap, "_eval_execution", engine.map_input_in_json, (probes_asl.MAP_INPUT,)),
+        Patch(CommonStateField, "_eval_body", failures.recording_evaluation_failures, (probes_asl.EVALUATION_EVENTS,)),
+        Patch(StateMap, "_eval_execution", failures.map_input_in_json, (probes_asl.MAP_INPUT,)),
         Patch(StateChoice, "_eval_state", engine.choose, (probes_asl.CHOICE_RULES,)),
         Patch(StateChoice, "_eval_state_output", engine.choice_output, (probes_asl.CHOICE_RULES,)),
         *[
-            Patch(module, "CustomErrorName", engine.reported_error_name, (probes_asl.INNER_ERRORS,))
-            for module in engine.REPORTERS
+            Patch(module, "CustomErrorName", failures.reported_error_name, (probes_asl.INNER_ERRORS,))
+            for module in failures.REPORTERS
         ],
     ]
 

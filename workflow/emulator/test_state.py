@@ -14,6 +14,7 @@ request's thread, on a program parsed once per definition:
 - `inspectionData` (DEBUG and TRACE) holds the data stages AWS names for the state's query language
   (https://docs.aws.amazon.com/step-functions/latest/apireference/API_InspectionData.html).
 
+The request is read and checked, and the state's Retry and Catch rules matched, in workflow.emulator.test_state_request.
 The per-call record is hung on the environment's event manager, which moto shares with the frame a task runs in.
 """
 
@@ -22,12 +23,10 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.core.exceptions import AWSError
 from moto.core.responses import ActionResult
 from moto.stepfunctions.parser.api import HistoryEventType, StateMachineType, TaskFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
@@ -55,25 +54,20 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from workflow.emulator import interpreter, jsonata_engine
+from workflow.emulator.test_state_request import (
+    LEVELS,
+    InvalidDefinition,
+    ValidationException,
+    as_json,
+    backoff_seconds,
+    first_matching,
+    parsed_json,
+    read_definition,
+    read_mock,
+)
 
-# What a state's Type must be for a mock (API_TestState: "A mock can only be specified for Task, Map, or Parallel").
-MOCKABLE = frozenset({"Task", "Map", "Parallel"})
-TYPES = frozenset({"Task", "Pass", "Wait", "Choice", "Succeed", "Fail", "Map", "Parallel"})
-LEVELS = ("INFO", "DEBUG", "TRACE")
-VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
-STUB = "Stub"  # the states every Next of a single state leads to, in the machine it is wrapped into
 _CALL = "_orderflow_test_state"
 PROGRAMS_CACHED = 64
-
-
-class ValidationException(AWSError):  # type: ignore[misc]
-    TYPE = "ValidationException"
-    STATUS = 400
-
-
-class InvalidDefinition(AWSError):  # type: ignore[misc]
-    TYPE = "InvalidDefinition"
-    STATUS = 400
 
 
 class _Retriable(Exception):
@@ -93,138 +87,6 @@ class _Call:
     seen: dict[str, Any] = field(default_factory=dict)
     caught: int | None = None
     error: tuple[str, str] | None = None
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _parsed(text: Any, name: str, exception: type[AWSError] = ValidationException) -> Any:
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        raise exception(f"Invalid {name}: the value is not valid JSON") from None
-
-
-# --- what a state's rules say --------------------------------------------------------------------------------------
-
-
-def _matches(names: list[str], error: str) -> bool:
-    """ErrorEquals as AWS matches it (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html):
-    States.ALL matches every error but States.Runtime and States.DataLimitExceeded; States.TaskFailed every error
-    but States.Timeout."""
-    for name in names:
-        if name == error:
-            return True
-        if name == "States.ALL" and error not in ("States.Runtime", "States.DataLimitExceeded"):
-            return True
-        if name == "States.TaskFailed" and error not in ("States.Timeout", "States.Runtime"):
-            return True
-    return False
-
-
-def _first(rules: list[dict[str, Any]], error: str) -> int | None:
-    return next((i for i, rule in enumerate(rules) if _matches(list(rule.get("ErrorEquals", [])), error)), None)
-
-
-def backoff_seconds(retrier: dict[str, Any], retries_behind: int) -> int:
-    """The interval before the next retry: IntervalSeconds (1) x BackoffRate (2.0) ^ retries already made, at most
-    MaxDelaySeconds (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
-    interval = float(retrier.get("IntervalSeconds", 1)) * float(retrier.get("BackoffRate", 2.0)) ** retries_behind
-    if "MaxDelaySeconds" in retrier:
-        interval = min(interval, float(retrier["MaxDelaySeconds"]))
-    return int(interval)
-
-
-# --- the request ---------------------------------------------------------------------------------------------------
-
-
-def _next_targets(state: dict[str, Any]) -> list[str]:
-    targets = [state.get("Next"), state.get("Default")]
-    targets += [rule.get("Next") for rule in state.get("Choices", []) if isinstance(rule, dict)]
-    targets += [rule.get("Next") for rule in state.get("Catch", []) if isinstance(rule, dict)]
-    return [t for t in targets if isinstance(t, str)]
-
-
-def _wrapped(state: dict[str, Any], name: str) -> dict[str, Any]:
-    """A single state as a machine moto parses and validates: every state it names as next is a stub."""
-    states: dict[str, Any] = {target: {"Type": "Succeed"} for target in _next_targets(state) if target != name}
-    states[name] = state
-    machine: dict[str, Any] = {"StartAt": name, "States": states}
-    if state.get("QueryLanguage") == "JSONata":
-        machine["QueryLanguage"] = "JSONata"  # a JSONata state needs no JSONPath machine around it
-    return machine
-
-
-@dataclass(frozen=True)
-class _Definition:
-    text: str  # the machine moto parses
-    name: str  # the state under test
-    state: dict[str, Any]
-    language: str
-
-
-def _definition(text: Any, state_name: str | None) -> _Definition:
-    document = _parsed(text, "definition", InvalidDefinition)
-    if not isinstance(document, dict):
-        raise InvalidDefinition("Invalid State Machine Definition: the definition must be a JSON object")
-    if state_name is not None:
-        states = document.get("States")
-        if not isinstance(states, dict) or "StartAt" not in document:
-            raise InvalidDefinition(
-                "Invalid State Machine Definition: stateName requires a state machine definition (StartAt, States)"
-            )
-        state = states.get(state_name)
-        if not isinstance(state, dict):
-            raise ValidationException(f"State '{state_name}' does not exist in the state machine definition")
-        machine_text = text
-    else:
-        if "States" in document and "Type" not in document:
-            raise ValidationException("A state machine definition requires stateName: the state to test")
-        state, state_name = document, STUB + "Tested"
-        machine_text = _json(_wrapped(state, state_name))
-    language = str(state.get("QueryLanguage") or document.get("QueryLanguage") or "JSONPath")
-    kind = state.get("Type")
-    if kind not in TYPES:
-        raise InvalidDefinition(f"Invalid State Machine Definition: unsupported state type {kind!r}")
-    return _Definition(machine_text, state_name, state, language)
-
-
-def _resource_needs_mock(state: dict[str, Any]) -> str | None:
-    if state.get("Type") in ("Map", "Parallel"):
-        return f"a {state['Type']} state"
-    resource = str(state.get("Resource", ""))
-    if state.get("Type") == "Task":
-        if ":activity:" in resource:
-            return "an Activity task"
-        if resource.endswith((".sync", ".sync:2", ".waitForTaskToken")):
-            return "the .sync and .waitForTaskToken integration patterns"
-    return None
-
-
-def _mock(given: Any, state: dict[str, Any]) -> dict[str, Any] | None:
-    if given is None:
-        needs = _resource_needs_mock(state)
-        if needs:
-            raise ValidationException(f"TestState supports {needs} only when a mock is specified")
-        return None
-    if not isinstance(given, dict):
-        raise ValidationException("mock must be an object")
-    kind = state.get("Type")
-    if kind not in MOCKABLE:
-        raise ValidationException(f"A mock can only be specified for Task, Map, or Parallel states, not {kind}")
-    mode = given.get("fieldValidationMode", "STRICT")
-    if mode not in VALIDATION_MODES:
-        raise ValidationException(f"fieldValidationMode must be one of {', '.join(VALIDATION_MODES)}")
-    has_result, has_error = "result" in given, "errorOutput" in given
-    if has_result == has_error:
-        raise ValidationException("A mock must specify exactly one of result and errorOutput")
-    if has_error:
-        error_output = given["errorOutput"]
-        if not isinstance(error_output, dict) or not error_output.get("error"):
-            raise ValidationException("mock.errorOutput.error is required when mock.errorOutput is specified")
-        return {"error": (str(error_output["error"]), str(error_output.get("cause", "")))}
-    return {"result": _parsed(given["result"], "mock.result")}
 
 
 @functools.lru_cache(maxsize=PROGRAMS_CACHED)
@@ -303,7 +165,7 @@ def _instrument_execution(state: ExecutionState) -> None:
             return type(state)._handle_retry(state, env, failure_event)
         error, cause = _error_of(failure_event)
         retriers = list(call.rules.get("Retry", []))
-        index = _first(retriers, error)
+        index = first_matching(retriers, error)
         if index is not None and call.retry_count < int(retriers[index].get("MaxAttempts", 3)):
             raise _Retriable(error, cause, index, backoff_seconds(retriers[index], call.retry_count))
         return RetryOutcome.CannotRetry
@@ -312,7 +174,7 @@ def _instrument_execution(state: ExecutionState) -> None:
         call = _call(env)
         if call is not None:
             call.error = _error_of(failure_event)
-            call.caught = _first(list(call.rules.get("Catch", [])), call.error[0])
+            call.caught = first_matching(list(call.rules.get("Catch", [])), call.error[0])
         type(state)._handle_catch(state, env, failure_event)
 
     state._eval_execution = _eval_execution
@@ -388,8 +250,8 @@ def run(request: dict[str, Any], account: str, region: str) -> dict[str, Any]:
     level = request.get("inspectionLevel") or "INFO"
     if level not in LEVELS:
         raise ValidationException(f"inspectionLevel must be one of {', '.join(LEVELS)}")
-    definition = _definition(request.get("definition"), request.get("stateName"))
-    mock = _mock(request.get("mock"), definition.state)
+    definition = read_definition(request.get("definition"), request.get("stateName"))
+    mock = read_mock(request.get("mock"), definition.state)
     role = request.get("roleArn")
     if not role and mock is None and definition.state.get("Type") == "Task":
         raise ValidationException("roleArn is required unless the state's result is mocked")
@@ -397,9 +259,9 @@ def run(request: dict[str, Any], account: str, region: str) -> dict[str, Any]:
     if context is not None:
         if mock is None:
             raise ValidationException("context may only be specified together with a mock")
-        context = _parsed(context, "context")
-    given = _parsed(request["input"], "input", ValidationException) if "input" in request else {}
-    variables = _parsed(request["variables"], "variables") if "variables" in request else {}
+        context = parsed_json(context, "context")
+    given = parsed_json(request["input"], "input", ValidationException) if "input" in request else {}
+    variables = parsed_json(request["variables"], "variables") if "variables" in request else {}
     if not isinstance(variables, dict):
         raise ValidationException("variables must be a JSON object")
     configuration = request.get("stateConfiguration") or {}
@@ -429,7 +291,7 @@ def run(request: dict[str, Any], account: str, region: str) -> dict[str, Any]:
 
     output = env.states.get_input()
     ended = isinstance(env.program_state(), ProgramEnded)
-    answer = {"status": "SUCCEEDED", "output": _json(output)}
+    answer = {"status": "SUCCEEDED", "output": as_json(output)}
     if not ended and env.next_state_name and env.next_state_name != definition.name:
         answer["nextState"] = env.next_state_name
     details: dict[str, int] | None = None
@@ -459,7 +321,7 @@ def _with_inspection(
     answer = {key: value for key, value in answer.items() if value is not None}
     if level == "INFO":
         return answer
-    data: dict[str, Any] = {"input": _json(given)}
+    data: dict[str, Any] = {"input": as_json(given)}
     seen = dict(call.seen)
     if call.language == "JSONPath" and "result" not in seen and call.rules.get("Type") == "Pass":
         # A Pass state without Result passes on what its InputPath and Parameters made.
@@ -469,10 +331,10 @@ def _with_inspection(
                 break
     for stage in _STAGES.get(call.language, ()):
         if stage in seen:
-            data[stage] = _json(seen[stage])
+            data[stage] = as_json(seen[stage])
     variables = _variables_of(env)
     if variables and not failed:
-        data["variables"] = _json(variables)
+        data["variables"] = as_json(variables)
     if error_details:
         data["errorDetails"] = error_details
     answer["inspectionData"] = data

@@ -14,16 +14,18 @@ in DOT or Mermaid syntax.
 
 What lives where (each module imports only those above it):
 
-    model      Graph, Node, Edge, Cluster, Run; Kind, EdgeKind, Mode, Status, Change; GraphError; START, END
-    build      state_graph: a compiled ASL definition -> its graph
-    history    read_history, History: an execution's events -> what happened in each state
-    execution  overlay: one execution on a definition's graph
-    changes    diff: two definitions -> one graph of what changed
-    coverage   edges, Collector, Coverage, coverage_graph: which edges TestState answers and histories covered
-    looks      Look, node_look, edge_look, legend, Line, node_lines, node_tooltip: shared by every renderer
-    dot        to_dot; run_dot, to_svg, to_png through Graphviz's `dot` program; GraphvizNotFound, GraphvizError
-    mermaid    to_mermaid, to_markdown
-    files      render, check_output: by the file name's suffix
+    model           Graph, Node, Edge, Cluster, Run; Kind, EdgeKind, Mode, Status, Change; GraphError; START, END
+    build           state_graph: a compiled ASL definition -> its graph
+    history         read_history, History: an execution's events -> what happened in each state
+    execution       overlay: one execution on a definition's graph
+    changes         diff: two definitions -> one graph of what changed
+    coverage_edges  FlowEdge, edges, signature, state_edges, history_edges: a definition's edges, what one run took
+    coverage_draw   coverage_graph: a definition's graph with each edge covered or not
+    coverage        Collector, Coverage: which edges TestState answers and histories covered (imports all the above)
+    looks           Look, node_look, edge_look, legend, Line, node_lines, node_tooltip: shared by every renderer
+    dot             to_dot; run_dot, to_svg, to_png through Graphviz's `dot` program; GraphvizNotFound, GraphvizError
+    mermaid         to_mermaid, to_markdown
+    files           render, check_output: by the file name's suffix
 
 This package is pure: the standard library and its own modules, nothing else at run time. It must not import
 boto3, botocore, moto, workflow.emulator, workflow.local, workflow.harness or workflow.ops: reading an execution's

@@ -9,8 +9,8 @@ from typing import Any
 
 from workflow.graph.model import Run, Status
 
-_ATTEMPTS = frozenset({"TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled"})
-_FAILURES = frozenset(
+ATTEMPTS = frozenset({"TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled"})
+FAILURES = frozenset(
     {
         "TaskFailed",
         "TaskTimedOut",
@@ -27,7 +27,7 @@ _FAILURES = frozenset(
         "MapStateFailed",
     }
 )
-_SUCCESSES = frozenset(
+SUCCESSES = frozenset(
     {"TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded", "ParallelStateSucceeded", "MapStateSucceeded"}
 )
 _EXECUTION_ENDS = {
@@ -164,13 +164,13 @@ class _HistoryReader:
             self.started = at
         visits = history.states.get(state) if state is not None else None
         if visits is not None:
-            if kind in _ATTEMPTS:
+            if kind in ATTEMPTS:
                 visits.attempts += 1
-            elif kind in _FAILURES:
+            elif kind in FAILURES:
                 visits.failed = True
                 visits.error = str(details.get("error", kind))
                 visits.cause = str(details.get("cause", ""))
-            elif kind in _SUCCESSES:
+            elif kind in SUCCESSES:
                 visits.failed = False
         if kind in _EXECUTION_ENDS:
             history.status = _EXECUTION_ENDS[kind]

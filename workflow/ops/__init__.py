@@ -12,6 +12,9 @@
 - history      one paginated execution-history reader and where an order's execution is
 - execution_logs  an Express execution's history, read from its state machine's log group (Logs Insights)
 - trace        one order's journey as a timeline, with its latency and its cost on AWS (`orderflow trace`)
+- trace_model  the trace's types (Entry, Timeline, RecordedExecution, WorkflowShape, OrderCost), its text and document
+- trace_entries  the timeline's entries from the records: the order's statuses, each execution's states, the alerts
+- trace_cost   what one order cost on AWS, counted from its records and priced by workflow.cost.model
 
 May import: workflow's definition, asl and manifest, workflow.cost.model (trace prices an order with `orderflow
 cost`'s pure calculation), handlers' domain and adapters (an order is read as the handlers store it), boto3. Must not

@@ -1,0 +1,165 @@
+"""TestState's request read and checked, and the tested state's rules (workflow.emulator.test_state runs it).
+
+- the definition: a single state is wrapped into a machine whose every `Next` leads to a stub; a whole machine
+  (`stateName`) is taken as it is; either is refused as AWS refuses it (InvalidDefinition, ValidationException);
+- the mock: only for Task, Map and Parallel, exactly one of `result` and `errorOutput`; required where the state
+  cannot run without one (Map, Parallel, Activity, .sync, .waitForTaskToken);
+- the state's Retry and Catch: which rule an error matches (ErrorEquals as AWS matches it), and a retrier's backoff.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from moto.core.exceptions import AWSError
+
+# What a state's Type must be for a mock (API_TestState: "A mock can only be specified for Task, Map, or Parallel").
+MOCKABLE = frozenset({"Task", "Map", "Parallel"})
+TYPES = frozenset({"Task", "Pass", "Wait", "Choice", "Succeed", "Fail", "Map", "Parallel"})
+LEVELS = ("INFO", "DEBUG", "TRACE")
+VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
+STUB = "Stub"  # the states every Next of a single state leads to, in the machine it is wrapped into
+
+
+class ValidationException(AWSError):  # type: ignore[misc]
+    TYPE = "ValidationException"
+    STATUS = 400
+
+
+class InvalidDefinition(AWSError):  # type: ignore[misc]
+    TYPE = "InvalidDefinition"
+    STATUS = 400
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def parsed_json(text: Any, name: str, exception: type[AWSError] = ValidationException) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise exception(f"Invalid {name}: the value is not valid JSON") from None
+
+
+# --- what a state's rules say --------------------------------------------------------------------------------------
+
+
+def _matches(names: list[str], error: str) -> bool:
+    """ErrorEquals as AWS matches it (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html):
+    States.ALL matches every error but States.Runtime and States.DataLimitExceeded; States.TaskFailed every error
+    but States.Timeout."""
+    for name in names:
+        if name == error:
+            return True
+        if name == "States.ALL" and error not in ("States.Runtime", "States.DataLimitExceeded"):
+            return True
+        if name == "States.TaskFailed" and error not in ("States.Timeout", "States.Runtime"):
+            return True
+    return False
+
+
+def first_matching(rules: list[dict[str, Any]], error: str) -> int | None:
+    return next((i for i, rule in enumerate(rules) if _matches(list(rule.get("ErrorEquals", [])), error)), None)
+
+
+def backoff_seconds(retrier: dict[str, Any], retries_behind: int) -> int:
+    """The interval before the next retry: IntervalSeconds (1) x BackoffRate (2.0) ^ retries already made, at most
+    MaxDelaySeconds (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
+    interval = float(retrier.get("IntervalSeconds", 1)) * float(retrier.get("BackoffRate", 2.0)) ** retries_behind
+    if "MaxDelaySeconds" in retrier:
+        interval = min(interval, float(retrier["MaxDelaySeconds"]))
+    return int(interval)
+
+
+# --- the request ---------------------------------------------------------------------------------------------------
+
+
+def _next_targets(state: dict[str, Any]) -> list[str]:
+    targets = [state.get("Next"), state.get("Default")]
+    targets += [rule.get("Next") for rule in state.get("Choices", []) if isinstance(rule, dict)]
+    targets += [rule.get("Next") for rule in state.get("Catch", []) if isinstance(rule, dict)]
+    return [t for t in targets if isinstance(t, str)]
+
+
+def _wrapped(state: dict[str, Any], name: str) -> dict[str, Any]:
+    """A single state as a machine moto parses and validates: every state it names as next is a stub."""
+    states: dict[str, Any] = {target: {"Type": "Succeed"} for target in _next_targets(state) if target != name}
+    states[name] = state
+    machine: dict[str, Any] = {"StartAt": name, "States": states}
+    if state.get("QueryLanguage") == "JSONata":
+        machine["QueryLanguage"] = "JSONata"  # a JSONata state needs no JSONPath machine around it
+    return machine
+
+
+@dataclass(frozen=True)
+class Definition:
+    text: str  # the machine moto parses
+    name: str  # the state under test
+    state: dict[str, Any]
+    language: str
+
+
+def read_definition(text: Any, state_name: str | None) -> Definition:
+    document = parsed_json(text, "definition", InvalidDefinition)
+    if not isinstance(document, dict):
+        raise InvalidDefinition("Invalid State Machine Definition: the definition must be a JSON object")
+    if state_name is not None:
+        states = document.get("States")
+        if not isinstance(states, dict) or "StartAt" not in document:
+            raise InvalidDefinition(
+                "Invalid State Machine Definition: stateName requires a state machine definition (StartAt, States)"
+            )
+        state = states.get(state_name)
+        if not isinstance(state, dict):
+            raise ValidationException(f"State '{state_name}' does not exist in the state machine definition")
+        machine_text = text
+    else:
+        if "States" in document and "Type" not in document:
+            raise ValidationException("A state machine definition requires stateName: the state to test")
+        state, state_name = document, STUB + "Tested"
+        machine_text = as_json(_wrapped(state, state_name))
+    language = str(state.get("QueryLanguage") or document.get("QueryLanguage") or "JSONPath")
+    kind = state.get("Type")
+    if kind not in TYPES:
+        raise InvalidDefinition(f"Invalid State Machine Definition: unsupported state type {kind!r}")
+    return Definition(machine_text, state_name, state, language)
+
+
+def _resource_needs_mock(state: dict[str, Any]) -> str | None:
+    if state.get("Type") in ("Map", "Parallel"):
+        return f"a {state['Type']} state"
+    resource = str(state.get("Resource", ""))
+    if state.get("Type") == "Task":
+        if ":activity:" in resource:
+            return "an Activity task"
+        if resource.endswith((".sync", ".sync:2", ".waitForTaskToken")):
+            return "the .sync and .waitForTaskToken integration patterns"
+    return None
+
+
+def read_mock(given: Any, state: dict[str, Any]) -> dict[str, Any] | None:
+    if given is None:
+        needs = _resource_needs_mock(state)
+        if needs:
+            raise ValidationException(f"TestState supports {needs} only when a mock is specified")
+        return None
+    if not isinstance(given, dict):
+        raise ValidationException("mock must be an object")
+    kind = state.get("Type")
+    if kind not in MOCKABLE:
+        raise ValidationException(f"A mock can only be specified for Task, Map, or Parallel states, not {kind}")
+    mode = given.get("fieldValidationMode", "STRICT")
+    if mode not in VALIDATION_MODES:
+        raise ValidationException(f"fieldValidationMode must be one of {', '.join(VALIDATION_MODES)}")
+    has_result, has_error = "result" in given, "errorOutput" in given
+    if has_result == has_error:
+        raise ValidationException("A mock must specify exactly one of result and errorOutput")
+    if has_error:
+        error_output = given["errorOutput"]
+        if not isinstance(error_output, dict) or not error_output.get("error"):
+            raise ValidationException("mock.errorOutput.error is required when mock.errorOutput is specified")
+        return {"error": (str(error_output["error"]), str(error_output.get("cause", "")))}
+    return {"result": parsed_json(given["result"], "mock.result")}
