@@ -8,6 +8,7 @@ alert_email; in PagerDuty, pagerduty_event.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,10 @@ from handlers.domain.errors import BUSINESS, SYSTEM, failure_of
 
 # How much of a cause a chat message shows (Slack caps a section's text at 3000 characters).
 MAX_CAUSE = 2800
+# An e-mail address in free text (a cause, a reason, a state's output), for the places that mask them (PagerDuty's
+# events, the console's pages, the terminal's lines). Bounded parts (RFC 5321's lengths), so a long text without one
+# costs linear time, not quadratic.
+EMAIL_IN_TEXT = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 ORDER_FAILED, ORDER_STUCK, ORDER_RESOLVED = "ORDER_FAILED", "ORDER_STUCK", "ORDER_RESOLVED"
 STUCK_ERROR = "OrderStuck"
 # Severities, as PagerDuty's Events API names them (the others map onto them).

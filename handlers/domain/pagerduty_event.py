@@ -12,7 +12,6 @@ routing key (handlers.adapters.alert_targets.pagerduty adds it and sends them).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 
 from handlers.domain.alerts import (
     CRITICAL,
+    EMAIL_IN_TEXT,
     ERROR,
     INFO,
     ORDER_STUCK,
@@ -44,9 +44,6 @@ MAX_DETAIL = 2000
 STORM_ORDERS_LISTED = 50
 STORM_GROUPS_LISTED = 20
 STORM_STEPS_NAMED = 3
-
-# Bounded parts (RFC 5321's lengths), so a long cause without one costs linear time, not quadratic.
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 
 
 def event_for(notification: Notification, link_template: str | None) -> dict[str, Any] | None:
@@ -233,7 +230,7 @@ def dedup_key(incident: str) -> str:
 
 def scrubbed(text: str) -> str:
     """Free text with e-mail addresses masked: a cause may quote what a customer sent."""
-    return _EMAIL.sub("[e-mail]", text)
+    return EMAIL_IN_TEXT.sub("[e-mail]", text)
 
 
 def _free_text(text: str) -> str:

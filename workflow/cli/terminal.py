@@ -25,18 +25,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
+from handlers.domain.alerts import EMAIL_IN_TEXT
+
 PRETTY, JSON = "pretty", "json"
 REPORT_LOGGER = "workflow.local.lambdas"
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 _URL = re.compile(r"\b(?:https?|wss?)://\S+", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MAX_TEXT = 160
 _REMEMBERED = 10_000  # orders whose last status is kept (the "from" of the next change)
 
 
 def scrub(text: object, limit: int = _MAX_TEXT) -> str:
     """Free text as the console may show it: no URLs, no e-mail addresses, one line, at most `limit` characters."""
-    said = _EMAIL.sub("<address>", _URL.sub("<url>", str(text))).replace("\n", " ").strip()
+    said = EMAIL_IN_TEXT.sub("<address>", _URL.sub("<url>", str(text))).replace("\n", " ").strip()
     return said if len(said) <= limit else said[: limit - 1] + "…"
 
 

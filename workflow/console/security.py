@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from handlers.domain.alerts import EMAIL_IN_TEXT
 from handlers.domain.order_input import ADDRESS_FIELDS
 
 REDACTED = "[redacted]"
@@ -32,7 +33,6 @@ _SECRET_KEY = re.compile(
 # Keys that match the pattern above but hold nothing personal (a state's name, a table's name, a queue's URL).
 _SAFE_KEYS = frozenset({"name", "stateName", "TableName", "QueueUrl", "tableName", "queueName", "resourceName"})
 # In free text (an error's cause, a message body): e-mail addresses and URLs (a webhook URL carries its secret).
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 
 
@@ -54,7 +54,7 @@ def redact(value: Any) -> Any:
 
 def redact_text(text: str) -> str:
     """Free text with e-mail addresses and URLs replaced (an error's cause may quote either); XML namespaces stay."""
-    return _URL.sub(_url, _EMAIL.sub("[e-mail]", text))
+    return _URL.sub(_url, EMAIL_IN_TEXT.sub("[e-mail]", text))
 
 
 def _url(match: re.Match[str]) -> str:
