@@ -112,6 +112,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if worker is None and session.config.pluginmanager.has_plugin("dsession"):
         return  # the xdist controller runs no test: its workers write
     name = f"{worker['workerid'] if worker else 'main'}-{os.getpid()}"
+    HEARING.sweep()  # what ended after the last module's sweep
     RECORDS.mkdir(parents=True, exist_ok=True)
     partial = RECORDS / f"{name}.partial"
     partial.write_text(json.dumps(HEARING.collector.record(name), sort_keys=True), encoding="utf-8")

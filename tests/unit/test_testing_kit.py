@@ -27,12 +27,12 @@ MACHINE = {
 
 def test_the_endpoint_installs_the_patch_table_and_undoes_it() -> None:
     before = patches.installed()
-    with local_stepfunctions() as sfn:
-        assert patches.installed()
-        assert sfn.list_state_machines()["stateMachines"] is not None
+    with local_stepfunctions():
+        outer = patches.installed()
+        assert outer
         with local_stepfunctions():  # nested: the outer block's table serves it, untouched
-            inner = patches.installed()
-        assert patches.installed() == inner
+            assert patches.installed() == outer
+        assert patches.installed() == outer  # leaving the inner block undid nothing of the outer's
     assert patches.installed() == before
 
 

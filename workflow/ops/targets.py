@@ -11,8 +11,9 @@ Both give the same output keys (the manifest's outputs and substitutions), so a 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -57,10 +58,19 @@ class Target:
     outputs: Mapping[str, str]
     where: str  # for messages: "the local system at http://..." / "stack orderflow in eu-west-1"
     stack: str | None = None  # the CloudFormation stack (aws)
+    # One client per service, made once: a boto3 client is thread-safe once made, its session is not (the console
+    # serves requests on threads), and making one resolves credentials and endpoints each time.
+    _clients: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _making: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def client(self, service: str) -> Any:
-        config = _config(host_prefix=self.endpoint_url is None)
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=config)  # type: ignore[call-overload]
+        with self._making:
+            made = self._clients.get(service)
+            if made is None:
+                config = _config(host_prefix=self.endpoint_url is None)
+                made = self.session.client(service, endpoint_url=self.endpoint_url, config=config)  # type: ignore[call-overload]
+                self._clients[service] = made
+            return made
 
     def output(self, key: str) -> str:
         try:
