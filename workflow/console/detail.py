@@ -28,7 +28,7 @@ from handlers.domain.identifiers import is_order_id
 from workflow import graph as g
 from workflow.console.security import redact, redact_text
 from workflow.ops import history, trace
-from workflow.ops.alerts import LoggedAlert, logged_alerts
+from workflow.ops.alerts import LoggedAlert, alert_log
 from workflow.ops.targets import Target
 
 _log = logging.getLogger(__name__)
@@ -256,14 +256,7 @@ class OrderReader:
         with self._lock:
             cached = self._alerts
         if cached is None or self._clock() - cached[0] > ALERTS_MAX_AGE:
-            items = [
-                item
-                for page in self._dynamodb.get_paginator("scan").paginate(
-                    TableName=self.target.output("AlertLogTableName")
-                )
-                for item in page.get("Items", [])
-            ]
-            cached = (self._clock(), logged_alerts(items, int(time.time())))
+            cached = (self._clock(), alert_log(self.target))
             with self._lock:
                 self._alerts = cached
         return [a for a in cached[1] if a.subject == order_id]

@@ -80,15 +80,20 @@ class LoggedAlert:
 
 def recent_alerts(target: Target, limit: int = 20) -> list[LoggedAlert]:
     """The alert log's alerts, newest first (by their latest delivery; a delivery in flight counts by when its claim
-    runs out), with each target's status. A Scan: the table holds one item per alert and target for the
-    de-duplication window, and its items expire."""
+    runs out), with each target's status."""
+    return alert_log(target)[: max(limit, 0)]
+
+
+def alert_log(target: Target) -> list[LoggedAlert]:
+    """Every alert the alert log holds, newest first: one Scan (the table holds one item per alert and target for
+    the de-duplication window, and its items expire). `recent_alerts`, `orderflow trace` and the console read it."""
     dynamodb = target.client("dynamodb")
     items = [
         item
         for page in dynamodb.get_paginator("scan").paginate(TableName=target.output("AlertLogTableName"))
         for item in page.get("Items", [])
     ]
-    return logged_alerts(items, int(time.time()))[: max(limit, 0)]
+    return logged_alerts(items, int(time.time()))
 
 
 def logged_alerts(items: Iterable[Mapping[str, Any]], now: int) -> list[LoggedAlert]:

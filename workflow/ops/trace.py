@@ -165,7 +165,7 @@ def execution_names(order: Mapping[str, Any]) -> list[str]:
 def read_trace(target: Target, order_id: str) -> Timeline:
     """The order's timeline, read through the target: its record, its executions (Standard: their histories;
     Express: their log records), the alert log. Raises TraceError for what is no order id or no order there."""
-    from workflow.ops.alerts import recent_alerts
+    from workflow.ops.alerts import alert_log
 
     if not is_order_id(order_id):
         raise TraceError(f"{order_id!r} is not an order id (ord_ and 26 characters a-z, 2-7)")
@@ -180,7 +180,7 @@ def read_trace(target: Target, order_id: str) -> Timeline:
     described = sfn.describe_state_machine(stateMachineArn=machine)
     workflow_type = str(described.get("type", "STANDARD"))
     executions = read_executions(sfn, lambda: target.client("logs"), machine, order, workflow_type)
-    alerts = [a for a in recent_alerts(target, limit=1_000_000) if a.subject == order_id]
+    alerts = [a for a in alert_log(target) if a.subject == order_id]
     return order_timeline(order, executions, alerts, workflow_type=workflow_type, where=target.where)
 
 
