@@ -14,7 +14,10 @@ request's thread, on a program parsed once per definition:
 - `inspectionData` (DEBUG and TRACE) holds the data stages AWS names for the state's query language
   (https://docs.aws.amazon.com/step-functions/latest/apireference/API_InspectionData.html).
 
-The request is read and checked, and the state's Retry and Catch rules matched, in workflow.emulator.test_state_request.
+The request is read and checked in workflow.emulator.test_state_config (stateConfiguration, a mocked Map's tolerance)
+with test_state_request (definition, mock; the state's Retry and Catch rules matched) and test_state_shapes (a mocked
+result against its API's output shape). A mocked Map evaluates what TestState reports of it (maxConcurrency, its
+tolerances, afterItemsPath) and fails with States.ExceedToleratedFailureThreshold past its tolerance.
 The per-call record is hung on the environment's event manager, which moto shares with the frame a task runs in.
 """
 
@@ -29,7 +32,6 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.stepfunctions.parser.api import HistoryEventType, StateMachineType, TaskFailedEventDetails
-from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEvent,
     FailureEventException,
@@ -40,6 +42,7 @@ from moto.stepfunctions.parser.asl.component.common.path.result_path import Resu
 from moto.stepfunctions.parser.asl.component.common.result_selector import ResultSelector
 from moto.stepfunctions.parser.asl.component.common.retry.retry_outcome import RetryOutcome
 from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
 from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
 from moto.stepfunctions.parser.asl.component.state.state_pass.result import Result
 from moto.stepfunctions.parser.asl.component.state.wait.state_wait import StateWait
@@ -53,17 +56,21 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguagePa
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from workflow.emulator import interpreter, jsonata_engine
+from workflow.emulator import interpreter, jsonata_engine, jsonata_failures
+from workflow.emulator.test_state_config import (
+    Asked,
+    Configuration,
+    map_fields,
+    read_request,
+    threshold_exceeded,
+    threshold_failure,
+)
 from workflow.emulator.test_state_request import (
-    LEVELS,
     InvalidDefinition,
     ValidationException,
     as_json,
     backoff_seconds,
     first_matching,
-    parsed_json,
-    read_definition,
-    read_mock,
 )
 
 _CALL = "_orderflow_test_state"
@@ -83,10 +90,12 @@ class _Call:
     language: str
     rules: dict[str, Any]  # the state's definition (its Retry and Catch are read from here)
     mock: dict[str, Any] | None
-    retry_count: int
+    config: Configuration
     seen: dict[str, Any] = field(default_factory=dict)
     caught: int | None = None
     error: tuple[str, str] | None = None
+    exhausted: int | None = None  # the matching retrier, when it had no retry left
+    map_fields: dict[str, Any] = field(default_factory=dict)  # a mocked Map's (test_state_config.map_fields)
 
 
 @functools.lru_cache(maxsize=PROGRAMS_CACHED)
@@ -155,7 +164,7 @@ def _instrument_execution(state: ExecutionState) -> None:
         if call is None or call.mock is None:
             run(env)
         else:
-            _mocked(state, env, call.mock)
+            _mocked(state, env, call)
         if call is not None:
             call.seen["result"] = copy.deepcopy(env.stack[-1])
 
@@ -166,8 +175,9 @@ def _instrument_execution(state: ExecutionState) -> None:
         error, cause = _error_of(failure_event)
         retriers = list(call.rules.get("Retry", []))
         index = first_matching(retriers, error)
-        if index is not None and call.retry_count < int(retriers[index].get("MaxAttempts", 3)):
-            raise _Retriable(error, cause, index, backoff_seconds(retriers[index], call.retry_count))
+        if index is not None and call.config.retry_count < int(retriers[index].get("MaxAttempts", 3)):
+            raise _Retriable(error, cause, index, backoff_seconds(retriers[index], call.config.retry_count))
+        call.exhausted = index
         return RetryOutcome.CannotRetry
 
     def _handle_catch(env: Environment, failure_event: FailureEvent) -> None:
@@ -182,17 +192,24 @@ def _instrument_execution(state: ExecutionState) -> None:
     state._handle_catch = _handle_catch
 
 
-def _mocked(state: ExecutionState, env: Environment, mock: dict[str, Any]) -> None:
-    """The task's call replaced by the mock: its Parameters or Arguments are evaluated as for the real call."""
+def _mocked(state: ExecutionState, env: Environment, call: _Call) -> None:
+    """The task's call replaced by the mock: its Parameters or Arguments are evaluated as for the real call; a Map
+    evaluates what TestState reports of it, and fails when more iterations failed than it tolerates."""
+    mock = call.mock or {}
     evaluate_parameters: Callable[..., Any] | None = getattr(state, "_eval_parameters", None)
     if evaluate_parameters is not None:
         evaluate_parameters(env=env)
+    if isinstance(state, StateMap):
+        call.map_fields = map_fields(state, call.rules, env, call.config.reader_items)
+        failures = call.config.map_failures
+        if "result" in mock and failures is not None and threshold_exceeded(call.map_fields, failures, mock["result"]):
+            raise threshold_failure(env)
     if "error" in mock:
         error, cause = mock["error"]
         raise FailureEventException(
             failure_event=FailureEvent(
                 env=env,
-                error_name=CustomErrorName(error),
+                error_name=jsonata_failures.reported_error_name(error),  # States.Timeout is itself
                 event_type=HistoryEventType.TaskFailed,
                 event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(error=error, cause=cause)),
             )
@@ -247,30 +264,12 @@ def _variables_of(env: Environment) -> dict[str, Any]:
 
 def run(request: dict[str, Any], account: str, region: str) -> dict[str, Any]:
     """TestState's answer to the request (botocore's TestStateInput, as JSON), or a 400 error raised."""
-    level = request.get("inspectionLevel") or "INFO"
-    if level not in LEVELS:
-        raise ValidationException(f"inspectionLevel must be one of {', '.join(LEVELS)}")
-    definition = read_definition(request.get("definition"), request.get("stateName"))
-    mock = read_mock(request.get("mock"), definition.state)
-    role = request.get("roleArn")
-    if not role and mock is None and definition.state.get("Type") == "Task":
-        raise ValidationException("roleArn is required unless the state's result is mocked")
-    context = request.get("context")
-    if context is not None:
-        if mock is None:
-            raise ValidationException("context may only be specified together with a mock")
-        context = parsed_json(context, "context")
-    given = parsed_json(request["input"], "input", ValidationException) if "input" in request else {}
-    variables = parsed_json(request["variables"], "variables") if "variables" in request else {}
-    if not isinstance(variables, dict):
-        raise ValidationException("variables must be a JSON object")
-    configuration = request.get("stateConfiguration") or {}
-    retry_count = int(configuration.get("retrierRetryCount", 0) or 0)
-
+    asked = read_request(request)
+    definition = asked.definition
     program = _program(definition.text)
     state: CommonStateField = program.states.states[definition.name]
-    call = _Call(definition.language, definition.state, mock, retry_count)
-    env = _environment(account, region, str(role or ""), given, context, variables)
+    call = _Call(definition.language, definition.state, asked.mock, asked.config)
+    env = _environment(account, region, asked.role, asked.input, asked.context, asked.variables)
     vars(env.event_manager)[_CALL] = call
     env.next_state_name = definition.name
 
@@ -280,14 +279,16 @@ def run(request: dict[str, Any], account: str, region: str) -> dict[str, Any]:
     except _Retriable as retriable:
         answer = {"status": "RETRIABLE", "error": retriable.error, "cause": retriable.cause}
         retry = {"retryIndex": retriable.index, "retryBackoffIntervalSeconds": retriable.backoff}
-        return _with_inspection(answer, level, call, given, env, retry, failed=True)
+        return _with_inspection(answer, asked, call, env, retry, failed=True)
     except FailureEventException as failure:
         details_of = failure.get_execution_failed_event_details() or {}
         answer = {"status": "FAILED", "error": str(details_of.get("error", "")), "cause": details_of.get("cause")}
-        return _with_inspection(answer, level, call, given, env, None, failed=True)
+        # Retries used up, nothing caught: the retrier that matched, without a backoff (recorded 2025-11-22).
+        exhausted = {"retryIndex": call.exhausted} if call.exhausted is not None else None
+        return _with_inspection(answer, asked, call, env, exhausted, failed=True)
     except Exception as error:  # a state moto cannot run is a failed state, never a 500
         answer = {"status": "FAILED", "error": "States.Runtime", "cause": f"{type(error).__name__}({error})"}
-        return _with_inspection(answer, level, call, given, env, None, failed=True)
+        return _with_inspection(answer, asked, call, env, None, failed=True)
 
     output = env.states.get_input()
     ended = isinstance(env.program_state(), ProgramEnded)
@@ -298,30 +299,31 @@ def run(request: dict[str, Any], account: str, region: str) -> dict[str, Any]:
     if call.caught is not None and call.error is not None:
         answer.update(status="CAUGHT_ERROR", error=call.error[0], cause=call.error[1])
         details = {"catchIndex": call.caught}
-    return _with_inspection(answer, level, call, given, env, details, failed=False)
+    return _with_inspection(answer, asked, call, env, details, failed=False)
 
 
 # Data stages AWS populates per query language (API_InspectionData: the JSONPath stages are "Not populated when
-# QueryLanguage is JSONata"; afterArguments is only present with JSONata).
+# QueryLanguage is JSONata"; afterArguments is only present with JSONata). A mocked Map reports no result (recorded
+# 2025-11-18), but its concurrency and tolerances.
 _STAGES = {
     "JSONPath": ("afterInputPath", "afterParameters", "result", "afterResultSelector", "afterResultPath"),
     "JSONata": ("afterArguments", "result"),
 }
+_MAP_FIELDS = ("maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage")
 
 
 def _with_inspection(
     answer: dict[str, Any],
-    level: str,
+    asked: Asked,
     call: _Call,
-    given: Any,
     env: Environment,
     error_details: dict[str, int] | None,
     failed: bool,
 ) -> dict[str, Any]:
     answer = {key: value for key, value in answer.items() if value is not None}
-    if level == "INFO":
+    if asked.level == "INFO":
         return answer
-    data: dict[str, Any] = {"input": as_json(given)}
+    data: dict[str, Any] = {"input": as_json(asked.input)}
     seen = dict(call.seen)
     if call.language == "JSONPath" and "result" not in seen and call.rules.get("Type") == "Pass":
         # A Pass state without Result passes on what its InputPath and Parameters made.
@@ -329,6 +331,11 @@ def _with_inspection(
             if stage in seen:
                 seen["result"] = seen[stage]
                 break
+    if call.rules.get("Type") == "Map":
+        seen.pop("result", None)
+        data.update({key: call.map_fields[key] for key in _MAP_FIELDS if key in call.map_fields})
+        if call.language == "JSONPath" and "afterItemsPath" in call.map_fields:
+            data["afterItemsPath"] = as_json(call.map_fields["afterItemsPath"])
     for stage in _STAGES.get(call.language, ()):
         if stage in seen:
             data[stage] = as_json(seen[stage])

@@ -2,14 +2,18 @@
 
 - the definition: a single state is wrapped into a machine whose every `Next` leads to a stub; a whole machine
   (`stateName`) is taken as it is; either is refused as AWS refuses it (InvalidDefinition, ValidationException);
-- the mock: only for Task, Map and Parallel, exactly one of `result` and `errorOutput`; required where the state
-  cannot run without one (Map, Parallel, Activity, .sync, .waitForTaskToken);
+- the mock: only for Task, Map and Parallel, exactly one of `result` and `errorOutput`, never with revealSecrets;
+  required where the state cannot run without one (Map, Parallel, Activity, .sync, .waitForTaskToken, and here an
+  HTTP Task: the local endpoint makes no network call); a Map's result is an array (an object with a ResultWriter),
+  a Parallel's an array of one result per branch;
 - the state's Retry and Catch: which rule an error matches (ErrorEquals as AWS matches it), and a retrier's backoff.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +24,7 @@ MOCKABLE = frozenset({"Task", "Map", "Parallel"})
 TYPES = frozenset({"Task", "Pass", "Wait", "Choice", "Succeed", "Fail", "Map", "Parallel"})
 LEVELS = ("INFO", "DEBUG", "TRACE")
 VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
+HTTP_TASK = re.compile(r"^arn:[\w-]+:states:::http:invoke")
 STUB = "Stub"  # the states every Next of a single state leads to, in the machine it is wrapped into
 
 
@@ -67,7 +72,9 @@ def first_matching(rules: list[dict[str, Any]], error: str) -> int | None:
 
 def backoff_seconds(retrier: dict[str, Any], retries_behind: int) -> int:
     """The interval before the next retry: IntervalSeconds (1) x BackoffRate (2.0) ^ retries already made, at most
-    MaxDelaySeconds (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
+    MaxDelaySeconds (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). A retrier's
+    JitterStrategy FULL draws a real wait between 0 and this; TestState's retryBackoffIntervalSeconds is "the
+    duration in seconds of the backoff" (API_InspectionErrorDetails), and no page says it is drawn: the computed one."""
     interval = float(retrier.get("IntervalSeconds", 1)) * float(retrier.get("BackoffRate", 2.0)) ** retries_behind
     if "MaxDelaySeconds" in retrier:
         interval = min(interval, float(retrier["MaxDelaySeconds"]))
@@ -94,6 +101,25 @@ def _wrapped(state: dict[str, Any], name: str) -> dict[str, Any]:
     return machine
 
 
+# What moto's parser does not read, as TestState reads it: an HTTP Task's Resource (moto knows no `http` service; a
+# mocked one never calls, an unmocked one is refused) and a ToleratedFailurePercentage written as an integer.
+HTTP_STAND_IN = "arn:aws:states:::aws-sdk:sts:getCallerIdentity"
+
+
+def _parseable(machine: dict[str, Any]) -> dict[str, Any]:
+    for state in (machine.get("States") or {}).values():
+        if not isinstance(state, dict):
+            continue
+        if HTTP_TASK.match(str(state.get("Resource", ""))):
+            state["Resource"] = HTTP_STAND_IN
+        if isinstance(state.get("ToleratedFailurePercentage"), int):
+            state["ToleratedFailurePercentage"] = float(state["ToleratedFailurePercentage"])
+        for inner in (state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])):
+            if isinstance(inner, dict):
+                _parseable(inner)
+    return machine
+
+
 @dataclass(frozen=True)
 class Definition:
     text: str  # the machine moto parses
@@ -115,12 +141,12 @@ def read_definition(text: Any, state_name: str | None) -> Definition:
         state = states.get(state_name)
         if not isinstance(state, dict):
             raise ValidationException(f"State '{state_name}' does not exist in the state machine definition")
-        machine_text = text
+        machine_text = as_json(_parseable(copy.deepcopy(document)))
     else:
         if "States" in document and "Type" not in document:
             raise ValidationException("A state machine definition requires stateName: the state to test")
         state, state_name = document, STUB + "Tested"
-        machine_text = as_json(_wrapped(state, state_name))
+        machine_text = as_json(_parseable(_wrapped(copy.deepcopy(state), state_name)))
     language = str(state.get("QueryLanguage") or document.get("QueryLanguage") or "JSONPath")
     kind = state.get("Type")
     if kind not in TYPES:
@@ -128,38 +154,72 @@ def read_definition(text: Any, state_name: str | None) -> Definition:
     return Definition(machine_text, state_name, state, language)
 
 
-def _resource_needs_mock(state: dict[str, Any]) -> str | None:
+def _needs_mock(state: dict[str, Any]) -> None:
+    """Refuses a state TestState runs only with a mock, as AWS refuses it (recorded 2025-12-10: a Map or Parallel
+    without a mock is an InvalidDefinition); an HTTP Task is one here: the local endpoint makes no network call."""
     if state.get("Type") in ("Map", "Parallel"):
-        return f"a {state['Type']} state"
+        raise InvalidDefinition(
+            "TestState API does not support Map or Parallel states. "
+            "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"
+        )
     resource = str(state.get("Resource", ""))
-    if state.get("Type") == "Task":
-        if ":activity:" in resource:
-            return "an Activity task"
-        if resource.endswith((".sync", ".sync:2", ".waitForTaskToken")):
-            return "the .sync and .waitForTaskToken integration patterns"
-    return None
+    if state.get("Type") != "Task":
+        return
+    if ":activity:" in resource:
+        raise ValidationException("TestState supports an Activity task only when a mock is specified")
+    if re.search(r"\.(sync(:2)?|waitForTaskToken)$", resource):
+        raise ValidationException(
+            "TestState supports the .sync and .waitForTaskToken integration patterns only when a mock is specified"
+        )
+    if HTTP_TASK.match(resource):
+        raise ValidationException(
+            "The local endpoint makes no network calls: test an HTTP Task (arn:aws:states:::http:invoke) with a mock"
+        )
 
 
-def read_mock(given: Any, state: dict[str, Any]) -> dict[str, Any] | None:
+def _mocked_result(state: dict[str, Any], text: Any) -> Any:
+    """The mock's result, parsed; a Map's or a Parallel's must have the form their result has (recorded 2025-12-10
+    and 2026-02-25)."""
+    result = parsed_json(text, "mock.result")
+    if state.get("Type") == "Map":
+        if "ResultWriter" in state and not isinstance(result, dict):
+            raise ValidationException("Mocked result must be a JSON object.")
+        if "ResultWriter" not in state and not isinstance(result, list):
+            raise ValidationException("Mocked result must be an array.")
+    if state.get("Type") == "Parallel":
+        if not isinstance(result, list):
+            raise ValidationException("Mocked result must be an array.")
+        if len(result) != len(state.get("Branches", [])):
+            raise ValidationException(
+                "Mocked result must contain the same number of items as number of Parallel branches."
+            )
+    return result
+
+
+def read_mock(given: Any, state: dict[str, Any], reveal_secrets: bool = False) -> dict[str, Any] | None:
+    """The mock as {"result": value} or {"error": (error, cause)}, with its "mode" (fieldValidationMode); None
+    without one. The messages are AWS's (recorded 2025-12-10)."""
     if given is None:
-        needs = _resource_needs_mock(state)
-        if needs:
-            raise ValidationException(f"TestState supports {needs} only when a mock is specified")
+        _needs_mock(state)
         return None
     if not isinstance(given, dict):
         raise ValidationException("mock must be an object")
     kind = state.get("Type")
     if kind not in MOCKABLE:
-        raise ValidationException(f"A mock can only be specified for Task, Map, or Parallel states, not {kind}")
+        raise ValidationException(f"State type '{kind}' is not supported when a mock is specified")
+    if reveal_secrets:
+        raise ValidationException("TestState does not support RevealSecrets when a mock is specified.")
     mode = given.get("fieldValidationMode", "STRICT")
     if mode not in VALIDATION_MODES:
         raise ValidationException(f"fieldValidationMode must be one of {', '.join(VALIDATION_MODES)}")
     has_result, has_error = "result" in given, "errorOutput" in given
-    if has_result == has_error:
-        raise ValidationException("A mock must specify exactly one of result and errorOutput")
+    if has_result and has_error:
+        raise ValidationException("A test mock should have only one of the following fields: [result, errorOutput].")
+    if not has_result and not has_error:
+        raise ValidationException("A test mock should have one of the following fields: [result, errorOutput].")
     if has_error:
         error_output = given["errorOutput"]
         if not isinstance(error_output, dict) or not error_output.get("error"):
             raise ValidationException("mock.errorOutput.error is required when mock.errorOutput is specified")
-        return {"error": (str(error_output["error"]), str(error_output.get("cause", "")))}
-    return {"result": parsed_json(given["result"], "mock.result")}
+        return {"error": (str(error_output["error"]), str(error_output.get("cause", ""))), "mode": mode}
+    return {"result": _mocked_result(state, given["result"]), "mode": mode}
