@@ -13,6 +13,8 @@ Prints one JSON document and writes it to build/bench.json:
 - console_order_page_ms: the console's order page, server time (median), on a fresh local system of its own and
             with `--console-orders` (3,000) synthetic orders seeded into its table; console_orders_first_read_ms: the
             orders list's first read of that table (workflow.console.bench)
+- virtual_time: a mocked case with a one-day Wait and six retries with backoff (run_case, in virtual time): its wall
+            time, and the time its history spans (examples/sfn-local-mocks: PaymentReminder#PaidAfterRetries)
 
 A benchmark, not a test: nothing here passes or fails; the figures go in notes and the README.
 """
@@ -49,6 +51,7 @@ from workflow.manifest import MANIFEST, Setting, WorkflowType
 from workflow.ops.local_names import LocalNames
 from workflow.ops.targets import connect
 from workflow.ops.update import apply_update, plan_update
+from workflow.testing import local_stepfunctions, run_case
 
 REPO = Path(__file__).resolve().parent.parent
 HANDLERS = [f.handler.rsplit(".", 1)[0] for f in MANIFEST.functions]
@@ -255,6 +258,40 @@ def console_pages(seeded: int) -> dict[str, Any]:
     return {"console_order_page_ms": pages, "console_orders_first_read_ms": first_read}
 
 
+EXAMPLE = REPO / "examples" / "sfn-local-mocks"
+
+
+def virtual_time_case(repeat: int = 7) -> dict[str, Any]:
+    """A mocked case with a one-day Wait and six retries with backoff, through the pytest kit's run_case on the
+    local engine (in-process): its wall time against the time its history spans (what AWS would have taken)."""
+    definition = (EXAMPLE / "PaymentReminder.asl.json").read_text(encoding="utf-8")
+    walls: list[float] = []
+    spans: list[float] = []
+    with local_stepfunctions():
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run = run_case(
+                definition,
+                "PaidAfterRetries",
+                machine="PaymentReminder",
+                mock_config=EXAMPLE / "MockConfigFile.json",
+                input={"invoice": "inv-bench", "amount": "1.00"},
+            )
+            walls.append(time.perf_counter() - started)
+            if run.status != "SUCCEEDED":
+                raise SystemExit(f"bench: the mocked case ended {run.status}: {run.error} {run.cause}")
+            stamps = [event["timestamp"] for event in run.events]
+            spans.append((stamps[-1] - stamps[0]).total_seconds())
+            retries = sum(1 for event in run.events if event["type"] == "TaskFailed")
+    return {
+        "case": "PaymentReminder#PaidAfterRetries: Wait 86,400 s, 6 retries (5 s x 2^n, FULL jitter, max 120 s)",
+        "retries": retries,
+        "wall_seconds_median": round(statistics.median(walls), 3),
+        "wall_seconds_max": round(max(walls), 3),
+        "history_spans_seconds_median": round(statistics.median(spans)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -269,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     states = happy_path_length(compile_order_workflow())
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
-    with progress("bench", total=8) as bar:  # the eight measurements below, on stderr on a terminal
+    with progress("bench", total=9) as bar:  # the nine measurements below, on stderr on a terminal
         started = False
 
         def step(what: str) -> None:
@@ -300,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         result["chaos_500_seconds"] = chaos_seconds(args.chaos_orders)
         step(f"console: an order's page, fresh and with {args.console_orders} orders")
         result.update(console_pages(args.console_orders))
+        step("virtual time: a mocked one-day Wait and six retries")
+        result["virtual_time"] = virtual_time_case()
         bar.advance()
     text = json.dumps(result, indent=2)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -20,11 +20,11 @@
     harness/       chaos, fuzz and the meter: checks that start a local system and judge it
     cost/          what an order costs on AWS: the templates' facts x the usage a local run meters x dated prices
     cli/           the `orderflow` console script, one module per command group
-    testing.py     the pytest kit: TestState and whole executions on an in-process patched moto (no ports)
+    testing/       the pytest kit: TestState, whole executions and mock-file cases on an in-process patched moto
 
 Imports run downwards: cli uses cost, harness, ops, local and graph; cost uses local and the harness's meter;
 harness uses local and ops (chaos reads what operators read); local uses the emulator and ops; testing uses the
-emulator and ops' local names (never local, harness or the CLI) and is imported only by tests; the emulator uses
-moto and the workflow's JSONata; ops and graph use the workflow itself; nothing here is imported by handlers/ (which
-ship to Lambda alone).
+emulator and ops' local names (never local, harness or the CLI) and is imported only by tests and the bench; the
+emulator uses moto and the workflow's JSONata; ops and graph use the workflow itself; nothing here is imported by
+handlers/ (which ship to Lambda alone).
 """

@@ -4,10 +4,13 @@ with its path, each state's input and output, and its events. In-process moto: n
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from workflow.emulator import patches
-from workflow.testing import StateResult, local_stepfunctions, run_definition, test_state
+from workflow.testing import StateResult, local_stepfunctions, run_case, run_definition, test_state
 
 MACHINE = {
     "QueryLanguage": "JSONata",
@@ -84,3 +87,60 @@ def test_a_call_outside_a_block_opens_one_for_itself() -> None:
     result = test_state({"Type": "Pass", "End": True}, {"x": 1})
     assert (result.status, result.output, result.next_state) == ("SUCCEEDED", {"x": 1}, None)
     assert patches.installed() == before
+
+
+def test_state_configuration_and_reveal_secrets_reach_test_state() -> None:
+    # API_TestStateConfiguration: a Map's failed iterations past its tolerance fail it; API_TestState: revealSecrets
+    # is refused together with a mock.
+    each = {
+        "Type": "Map",
+        "QueryLanguage": "JSONata",
+        "ToleratedFailureCount": 1,
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+        "End": True,
+    }
+    with local_stepfunctions():
+        tolerated = test_state(each, mock_result=[1, 2], state_configuration={"mapIterationFailureCount": 1})
+        failed = test_state(each, mock_result=[1, 2], state_configuration={"mapIterationFailureCount": 2})
+        with pytest.raises(Exception, match="RevealSecrets"):
+            test_state(each, mock_result=[1], reveal_secrets=True, inspection_level="TRACE")
+    assert tolerated.status == "SUCCEEDED"
+    assert (failed.status, failed.error) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+
+
+def test_run_case_runs_inline_mocks_in_virtual_time() -> None:
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {"FunctionName": "f", "Payload": "{% $states.input %}"},
+                "Output": "{% $states.result.Payload %}",
+                "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 30, "BackoffRate": 2}],
+                "Next": "Later",
+            },
+            "Later": {"Type": "Wait", "Seconds": 3600, "End": True},
+        },
+    }
+    mocks = {
+        "Call": {
+            "0-1": {"Throw": {"Error": "Busy", "Cause": "later"}},
+            "2": {"Return": {"StatusCode": 200, "Payload": {"done": True}}},
+        }
+    }
+    with local_stepfunctions():
+        run = run_case(definition, "BusyTwice", mocks=mocks)
+    assert (run.status, run.output, run.path) == ("SUCCEEDED", {"done": True}, ("Call", "Later"))
+    spent = (run.events[-1]["timestamp"] - run.events[0]["timestamp"]).total_seconds()
+    assert 3600 + 30 + 60 <= spent < 3600 + 30 + 60 + 2  # two backoffs and the Wait, in the history only
+
+
+def test_run_case_takes_a_mock_file_and_names_what_is_missing(tmp_path: Path) -> None:
+    path = tmp_path / "MockConfigFile.json"
+    path.write_text(json.dumps({"StateMachines": {"A": {"TestCases": {}}, "B": {"TestCases": {}}}}), encoding="utf-8")
+    with local_stepfunctions(), pytest.raises(ValueError, match=r"say which state machine.*: A, B"):
+        run_case(MACHINE, "Any", mock_config=path)
+    with pytest.raises(ValueError, match="not both"):
+        run_case(MACHINE, "Any", mock_config=path, mocks={})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -82,13 +83,41 @@ def register(commands: Commands) -> None:
         default=8900,
         help="the console in the browser, on 127.0.0.1 (default 8900; 0 turns it off)",
     )
+    up.add_argument(
+        "--mock-config",
+        metavar="FILE",
+        help="Step Functions Local's mock configuration: StartExecution on <state machine ARN>#<test case> runs that "
+        "case with its mocked responses, in virtual time (sets SFN_MOCK_CONFIG, which is read when this is not given)",
+    )
     up.set_defaults(run=_up)
+
+
+def _mocks(given: str | None) -> str | None:
+    """The mock configuration this system serves, checked now (a broken file stops `up`); what to say about it."""
+    from workflow.emulator import mock_config
+
+    if given:
+        os.environ[mock_config.ENVIRONMENT_VARIABLE] = os.path.abspath(given)
+    config = mock_config.current()
+    if config is None:
+        return None
+    cases = sum(len(cases) for cases in config.state_machines.values())
+    return (
+        f"{config.source} ({cases} test case(s) of {len(config.state_machines)} state machine(s)): "
+        "StartExecution on <state machine ARN>#<test case>"
+    )
 
 
 def _up(args: argparse.Namespace) -> int:
     from workflow.cli import terminal
+    from workflow.emulator.mock_config import MockConfigError
     from workflow.local.runtime import LocalRuntime, RuntimeConfig
 
+    try:
+        mocks_said = _mocks(args.mock_config)
+    except (MockConfigError, OSError) as e:
+        print(f"orderflow: the mock configuration cannot be used: {e}", file=sys.stderr)
+        return 2
     pretty = terminal.log_format(args.log_format, sys.stdout) == terminal.PRETTY
     runtime = LocalRuntime(
         RuntimeConfig(
@@ -117,6 +146,7 @@ def _up(args: argparse.Namespace) -> int:
     targets, unconfigured, targets_said = _alert_targets(runtime)
     console_said = f"{browser.url}/   (orders, executions, alerts, DLQs, the workflow)" if browser else "off"
     logs = "one line per order event" if pretty else "one JSON object per line"
+    mocks_line = f"\n  Mocks:  {mocks_said}" if mocks_said else ""
     if pretty and args.quiet:
         logs = "failures only (--quiet)"
     print(
@@ -129,7 +159,7 @@ def _up(args: argparse.Namespace) -> int:
           or: orderflow submit examples/order.json --wait
   Status: curl -s {api.url}/orders/<orderId>   or: orderflow status <orderId>
   AWS:    {aws_endpoint}   (this system's AWS APIs, for the CLI and boto3: orderflow workflow update --target local)
-  Console: {console_said}
+  Console: {console_said}{mocks_line}
 Logs follow, {logs} (--log-format pretty|json). Ctrl-C stops.""",
         flush=True,
     )

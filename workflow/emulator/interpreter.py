@@ -6,7 +6,8 @@
 - `json_path.parse` and ResultPath's `parse`: one parse per JSONPath (jsonpath-ng builds a new parser each time:
   about an eighth of an order's CPU).
 - `boto_client_for` in moto's Step Functions task modules: one client per region and service instead of one per call.
-- the retrier's `time`: its sleeps scaled, so production retry intervals stay in the definition.
+- the retrier's `time` (workflow.emulator.virtual_time.RetryTime): its sleeps scaled, so production retry intervals
+  stay in the definition; a mocked execution's move its virtual clock instead.
 - `ExecutionWorker._get_evaluation_environment`: the context object's `Execution.StartTime` as AWS writes it (a
   string, not a datetime no JSONata field nor DescribeExecution could take) and its `RedriveCount` (0).
   `State.RetryCount` stays moto's: only in a state that retries (Task, Map, Parallel), as recorded on AWS (a Pass
@@ -21,7 +22,6 @@ import datetime
 import functools
 import sys
 import threading
-import time
 from collections.abc import Callable
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -34,7 +34,7 @@ from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-from workflow.emulator import jsonata_engine
+from workflow.emulator import jsonata_engine, virtual_time
 from workflow.emulator.patches import moto_original
 
 # Imported for its side effect: every Task service module exists (and has imported boto_client_for) before the
@@ -158,19 +158,6 @@ def reused_clients() -> Callable[..., Any]:
     return boto_client_for
 
 
-class ScaledTime:
-    """The `time` module, with every sleep scaled."""
-
-    def __init__(self, scale: float) -> None:
-        self.scale = scale
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds * self.scale)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(time, name)
-
-
 def aws_timestamp(moment: datetime.datetime) -> str:
     """AWS's way of writing a time in the context object: UTC, milliseconds, `Z` (`2024-11-05T10:12:24.539Z`)."""
     utc = moment.astimezone(datetime.UTC) if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
@@ -178,10 +165,16 @@ def aws_timestamp(moment: datetime.datetime) -> str:
 
 
 class _AwsTimestamp(datetime.datetime):
-    """A datetime whose isoformat is AWS's: UTC, milliseconds, `Z`."""
+    """A datetime whose isoformat is AWS's: UTC, milliseconds, `Z`; `now` is a mocked execution's virtual time on
+    the thread running one (workflow.emulator.virtual_time)."""
 
     def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
         return aws_timestamp(self)
+
+    @classmethod
+    def now(cls, tz: datetime.tzinfo | None = None) -> _AwsTimestamp:
+        moment = virtual_time.now_in_thread(tz)
+        return cls.combine(moment.date(), moment.timetz())
 
 
 # What moto's state module sees as `datetime`: the module, but with AWS's timestamps.

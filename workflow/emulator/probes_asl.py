@@ -300,5 +300,41 @@ EVALUATION_EVENTS = Check(
     "behaviour",
     _evaluation_events,
 )
+
+
+def _error_matching(system: ProbeSystem) -> None:
+    # A JSONPath that finds nothing is States.Runtime, which States.ALL does not catch; States.TaskFailed catches any
+    # error but States.Timeout (a failing JSONata Arguments expression's States.QueryEvaluationError here).
+    missing = {"FunctionName": system.function_arn(), "Payload": {"m.$": "$.missing"}}
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": missing, "End": True}
+    caught = {"Type": "Pass", "End": True}
+    run = system.run(
+        {
+            "StartAt": "T",
+            "States": {"T": {**task, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}]}, "C": caught},
+        }
+    )
+    expect(
+        (run.status, run.error) == ("FAILED", "States.Runtime"),
+        f"States.ALL caught States.Runtime ({run.status}, {run.error})",
+    )
+    failing = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "QueryLanguage": "JSONata",
+        "Arguments": {"FunctionName": "{% $states.input.nope %}"},
+        "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "C"}],
+        "End": True,
+    }
+    run = system.run({"StartAt": "T", "States": {"T": failing, "C": caught}})
+    expect(
+        run.status == "SUCCEEDED",
+        f"States.TaskFailed did not catch States.QueryEvaluationError ({run.status}, {run.error})",
+    )
+
+
 MAP_INPUT = Check("a Map's input that is not an array is named as JSON", "behaviour", _map_input)
 INNER_ERRORS = Check("Map and Parallel catch an inner States.* error as itself", "behaviour", _inner_errors)
+ERROR_MATCHING = Check(
+    "Retry and Catch match errors as AWS does (States.ALL takes no States.Runtime)", "behaviour", _error_matching
+)

@@ -17,6 +17,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.sns.responses import SNSResponse
 from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
+from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
@@ -25,9 +26,14 @@ from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
 from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext, EventManager
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -35,17 +41,21 @@ from moto.stepfunctions.responses import StepFunctionResponse
 from workflow.emulator import (
     checks,
     dynamodb,
+    error_matching,
     express,
     interpreter,
     jsonata_engine,
     jsonata_failures,
+    mocked_runs,
     patches,
     probe_system,
     probes,
     probes_asl,
+    probes_mocks,
     services,
     state_machine_versions,
     test_state,
+    virtual_time,
 )
 from workflow.emulator.patches import Check, CheckKind, Patch, moto_original
 from workflow.emulator.wiring import Wiring
@@ -99,9 +109,20 @@ def _interpreter(w: Wiring) -> list[Patch]:
             Patch(module, "boto_client_for", clients, (probes.TASK_CLIENTS, checks.CLIENT_CREDENTIALS))
             for module in interpreter.client_modules()
         ],
-        Patch(retrier_decl, "time", interpreter.ScaledTime(w.retry_scale), (probes.RETRY_INTERVALS,)),
-        Patch(ExecutionWorker, "_get_evaluation_environment", interpreter.typed_context, (probes_asl.CONTEXT_FIELDS,)),
+        Patch(
+            retrier_decl,
+            "time",
+            virtual_time.RetryTime(w.retry_scale),
+            (probes.RETRY_INTERVALS, probes_mocks.VIRTUAL_TIME),
+        ),
+        Patch(
+            ExecutionWorker,
+            "_get_evaluation_environment",
+            mocked_runs.clocked_environment(interpreter.typed_context),
+            (probes_asl.CONTEXT_FIELDS, probes_mocks.VIRTUAL_TIME),
+        ),
         Patch(state_module, "datetime", interpreter.AWS_DATETIME, (probes_asl.ENTERED_TIME,)),
+        Patch(ErrorEqualsDecl, "_eval_body", error_matching.error_equals, (probes_asl.ERROR_MATCHING,)),
     ]
 
 
@@ -171,8 +192,8 @@ def _state_machines(w: Wiring) -> list[Patch]:
         Patch(
             backend,
             "start_execution",
-            express.starting(w.duplicate_express_start),
-            (probes.EXPRESS, checks.EXPRESS_START_SOURCE, checks.EXPRESS_EXECUTION_SHAPE),
+            mocked_runs.starting_cases(express.starting(w.duplicate_express_start)),
+            (probes.EXPRESS, probes_mocks.MOCK_CASES, checks.EXPRESS_START_SOURCE, checks.EXPRESS_EXECUTION_SHAPE),
         ),
         *[
             Patch(backend, name, express.refusing_express(moto_original(backend, name)), (probes.EXPRESS,))
@@ -187,9 +208,44 @@ def _state_machines(w: Wiring) -> list[Patch]:
     ]
 
 
+def _mocked_runs() -> list[Patch]:
+    """Step Functions Local's mock configuration (mocked_runs.py) and virtual time (virtual_time.py); their
+    StartExecution and environment rows are in _state_machines and _interpreter."""
+    cases, clock = (probes_mocks.MOCK_CASES,), (probes_mocks.VIRTUAL_TIME,)
+    return [
+        Patch(Execution, "_get_start_execution_worker", mocked_runs.get_start_execution_worker, cases),
+        Patch(Environment, "get_current_mocked_response", mocked_runs.get_current_mocked_response, cases),
+        Patch(EventManager, "add_event", virtual_time.add_event, clock),
+        Patch(
+            Environment,
+            "as_inner_frame_of",
+            virtual_time.forking(moto_original(Environment, "as_inner_frame_of")),
+            clock,
+        ),
+        Patch(EventHistoryContext, "integrate", virtual_time.integrate, clock),
+        Patch(
+            WaitFunction, "_wait_interval", virtual_time.waiting(moto_original(WaitFunction, "_wait_interval")), clock
+        ),
+        Patch(
+            Timestamp,
+            "_get_wait_seconds",
+            virtual_time.counting_from_clock(moto_original(Timestamp, "_get_wait_seconds")),
+            clock,
+        ),
+        Patch(
+            BaseExecutionWorkerCommunication,
+            "_reflect_execution_status",
+            virtual_time.stopping_at_clock(
+                moto_original(BaseExecutionWorkerCommunication, "_reflect_execution_status")
+            ),
+            clock,
+        ),
+    ]
+
+
 def patch_table(wiring: Wiring) -> list[Patch]:
     """Every row, in the order they are installed."""
-    return [*_front_doors(wiring), *_interpreter(wiring), *_jsonata(), *_state_machines(wiring)]
+    return [*_front_doors(wiring), *_interpreter(wiring), *_jsonata(), *_state_machines(wiring), *_mocked_runs()]
 
 
 def install(wiring: Wiring) -> None:
