@@ -33,7 +33,7 @@ ROLE = "arn:aws:iam::123456789012:role/service-role/StepFunctionsLocal"
 SETTINGS: dict[str, Any] = {
     "region_name": REGION,
     "aws_access_key_id": "local",
-    "aws_secret_access_key": "local",  # noqa: S106  # a local endpoint takes any credentials
+    "aws_secret_access_key": "local",  # a local endpoint takes any credentials
 }
 
 
@@ -96,7 +96,9 @@ def test_happy_path_uses_both_mocks(sfn: Any, greeting_machine: str) -> None:
     assert json.loads(described["output"])["MessageId"] == "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"
     scheduled = [e["taskScheduledEventDetails"]["resourceType"] for e in of_type(events, "TaskScheduled")]
     assert scheduled == ["lambda", "sqs"]
-    sqs_input = next(e for e in of_type(events, "TaskStateEntered") if e["stateEnteredEventDetails"]["name"] == "SQSState")
+    sqs_input = next(
+        e for e in of_type(events, "TaskStateEntered") if e["stateEnteredEventDetails"]["name"] == "SQSState"
+    )
     assert json.loads(sqs_input["stateEnteredEventDetails"]["input"]) == {"greeting": "Hello from Lambda!"}
 
 

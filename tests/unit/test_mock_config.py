@@ -43,7 +43,7 @@ def test_the_documented_example_reads_with_ranges_spelled_out() -> None:
     config = mock_config.parse(DOCUMENTED)
     retry = config.test_case("LambdaSQSIntegration", "RetryPath")["LambdaState"]
     assert retry[0] == "MockedLambdaRetry"
-    assert retry[1] == (
+    assert retry[1].spelled() == (
         Throw("Lambda.ResourceNotReadyException", "not ready"),
         Throw("Lambda.TimeoutException", "timed out"),
         Throw("Lambda.TimeoutException", "timed out"),
@@ -53,12 +53,21 @@ def test_the_documented_example_reads_with_ranges_spelled_out() -> None:
 
 def test_keys_are_read_in_number_order_whatever_order_they_are_written_in() -> None:
     config = mock_config.parse(_with_responses({"2": {"Return": 2}, "0-1": {"Return": 0}}))
-    assert config.responses["R"] == (Return(0), Return(0), Return(2))
+    assert config.responses["R"].spelled() == (Return(0), Return(0), Return(2))
 
 
 def test_a_return_may_be_any_json_value() -> None:
     config = mock_config.parse(_with_responses({"0": {"Return": None}, "1": {"Return": "text"}, "2": {"Return": []}}))
-    assert config.responses["R"] == (Return(None), Return("text"), Return([]))
+    assert config.responses["R"].spelled() == (Return(None), Return("text"), Return([]))
+
+
+def test_a_wide_range_is_one_range_not_its_copies() -> None:
+    config = mock_config.parse(_with_responses({"0": {"Return": 0}, "1-999999999999": {"Return": 1}}))
+    invocations = config.responses["R"]
+    assert len(invocations) == 1_000_000_000_000
+    assert (invocations[0], invocations[999_999_999_999]) == (Return(0), Return(1))
+    with pytest.raises(IndexError):
+        invocations[1_000_000_000_000]
 
 
 @pytest.mark.parametrize(
@@ -133,23 +142,26 @@ def test_current_follows_the_variable_then_the_working_directory_and_rereads_a_c
     assert mock_config.current() is None
     (tmp_path / "MockConfigFile.json").write_text(json.dumps(DOCUMENTED), encoding="utf-8")
     found = mock_config.current()
-    assert found is not None and set(found.state_machines) == {"LambdaSQSIntegration"}
+    assert found is not None
+    assert set(found.state_machines) == {"LambdaSQSIntegration"}
     named = tmp_path / "elsewhere.json"
     named.write_text(json.dumps(_with_responses({"0": {"Return": 1}})), encoding="utf-8")
     monkeypatch.setenv(mock_config.ENVIRONMENT_VARIABLE, str(named))
     first = mock_config.current()
-    assert first is not None and set(first.state_machines) == {"M"}
+    assert first is not None
+    assert set(first.state_machines) == {"M"}
     assert mock_config.current() is first  # read once while unchanged
     named.write_text(json.dumps(_with_responses({"0-1": {"Return": 1}})), encoding="utf-8")
     stat = named.stat()
     os.utime(named, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     again = mock_config.current()
-    assert again is not None and len(again.responses["R"]) == 2
+    assert again is not None
+    assert len(again.responses["R"]) == 2
 
 
 def test_a_missing_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(mock_config.ENVIRONMENT_VARIABLE, str(tmp_path / "gone.json"))
-    with pytest.raises(MockConfigError, match="SFN_MOCK_CONFIG=.*gone.json"):
+    with pytest.raises(MockConfigError, match=r"SFN_MOCK_CONFIG=.*gone\.json"):
         mock_config.current()
 
 

@@ -52,14 +52,35 @@ Response = Return | Throw
 
 
 @dataclass(frozen=True)
+class Invocations:
+    """One MockedResponses entry: consecutive ranges of invocation numbers from 0, each with its response (kept as
+    ranges: `"0-99999"` is one range, not a hundred thousand copies)."""
+
+    ranges: tuple[tuple[int, int, Response], ...]  # (first, last, response), in order
+
+    def __len__(self) -> int:
+        return self.ranges[-1][1] + 1
+
+    def __getitem__(self, number: int) -> Response:
+        for first, last, response in self.ranges:
+            if first <= number <= last:
+                return response
+        raise IndexError(number)
+
+    def spelled(self, up_to: int = 1000) -> tuple[Response, ...]:
+        """The first `up_to` invocations' responses, one per invocation."""
+        return tuple(self[n] for n in range(min(len(self), up_to)))
+
+
+@dataclass(frozen=True)
 class MockConfig:
     # machine name -> case name -> state name -> response id
     state_machines: Mapping[str, Mapping[str, Mapping[str, str]]]
-    # response id -> the response of each invocation, in order (ranges spelled out)
-    responses: Mapping[str, tuple[Response, ...]]
+    # response id -> the response of each invocation
+    responses: Mapping[str, Invocations]
     source: str = "<inline>"
 
-    def test_case(self, machine: str, case: str) -> dict[str, tuple[str, tuple[Response, ...]]]:
+    def test_case(self, machine: str, case: str) -> dict[str, tuple[str, Invocations]]:
         """State name -> (response id, its responses), for one case of one machine; KeyError says what is missing."""
         cases = self.state_machines.get(machine)
         if cases is None:
@@ -104,7 +125,7 @@ def _response(value: Any, where: str) -> Response:
     return Throw(thrown["Error"], thrown["Cause"])
 
 
-def _responses(value: Any, where: str) -> tuple[Response, ...]:
+def _responses(value: Any, where: str) -> Invocations:
     ranges = sorted(
         (
             (_invocations(key, where), _response(response, f"{where}.{key}"))
@@ -114,15 +135,15 @@ def _responses(value: Any, where: str) -> tuple[Response, ...]:
     )
     if not ranges:
         raise MockConfigError(f"{where} defines no invocation")
-    spelled: list[Response] = []
-    for (first, last), response in ranges:
-        if first != len(spelled):
+    following = 0
+    for (first, last), _ in ranges:
+        if first != following:
             raise MockConfigError(
-                f"{where}: invocations must be numbered consecutively from 0; after {len(spelled) - 1} "
+                f"{where}: invocations must be numbered consecutively from 0; after {following - 1} "
                 f"comes {first} (a gap or an overlap)"
             )
-        spelled.extend([response] * (last - first + 1))
-    return tuple(spelled)
+        following = last + 1
+    return Invocations(tuple((first, last, response) for (first, last), response in ranges))
 
 
 def parse(document: Any, source: str = "<inline>") -> MockConfig:
