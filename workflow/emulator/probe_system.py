@@ -185,8 +185,15 @@ def expect(condition: bool, problem: str) -> None:
         raise MotoChanged(problem)
 
 
-def run(checks: list[Check], install: Callable[[Wiring], None], uninstall: Callable[[], None]) -> list[str]:
-    """Every behaviour check on one probe system: the problems, one line each (none: this moto fits)."""
+def run(
+    checks: list[Check],
+    install: Callable[[Wiring], None],
+    uninstall: Callable[[], None],
+    install_for: Callable[[Check], Callable[[Wiring], None]] | None = None,
+) -> list[str]:
+    """Every behaviour check on one probe system: the problems, one line each (none: this moto fits).
+    `install_for(check)`, when given, installs the table each check runs on (the test that runs each probe without
+    its own rows), on the same system."""
     quiet = logging.getLogger("moto.stepfunctions.parser")  # it logs every caught failure at ERROR
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
@@ -194,6 +201,8 @@ def run(checks: list[Check], install: Callable[[Wiring], None], uninstall: Calla
     problems = []
     try:
         for check in checks:
+            if install_for is not None:
+                install_for(check)(system.wiring())
             try:
                 check.run(system)
             except Exception as error:  # a probe that breaks shows the row as broken, and the rest still run
