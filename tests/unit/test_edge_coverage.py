@@ -238,6 +238,9 @@ def test_the_graph_marks_each_edge_covered_or_not() -> None:
     assert '"Work" -> "Pick" [color="#188038"' in dot  # covered: green
     assert '"Work" -> "Done" [color="#D93025"' in dot  # uncovered: red, and dashed
     assert 'style="dashed"' in dot
+    # The state's two Retry loops lie on either side of it, so their labels do not overlap.
+    loops = [line for line in dot.splitlines() if line.startswith('  "Work" -> "Work"')]
+    assert [('headport="e"' in loop, 'headport="w"' in loop) for loop in loops] == [(True, False), (False, True)]
 
 
 def _args(records: Path, *more: str) -> argparse.Namespace:

@@ -86,7 +86,7 @@ def _dot_node(graph: Graph, node: Node, spine: frozenset[str] = frozenset()) -> 
     return f"  {_dot_id(node.id)} [{', '.join(attrs)}];"
 
 
-def _dot_edge(graph: Graph, edge: Edge) -> str:
+def _dot_edge(graph: Graph, edge: Edge, loop: int = 0) -> str:
     look = edge_look(graph, edge)
     attrs = [f'color="{look.stroke}"', f'fontcolor="{look.text}"', f"penwidth={look.width}"]
     if look.dashed:
@@ -96,7 +96,10 @@ def _dot_edge(graph: Graph, edge: Edge) -> str:
     if edge.tooltip:
         attrs.append(f"tooltip={_dot_string(edge.tooltip)}")
     if edge.kind is EdgeKind.RETRY:
-        attrs.append('headport="e", tailport="e"')  # a loop on the right, label beside it
+        # A loop on the right, its label beside it; a state's second Retry rule loops on the left, so that the two
+        # loops and their labels do not lie on top of each other (the coverage graph draws one loop per rule).
+        side = "w" if loop % 2 else "e"
+        attrs.append(f'headport="{side}", tailport="{side}"')
     return f"  {_dot_id(edge.source)} -> {_dot_id(edge.target)} [{', '.join(attrs)}];"
 
 
@@ -154,7 +157,12 @@ def to_dot(graph: Graph) -> str:
     spine = frozenset(main_path(graph))
     lines += [_dot_node(graph, node, spine) for node in graph.nodes if node.cluster is None]
     lines += _dot_clusters(graph, None, "  ")
-    lines += [_dot_edge(graph, edge) for edge in graph.edges]
+    loops: dict[str, int] = {}
+    for edge in graph.edges:
+        loop = loops.get(edge.source, 0)
+        if edge.kind is EdgeKind.RETRY:
+            loops[edge.source] = loop + 1
+        lines.append(_dot_edge(graph, edge, loop))
     lines += _dot_legend(graph)
     lines.append("}")
     return "\n".join(lines) + "\n"
