@@ -172,3 +172,16 @@ def test_using_puts_a_configuration_in_place_for_the_block(monkeypatch: pytest.M
     with mock_config.using(given):
         assert mock_config.current() is given
     assert mock_config.current() is None
+
+
+def test_up_refuses_a_broken_file_before_it_starts_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workflow.cli import main
+
+    monkeypatch.setenv(mock_config.ENVIRONMENT_VARIABLE, "restored after the test")  # `up` sets it
+    broken = tmp_path / "mocks.json"
+    broken.write_text(json.dumps(_with_responses({"1": {"Return": 1}})), encoding="utf-8")
+    assert main(["up", "--mock-config", str(broken), "--console-port", "0"]) == 2
+    said = capsys.readouterr().err
+    assert f"the mock configuration cannot be used: {broken}: MockedResponses.R: invocations must be" in said
