@@ -12,7 +12,9 @@ Prints one JSON document and writes it to build/bench.json:
 - chaos:    the wall time of a 500-order chaos run (`--chaos-orders 0` skips it)
 - console_order_page_ms: the console's order page, server time (median), on a fresh local system of its own and
             with `--console-orders` (3,000) synthetic orders seeded into its table; console_orders_first_read_ms: the
-            orders list's first read of that table (workflow.console.bench)
+            orders list's first read of that table (workflow.console.bench); console_orders_list: the orders list
+            with `--console-list-orders` (10,000) in the table: its first page (the first read of the index, then
+            warm), FAILED in the last 24 h (first read), and how long after its write a new order shows in it
 - virtual_time: a mocked case with a one-day Wait and six retries with backoff (run_case, in virtual time): its wall
             time, and the time its history spans (examples/sfn-local-mocks: PaymentReminder#PaidAfterRetries)
 
@@ -236,9 +238,10 @@ def chaos_seconds(orders: int) -> float | None:
     return float(report["seconds"])
 
 
-def console_pages(seeded: int) -> dict[str, Any]:
+def console_pages(seeded: int, listed: int = 0) -> dict[str, Any]:
     """The console's order page on a local system of its own (so nothing else here changes): a FULFILLED order's
-    page, fresh, then with `seeded` synthetic orders in the table (0 skips that)."""
+    page, fresh, then with `seeded` synthetic orders in the table (0 skips that); then the orders list with `listed`
+    orders in the table (0, or no more than `seeded`, skips that)."""
     with LocalRuntime(RuntimeConfig(time_scale=0.01, log_invocation_errors=False)) as runtime:
         url = runtime.serve_api(port=0).url
         answer = requests.post(
@@ -254,8 +257,19 @@ def console_pages(seeded: int) -> dict[str, Any]:
         if seeded:
             many = measure(target, order_id, seed=seeded, repeat=7).figures
             pages[f"orders_{seeded}"] = round(many["order page"], 1)
-            first_read[f"orders_{seeded}"] = round(many["orders list, first page (cold: reads the table)"])
-    return {"console_order_page_ms": pages, "console_orders_first_read_ms": first_read}
+            first_read[f"orders_{seeded}"] = round(many["orders list, first page (cold: reads the index)"])
+        listing: dict[str, Any] = {}
+        if listed > seeded:
+            figures = measure(target, order_id, seed=listed - seeded, repeat=7).figures
+            listing = {
+                "orders": listed,
+                "first_page_first_read_ms": round(figures["orders list, first page (cold: reads the index)"]),
+                "first_page_warm_ms": round(figures["orders list, first page (warm)"], 1),
+                "failed_24h_first_read_ms": round(figures["orders list, FAILED in the last 24h (cold)"]),
+                "page_read_ms": round(figures["orders list, a page read (a Query per shard)"]),
+                "new_order_shows_after_ms": round(figures["orders list, a new order shows after"]),
+            }
+    return {"console_order_page_ms": pages, "console_orders_first_read_ms": first_read, "console_orders_list": listing}
 
 
 EXAMPLE = REPO / "examples" / "sfn-local-mocks"
@@ -302,6 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--console-orders", type=int, default=3000, help="orders seeded for the console's figures (default 3000)"
     )
+    parser.add_argument(
+        "--console-list-orders",
+        type=int,
+        default=10_000,
+        help="orders in the table for the console's orders-list figures (default 10000; 0 skips them)",
+    )
     parser.add_argument("--out", default=str(REPO / "build" / "bench.json"))
     args = parser.parse_args(argv)
     states = happy_path_length(compile_order_workflow())
@@ -335,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         result["imports"] = cold_imports()
         step(f"chaos, {args.chaos_orders} orders")
         result["chaos_500_seconds"] = chaos_seconds(args.chaos_orders)
-        step(f"console: an order's page, fresh and with {args.console_orders} orders")
-        result.update(console_pages(args.console_orders))
+        step(f"console: an order's page with {args.console_orders} orders, the list with {args.console_list_orders}")
+        result.update(console_pages(args.console_orders, args.console_list_orders))
         step("virtual time: a mocked one-day Wait and six retries")
         result["virtual_time"] = virtual_time_case()
         bar.advance()

@@ -15,9 +15,10 @@ from typing import Any
 
 from stepfunctions.steps import Chain
 
+from handlers.domain import listing
 from handlers.domain.order import OrderStatus
 from workflow.dsl import Catch, DynamoDBUpdateItem, Fail, Pass, SnsPublish, Succeed, Task
-from workflow.query_language import ENTERED_AT, EXECUTION_ARN, JSONATA, Input, Text, request, written
+from workflow.query_language import ENTERED_AT, EXECUTION_ARN, JSONATA, Computed, Input, Text, request, written
 from workflow.retries import DYNAMODB_TRANSIENT, SNS_TRANSIENT, RetryPolicy, backoff, service_timeout
 
 # The failure route's last state when the alert could not be published (an alarm watches for it by this name).
@@ -27,6 +28,28 @@ ALERT_NOT_PUBLISHED = "AlertNotPublished"
 CAUSE_LIMIT = 16_000
 # Who and what an order is, as the API started its execution: what CreateOrder writes and the failure route records.
 IDENTITY_KEYS = ("orderId", "owner", "idempotencyKey", "requestHash", "correlationId", "submittedAt")
+
+
+_ORDER_ID = f"({Text('orderId').expression()})"
+_ACCEPTED_AT = (
+    '($exists($states.input.submittedAt) and $string($states.input.submittedAt) != "" ? '
+    "$string($states.input.submittedAt) : $states.context.Execution.StartTime)"
+)
+# The order's keys in the orders-by-time index (handlers.domain.listing), which RecordFailure writes when it writes
+# the order first (it failed before CreateOrder): in JSONata the shard is listing.list_shard's, computed the same way;
+# JSONPath has no substring, so its edition puts such an order in a random shard (the list reads every shard). A key
+# is never empty (DynamoDB refuses an empty index key): without a submission time, the execution's start is used.
+LIST_SHARD = Computed(
+    jsonata=(
+        f'"{listing.SHARD_PREFIX}" & $string($length($substringBefore("{listing.ID_ALPHABET}", '
+        f"$substring({_ORDER_ID}, -1))) % {listing.LIST_SHARDS})"
+    ),
+    jsonpath=f"States.Format('{listing.SHARD_PREFIX}{{}}', States.MathRandom(0, {listing.LIST_SHARDS - 1}))",
+)
+LIST_KEY = Computed(
+    jsonata=f'{_ACCEPTED_AT} & "{listing.SEPARATOR}" & {_ORDER_ID}',
+    jsonpath=f"States.Format('{{}}{listing.SEPARATOR}{{}}', $.submittedAt, $.orderId)",
+)
 
 
 def _failure_document(state: str, error: Any) -> dict[str, Any]:
@@ -121,7 +144,10 @@ def record_failure(policy: RetryPolicy, language: str) -> DynamoDBUpdateItem:
             "idempotencyKey = if_not_exists(idempotencyKey, :key), requestHash = if_not_exists(requestHash, :hash), "
             # Who may read it, also when it failed before CreateOrder wrote it.
             "#owner = if_not_exists(#owner, :owner), "
-            "history = list_append(if_not_exists(history, :pending), :entry) "
+            "history = list_append(if_not_exists(history, :pending), :entry), "
+            # Listed by when it was accepted, also when it failed before CreateOrder wrote it.
+            f"{listing.LIST_SHARD} = if_not_exists({listing.LIST_SHARD}, :shard), "
+            f"{listing.LIST_KEY} = if_not_exists({listing.LIST_KEY}, :listed) "
             # A FAILED order leaves the open-orders index (FindStuckOrders looks there).
             "REMOVE openShard, openSince"
         ),
@@ -148,6 +174,8 @@ def record_failure(policy: RetryPolicy, language: str) -> DynamoDBUpdateItem:
             },
             ":pending": {"L": [{"M": {"status": {"S": OrderStatus.PENDING.value}, "at": {"S": Text("submittedAt")}}}]},
             ":entry": _history_entry(OrderStatus.FAILED),
+            ":shard": {"S": LIST_SHARD},
+            ":listed": {"S": LIST_KEY},
         },
         policy=policy,
         language=language,

@@ -16,6 +16,7 @@ from typing import Final
 from handlers import env
 from handlers.alert_registry import TARGETS, target_settings
 from handlers.domain.contract import DEFAULT_ROUTE, ROUTES
+from handlers.domain.listing import LIST_KEY, LIST_SHARD
 from workflow.resources import (
     LIVE_ALIAS,
     VISIBILITY_PER_FUNCTION_TIMEOUT,
@@ -127,6 +128,11 @@ WORKER_TIMEOUT = 30
 # Orders that are not terminal yet, by when they were accepted: FindStuckOrders queries it, so nothing scans the
 # table. Sparse: CreateOrder writes its keys, FULFILLED and FAILED remove them (so do the stuck alert's mark).
 OPEN_ORDERS_INDEX = "open-orders"
+# Every order, newest first: the console's orders list queries it, one query per shard a page, instead of scanning
+# the table. Every writer of an order gives it its keys (handlers.domain.listing: eight shards by the order id, then
+# the acceptance time and the id); it projects what a row of the list shows, except the failure (its cause can be
+# 16 KB, each write of it billed by the KB), which the list reads for its failed rows only.
+ORDERS_BY_TIME_INDEX = "orders-by-time"
 # How often FindStuckOrders looks; an order is stuck after STUCK_ORDER_MINUTES (default 15) without a terminal status.
 STUCK_CHECK_MINUTES = 5
 STUCK_CHECK_TIMEOUT = 60
@@ -152,6 +158,12 @@ MANIFEST = Manifest(
                     partition_key="openShard",
                     sort_key="openSince",
                     projected=("status", "updatedAt", "executionArn", "correlationId"),
+                ),
+                Index(
+                    ORDERS_BY_TIME_INDEX,
+                    partition_key=LIST_SHARD,
+                    sort_key=LIST_KEY,
+                    projected=("status", "updatedAt", "currency", "total"),
                 ),
             ),
         ),

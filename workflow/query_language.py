@@ -68,13 +68,24 @@ EXECUTION_ARN = Context("Execution.Id")
 ENTERED_AT = Context("State.EnteredTime")
 
 
+@dataclass(frozen=True)
+class Computed:
+    """A value computed from the state's input, written once per language: a JSONata expression (without its
+    `{% %}`), and JSONPath's intrinsic function call (`States.Format(...)`), which becomes a `.$` key."""
+
+    jsonata: str
+    jsonpath: str
+
+
 def written(value: Any, language: str) -> Any:
-    """A template in the query language: every Input and Context in it becomes a `{% %}` (JSONata) or a `.$` key
-    (JSONPath); everything else is a literal."""
+    """A template in the query language: every Input, Text, Context and Computed in it becomes a `{% %}` (JSONata)
+    or a `.$` key (JSONPath); everything else is a literal."""
     if isinstance(value, dict):
         fields: dict[str, Any] = {}
         for key, item in value.items():
-            if isinstance(item, Input | Text | Context) and language == JSONPATH:
+            if isinstance(item, Computed) and language == JSONPATH:
+                fields[f"{key}.$"] = item.jsonpath
+            elif isinstance(item, Input | Text | Context) and language == JSONPATH:
                 if isinstance(item, Text) and item.source != "input":
                     raise ValueError(f"JSONPath reads only the state's input, not {item}")
                 fields[f"{key}.$"] = f"$$.{item.path}" if isinstance(item, Context) else f"$.{item.path}"
@@ -83,8 +94,10 @@ def written(value: Any, language: str) -> Any:
         return fields
     if isinstance(value, list):
         return [written(item, language) for item in value]
-    if isinstance(value, Input | Text | Context) and language == JSONPATH:
+    if isinstance(value, Input | Text | Context | Computed) and language == JSONPATH:
         raise ValueError(f"JSONPath reads {value} only as an object's field (a `.$` key), not inside an array")
+    if isinstance(value, Computed):
+        return f"{{% {value.jsonata} %}}"
     if isinstance(value, Text):
         return f"{{% {value.expression()} %}}"
     if isinstance(value, Input):

@@ -101,8 +101,9 @@ Ref = (
 
 @dataclass(frozen=True)
 class Index:
-    """A global secondary index (projecting the keys only). Sparse: an item without its partition key is not in it,
-    so an index of what is still open costs nothing for what is done."""
+    """A global secondary index (projecting the keys, and `projected`). Sparse: an item without its keys is not in it,
+    so an index of what is still open costs nothing for what is done. Each write that changes an item's entry is a
+    write of the index too, billed as one (workflow.harness.meter counts them)."""
 
     name: str
     partition_key: str

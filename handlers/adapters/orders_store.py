@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from handlers.clock import iso
+from handlers.domain import listing
 from handlers.domain.errors import (
     IdempotencyConflictError,
     InvalidTransitionError,
@@ -195,6 +196,9 @@ class OrdersStore:
             # In the open-orders index until it is terminal: FindStuckOrders finds it there if it stops moving.
             "openShard": open_shard(new.order_id),
             "openSince": new.submitted_at,
+            # In the orders-by-time index for good: the console lists it there, by when it was accepted.
+            listing.LIST_SHARD: listing.list_shard(new.order_id),
+            listing.LIST_KEY: listing.list_key(new.submitted_at, new.order_id),
         }
         try:
             self._client.put_item(
@@ -219,6 +223,9 @@ class OrdersStore:
         adopted = {
             **record,
             "createdAt": existing.get("createdAt") or record["createdAt"],
+            # Where the list shows it stays where it was (the failure route may have written it first).
+            listing.LIST_SHARD: existing.get(listing.LIST_SHARD) or record[listing.LIST_SHARD],
+            listing.LIST_KEY: existing.get(listing.LIST_KEY) or record[listing.LIST_KEY],
             "history": [*existing.get("history", []), {"status": OrderStatus.CREATED.value, "at": iso(now)}],
         }
         try:

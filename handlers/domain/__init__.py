@@ -3,7 +3,7 @@
 - order: the order model (OrderStatus, Order, OrderItem, Address), its wire form and the business rules beyond its
   shape; order_input: untrusted JSON (a request, a task's input, a stored record) read into it, every problem with
   its field path; identifiers: order ids, Idempotency-Keys (form, per-caller scope, request fingerprint) and
-  correlation ids.
+  correlation ids; listing: an order's keys in the orders-by-time index (its shard, its acceptance time and id).
 - contract: the API's contract as data: its routes, statuses, and every field's limits and patterns (the manifest,
   the OpenAPI document and infra read them here).
 - money, currencies: exact Decimal amounts with bounds, ISO 4217 minor units.

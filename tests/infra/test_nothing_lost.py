@@ -64,10 +64,27 @@ def test_tables_refuse_deletion_and_are_retained(synth: Synth, variant: str) -> 
         assert table["DeletionPolicy"] == "Retain", name
 
 
-def test_the_open_orders_index_is_sparse_and_projects_what_the_stuck_check_reads(synth: Synth) -> None:
+def _orders_indexes(synth: Synth) -> dict[str, Any]:
     (orders,) = [t for n, t in resources(synth.standard, "AWS::DynamoDB::Table").items() if n.startswith("OrdersTable")]
-    (index,) = orders["Properties"]["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "open-orders"
+    return {index["IndexName"]: index for index in orders["Properties"]["GlobalSecondaryIndexes"]}
+
+
+def test_the_open_orders_index_is_sparse_and_projects_what_the_stuck_check_reads(synth: Synth) -> None:
+    index = _orders_indexes(synth)["open-orders"]
     assert [k["AttributeName"] for k in index["KeySchema"]] == ["openShard", "openSince"]
     assert index["Projection"]["ProjectionType"] == "INCLUDE"
     assert set(index["Projection"]["NonKeyAttributes"]) == {"status", "updatedAt", "executionArn", "correlationId"}
+
+
+def test_the_orders_by_time_index_projects_a_list_row_but_not_the_failure(synth: Synth) -> None:
+    """The console's orders list reads it (workflow.console.orders). CloudFormation adds one index to a table per
+    deploy: the orders table has these two and gains no other in the same change."""
+    indexes = _orders_indexes(synth)
+    assert set(indexes) == {"open-orders", "orders-by-time"}
+    index = indexes["orders-by-time"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]] == [
+        ("listShard", "HASH"),
+        ("listKey", "RANGE"),
+    ]
+    assert index["Projection"]["ProjectionType"] == "INCLUDE"
+    assert set(index["Projection"]["NonKeyAttributes"]) == {"status", "updatedAt", "currency", "total"}

@@ -1,5 +1,5 @@
 """The console in a real browser (headless, Playwright pointed at Debian's chromium): live updates, the coloured
-graph, a failed order's reason, a DLQ redrive through its form, and the loopback refusal.
+graph, a failed order's reason, a rerun and a DLQ redrive through their forms, and the loopback refusal.
 
 CONSOLE_SCREENSHOTS=/tmp makes each test leave a screenshot of its page there (console-*.png)."""
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fixtures import Submit
+from tests.support.fixtures import Submit, create_order_store_retry
 from workflow.console import Console
 from workflow.local.runtime import LocalRuntime
 from workflow.local.samples import sample_order
@@ -101,6 +101,39 @@ def test_a_failed_order_shows_its_red_state_and_reason(
     fills = node.locator("path, polygon").evaluate_all("els => els.map(e => e.getAttribute('fill'))")
     assert any(fill and fill.lower() not in {"none", "#ffffff", "white"} for fill in fills)
     shot(page, "order-failed")
+
+
+def test_a_failed_order_is_rerun_through_its_button_and_followed_to_fulfilled(
+    page: Any, console: Console, submit: Submit, runtime: LocalRuntime
+) -> None:
+    # CreateOrder's table is throttled for longer than its Retry lasts: a transient failure, so a rerun is offered.
+    retry = create_order_store_retry()
+    runtime.dynamodb_faults.throttle("PutItem", times=1 + retry["MaxAttempts"], table=runtime.table_name("orders"))
+    order_id = submit(sample_order())["json"]["orderId"]
+    assert runtime.wait_for_order(order_id, ["FAILED"])["failure"]["state"] == "CreateOrder"
+    page.goto(f"{console.url}/orders/{order_id}")
+    assert "OrderStoreUnavailable" in page.locator(".glance.bad").inner_text()
+    button = page.locator(f'form[action="/orders/{order_id}/rerun"] button')
+    assert button.inner_text() == "Rerun this order"
+    asked: list[str] = []
+
+    def confirm(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
+    button.click()
+    page.wait_for_url(f"**/orders/{order_id}?rerun=started")
+    assert asked == [f"Run order {order_id} again?"]
+    assert "A rerun was started" in page.locator(".notice").inner_text()
+    # The page follows the rerun's execution live, to the end.
+    page.locator("#order-live .statusline .badge.ok:text('FULFILLED')").wait_for()
+    assert page.locator(".glance.bad").count() == 0
+    assert page.locator(f'form[action="/orders/{order_id}/rerun"]').count() == 0
+    record = runtime.wait_for_order(order_id, ["FULFILLED"])
+    assert "REDRIVING" in [h["status"] for h in record["history"]]
+    assert record["executionArn"].endswith(f"{order_id}-redrive-1")
+    shot(page, "order-rerun")
 
 
 def test_a_dlq_redrive_through_its_form(page: Any, console: Console, runtime: LocalRuntime) -> None:

@@ -64,7 +64,9 @@ def test_a_fulfilled_and_a_failed_order_traced(
     assert not [e for e in fulfilled["entries"] if not e["ok"]]
     cost = fulfilled["cost"]
     assert cost["usage"]["transitions"] == 4
-    assert cost["usage"]["write_units"] == 3  # the reservation, CreateOrder's put, the fulfilment's update
+    # the reservation, CreateOrder's put, the fulfilment's update, and each of those two in both of the orders
+    # table's indexes (orders-by-time: written, then its status; open-orders: in, then out)
+    assert cost["usage"]["write_units"] == 7
     assert 0 < cost["totalUsd"] < 0.001
     assert any("billed ms" in line for line in cost["assumed"])
 
@@ -75,7 +77,8 @@ def test_a_fulfilled_and_a_failed_order_traced(
     assert [e["step"] for e in failed["entries"] if e["kind"] == "delivery"] == list(ON)
     assert all(e["detail"] == "delivered" for e in failed["entries"] if e["kind"] == "delivery")
     assert failed["cost"]["usage"]["invocations"]["AlertHandler"] == 1
-    assert failed["cost"]["usage"]["write_units"] == 2 + 2 * len(ON)  # + a claim and a mark per target
+    # the reservation, RecordFailure's write and its orders-by-time entry, a claim and a mark per target
+    assert failed["cost"]["usage"]["write_units"] == 3 + 2 * len(ON)
 
     # What an on-call engineer reads: the failed lines marked, the totals and the cost last.
     code, out = trace(runtime, capsys, bad)

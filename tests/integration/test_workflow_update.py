@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from handlers.domain import listing
 from tests.support.fixtures import Submit
 from workflow import cli
 from workflow.asl import compile_order_workflow
@@ -226,3 +227,6 @@ def test_the_jsonpath_edition_published_to_the_running_system_carries_orders_the
     assert failed["status"] == "FAILED"
     assert failed["failure"]["state"] == "ValidateOrder"
     assert failed["failure"]["error"] == "OrderValidationError"
+    # Listed by when it was accepted; JSONPath has no substring to compute the shard from the id: a random one.
+    assert failed[listing.LIST_SHARD] in listing.list_shards()
+    assert failed[listing.LIST_KEY] == listing.list_key(failed["history"][0]["at"], bad)

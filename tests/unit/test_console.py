@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from workflow.console.orders import BadFilter, Filter, OrderRow, decode_token, encode_token, page_of
+from workflow.console.orders import BadFilter, Filter, OrderRow, Page
 from workflow.console.render import badge, page, pretty, table
 from workflow.console.security import REDACTED, CsrfTokens, redact, redact_text, same_origin
 from workflow.console.views import order_rows
@@ -23,9 +23,8 @@ def test_every_rendered_value_is_escaped() -> None:
 
 
 def test_order_rows_escape_what_the_table_holds() -> None:
-    row = OrderRow("ord_" + "a" * 26, HOSTILE, "2026-01-01T00:00:00+00:00", "", "EUR", "1", HOSTILE, HOSTILE)
-    rows = page_of([row], Filter(), 10, 0.0, datetime(2026, 1, 1, tzinfo=UTC))
-    assert "<script>" not in str(order_rows(rows))
+    row = OrderRow("ord_" + "a" * 26, HOSTILE, "2026-01-01T00:00:00.000Z", "", "EUR", "1", HOSTILE, HOSTILE)
+    assert "<script>" not in str(order_rows(Page([row], None, 0.0)))
 
 
 def test_a_csrf_token_is_good_for_its_purpose_on_its_console_only() -> None:
@@ -75,39 +74,12 @@ def test_personal_fields_and_secrets_are_redacted() -> None:
     assert redact_text('<svg xmlns="http://www.w3.org/2000/svg">') == '<svg xmlns="http://www.w3.org/2000/svg">'
 
 
-def test_filters_and_page_tokens() -> None:
+def test_filters_are_checked() -> None:
+    """(Page tokens and the pages themselves: tests/unit/test_order_list.py.)"""
     assert Filter.parse("failed", "24h", None) == Filter("FAILED", "24h", None)
     for status, window, token in (("NOPE", None, None), (None, "3y", None), (None, None, "%%%"), (None, None, "eA")):
         with pytest.raises(BadFilter):
             Filter.parse(status, window, token)
-    cursor = ("2026-01-01T00:00:00+00:00", "ord_" + "b" * 26)
-    assert decode_token(encode_token(cursor)) == cursor
-
-
-def test_pages_follow_the_cursor_newest_first() -> None:
-    rows = [
-        OrderRow(
-            f"ord_{chr(97 + n) * 26}",
-            "FAILED" if n % 2 else "FULFILLED",
-            f"2026-01-01T00:00:{59 - n:02}+00:00",
-            "",
-            "EUR",
-            "1",
-            "",
-            "",
-        )
-        for n in range(7)
-    ]
-    now = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
-    first = page_of(rows, Filter(), 3, 0.0, now)
-    assert [r.order_id for r in first.rows] == [r.order_id for r in rows[:3]]
-    assert first.next_token is not None
-    second = page_of(rows, Filter(after=decode_token(first.next_token)), 3, 0.0, now)
-    assert [r.order_id for r in second.rows] == [r.order_id for r in rows[3:6]]
-    failed = page_of(rows, Filter(status="FAILED"), 10, 0.0, now)
-    assert {r.status for r in failed.rows} == {"FAILED"}
-    assert failed.matching == 3
-    assert page_of(rows, Filter(window="15m"), 10, 0.0, datetime(2026, 1, 2, tzinfo=UTC)).rows == []
 
 
 def test_the_timeline_is_the_traces_entries_escaped_with_failures_red() -> None:
@@ -131,3 +103,47 @@ def test_the_timeline_is_the_traces_entries_escaped_with_failures_red() -> None:
     assert "<dt>Queue wait</dt><dd>0.250 s" in html
     assert "<dt>Alert deliveries</dt>" in html
     assert "+0 s" in html  # whole seconds, as the alert log keeps them
+
+
+def test_the_live_view_reads_a_marker_not_the_whole_order_while_nothing_changed() -> None:
+    """An unchanged order answers 204 from one GetItem and its execution's newest event: no history is read, no graph
+    drawn, no timeline built (workflow.console.detail's marker; the change itself: tests/integration)."""
+    from typing import Any
+
+    from werkzeug.test import Client
+
+    from handlers.adapters.orders_store import to_item
+    from workflow.console.app import ConsoleApp
+    from workflow.console.detail import marker_of
+    from workflow.ops.targets import Target
+
+    order_id = "ord_" + "a" * 26
+    machine = "arn:aws:states:us-east-1:123456789012:stateMachine:orderflow-orders"
+    arn = f"arn:aws:states:us-east-1:123456789012:execution:orderflow-orders:{order_id}"
+    record = {"orderId": order_id, "status": "FULFILLED", "updatedAt": "2026-01-01T00:00:01.000Z", "executionArn": arn}
+    asked: list[tuple[str, dict[str, Any]]] = []
+
+    class Stub:
+        def __getattr__(self, name: str) -> Any:
+            def call(**arguments: Any) -> Any:
+                asked.append((name, arguments))
+                answers = {
+                    "get_item": {"Item": to_item(record)},
+                    "describe_state_machine": {"type": "STANDARD"},
+                    "get_execution_history": {"events": [{"id": 12, "type": "ExecutionSucceeded"}]},
+                }
+                return answers[name]
+
+            return call
+
+    outputs = {"OrdersTableName": "orders", "IdempotencyTableName": "keys", "StateMachineArn": machine}
+    no_session: Any = None
+    target = Target(
+        "local", no_session, None, outputs, "the stub", _clients={"dynamodb": Stub(), "stepfunctions": Stub()}
+    )
+    client = Client(ConsoleApp(target))
+    fingerprint = marker_of(record, 12, [])
+    answer = client.get(f"/orders/{order_id}/live?fp={fingerprint}", headers={"Host": "127.0.0.1"})
+    assert answer.status_code == 204
+    assert [name for name, _ in asked] == ["get_item", "describe_state_machine", "get_execution_history"]
+    assert asked[-1][1] == {"executionArn": arn, "reverseOrder": True, "maxResults": 1}

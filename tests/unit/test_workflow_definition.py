@@ -12,6 +12,7 @@ from handlers.domain import errors
 from tests.support.derived import happy_path, lambda_tasks
 from workflow import asl
 from workflow.cli import main
+from workflow.failure_route import LIST_KEY, LIST_SHARD
 from workflow.manifest import MANIFEST
 
 
@@ -225,12 +226,20 @@ def test_the_jsonpath_edition_is_the_same_workflow_with_a_pass_state_per_failure
     assert happy_path(jsonata) == happy_path(jsonpath)
 
 
+# The values the failure route computes (query_language.Computed), each written once per language.
+COMPUTED = {f"{{% {value.jsonata} %}}": value.jsonpath for value in (LIST_SHARD, LIST_KEY)}
+
+
 def _as_jsonpath(value: Any) -> Any:
     """JSONata's `{% $states.input.x %}` field as JSONPath writes it (`"key.$": "$.x"`), and so the failure route's
-    guarded `{% $exists($states.input.x) ? ... %}`, which JSONPath cannot write (it reads the field plainly)."""
+    guarded `{% $exists($states.input.x) ? ... %}`, which JSONPath cannot write (it reads the field plainly); a
+    computed value as its JSONPath edition (an intrinsic function)."""
     if isinstance(value, dict):
         written = {}
         for key, item in value.items():
+            if isinstance(item, str) and item in COMPUTED:
+                written[f"{key}.$"] = COMPUTED[item]
+                continue
             guarded = re.match(r"\{% \(?\$exists\((\$states\.input[\w.]*)\)", item) if isinstance(item, str) else None
             if guarded or (isinstance(item, str) and item.startswith("{% $states.")):
                 path = guarded.group(1) if guarded else item.removeprefix("{% ").removesuffix(" %}")

@@ -14,7 +14,8 @@ system and a deployed stack with the operator's credentials.
     app          ConsoleApp (routes, the loopback guard, POST checks, problem pages, headers) and Console (make_server)
     views        each page's body from what workflow.ops reads (the order page's imported from views_order)
     views_order  one order's page: its glance, the coloured graph, each state's visits, the timeline and totals
-    orders       the orders list: a projected Scan held in memory, pages by cursor tokens, filters
+    orders       the orders list's pieces: filters, page tokens, rows, a shard's Query, merging shards into a page
+    order_list   the orders list read: a Query per shard of the orders-by-time index a page, pages kept and refreshed
     detail       one order: its record redacted, its execution's events, each state's visits, the coloured graph
     render       the page frame and HTML pieces; every value escaped (markupsafe)
     security     CSRF tokens, the same-origin check, security headers, redaction of personal data and secrets

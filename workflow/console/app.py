@@ -21,7 +21,8 @@ from werkzeug.wrappers import Request, Response
 from handlers.domain.identifiers import is_order_id
 from workflow.console import views
 from workflow.console.detail import NoSuchOrder, OrderReader
-from workflow.console.orders import BadFilter, Filter, OrderIndex
+from workflow.console.order_list import OrderList
+from workflow.console.orders import BadFilter, Filter
 from workflow.console.render import Markup, page, problem
 from workflow.console.security import SECURITY_HEADERS, CsrfTokens, same_origin
 
@@ -68,8 +69,8 @@ class ConsoleApp:
         self.actions = target.name == "local" if actions is None else actions
         self.own_origin = ""
         self.tokens = CsrfTokens()
-        self.index = OrderIndex(
-            target, max_age=list_max_age if list_max_age is not None else (1.0 if target.name == "local" else 30.0)
+        self.orders = OrderList(
+            target, max_age=list_max_age if list_max_age is not None else (1.0 if target.name == "local" else 5.0)
         )
         self.reader = OrderReader(target)
 
@@ -151,11 +152,11 @@ class ConsoleApp:
 
     def on_orders(self, request: Request) -> Response:
         wanted = self._filter(request)
-        return self._html("Orders", views.orders_page(self.index.page(wanted), wanted), "/orders")
+        return self._html("Orders", views.orders_page(self.orders.page(wanted), wanted), "/orders")
 
     def on_order_rows(self, request: Request) -> Response:
         wanted = self._filter(request)
-        return self._fragment(views.orders_list(self.index.page(wanted), wanted))
+        return self._fragment(views.orders_list(self.orders.page(wanted), wanted))
 
     def _view(self, order_id: str) -> Any:
         try:
@@ -170,8 +171,15 @@ class ConsoleApp:
         return self._html(f"Order {order_id}", body, "/orders")
 
     def on_order_live(self, request: Request, order_id: str) -> Response:
+        shown = request.args.get("fp")
+        if shown:  # what the page shows: a cheap marker tells whether anything changed, before the whole read
+            try:
+                if self.reader.marker(order_id) == shown:
+                    return self._secure(Response(status=204))
+            except NoSuchOrder:
+                raise Problem(404, "Not Found", f"No order {order_id} in {self.target.where}.") from None
         view = self._view(order_id)
-        if request.args.get("fp") == view.fingerprint:
+        if shown == view.fingerprint:
             return self._secure(Response(status=204))
         return self._fragment(views.order_live(view, csrf=self.tokens.issue, actions=self.actions))
 

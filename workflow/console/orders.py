@@ -1,41 +1,43 @@
-"""The orders list: newest first, by status and time window, a page at a time.
+"""The orders list's pieces, pure: the filter and its page tokens, a row, a page, one shard's Query for a page and
+how the shards' reads merge into a page. workflow.console.order_list reads them.
 
-The orders table's key is the order id and its one index holds open orders only, so no query returns orders by
-time: the list is one projected, parallel Scan of the few fields a row shows, held in memory and read again when it
-is older than `max_age` (on AWS, when the table is large, raise it: each refresh reads the whole table). Every
-viewer and every live update shares that one read; pages are slices of it, so a page costs no AWS call of its own
-once the index is warm. A refresh waits at least `SCAN_SHARE` times as long as the last read took, so however
-large the table grows, re-reading it takes at most a tenth of the process (locally moto serves the table in the
-same process: a 10 s Scan each second would slow every other page and the workflow itself). A page token is the
-cursor of the last row shown (its time and order id), so a page stays where it was while new orders arrive above
-it.
+The list reads the orders table's orders-by-time index (workflow.manifest ORDERS_BY_TIME_INDEX; its keys are
+handlers.domain.listing's: eight shards by order id, each sorted by acceptance time, then order id). A page is a Query
+per shard, merged newest first: each starts after the page token's position and stays inside the time window (key
+conditions); a status is its FilterExpression, so only what matches comes back. A page holds only rows that every
+shard has been read past (`merge`), so no row is skipped or shown twice from one page to the next; a page token is
+the position (listKey) of the last row shown, so a page stays where it was while new orders arrive above it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import logging
-import threading
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from handlers.domain import listing
 from handlers.domain.identifiers import is_order_id
 from handlers.domain.order import OrderStatus
-from workflow.ops.targets import Target
+from workflow.manifest import ORDERS_BY_TIME_INDEX
 
-_log = logging.getLogger(__name__)
 PAGE_SIZE = 50
-SEGMENTS = 4
-SCAN_SHARE = 10  # a refresh waits at least this many times the last read's duration
+# A shard's first Query for a page asks for 2.5 times its share of the page (16 entries for 50 rows): eight shards
+# of random orders then cover the page in one round 998 times in 1,000 (1.5 times: 4 in 10). When they do not, merge
+# holds back what a shard has not been read past, and the least-read shard is read further.
+FIRST_READ_SHARE = 2.5
+# With a status filter a shard's Query evaluates up to this many index entries (≈ 200 B each: well under its 1 MB),
+# and a shard is read at most SHARD_BUDGET entries for one page: a status no recent order has is looked for that far
+# back, then the page says how far it looked and its pager goes on from there.
+FILTERED_READ = 2_000
+SHARD_BUDGET = 10_000
 WINDOWS = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 STATUSES = tuple(status.value for status in OrderStatus)
-_PROJECTION = "orderId, #s, createdAt, updatedAt, currency, #t, failure.#state, failure.#error"
-_NAMES = {"#s": "status", "#t": "total", "#state": "state", "#error": "error"}
+# The rows whose failure the list shows: it failed, or failed and is being run again.
+WITH_FAILURE = frozenset({OrderStatus.FAILED.value, OrderStatus.REDRIVING.value})
 
 
 class BadFilter(ValueError):
@@ -46,7 +48,7 @@ class BadFilter(ValueError):
 class OrderRow:
     order_id: str
     status: str
-    created: str  # ISO time (the order's submission, or its last change when it holds only a failure)
+    submitted: str  # ISO time the API accepted it (the index's sort key)
     updated: str
     currency: str
     total: str
@@ -54,15 +56,16 @@ class OrderRow:
     failed_error: str
 
     @property
-    def cursor(self) -> tuple[str, str]:
-        return self.created, self.order_id
+    def key(self) -> str:
+        """Its position in the index (listKey): what a page token holds."""
+        return listing.list_key(self.submitted, self.order_id)
 
 
 @dataclass(frozen=True)
 class Filter:
     status: str | None = None
     window: str | None = None
-    after: tuple[str, str] | None = None  # the cursor of the previous page's last row
+    after: str | None = None  # the position (listKey) of the previous page's last row
 
     @classmethod
     def parse(cls, status: str | None, window: str | None, page: str | None) -> Filter:
@@ -75,144 +78,122 @@ class Filter:
         return cls(status, window, decode_token(page) if page else None)
 
 
-def encode_token(cursor: tuple[str, str]) -> str:
-    return base64.urlsafe_b64encode(f"{cursor[0]}|{cursor[1]}".encode()).decode().rstrip("=")
+def encode_token(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
 
 
-def decode_token(token: str) -> tuple[str, str]:
+def decode_token(token: str) -> str:
+    """The position a page token holds; BadFilter for a token this console did not make."""
     try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
-        created, order_id = text.split("|")
-        datetime.fromisoformat(created)
+        key = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+        accepted_at, order_id = listing.position_of(key)
+        datetime.fromisoformat(accepted_at)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadFilter("the page token is not one this console made: start again from the first page") from None
     if not is_order_id(order_id):
         raise BadFilter("the page token is not one this console made: start again from the first page")
-    return created, order_id
+    return key
 
 
 @dataclass(frozen=True)
 class Page:
     rows: list[OrderRow]
     next_token: str | None
-    matching: int  # rows matching the filter (all pages)
-    total: int  # orders in the table
-    read_at: float  # when the index was read (epoch seconds)
+    read_at: float  # when it was read (epoch seconds)
+    # Set when a status was looked for as far back as one page may read and the page is not full: the acceptance
+    # time it looked back to (the pager goes on from there).
+    searched_to: str | None = None
 
 
-class OrderIndex:
-    """Every order's row, newest first, read by a projected Scan at most every `max_age` seconds."""
+@dataclass(frozen=True)
+class ShardRead:
+    """What one shard gave for a page: its rows, newest first, and how far it was read: the position of the last
+    entry it evaluated, or None when it has nothing more for this page's query."""
 
-    def __init__(self, target: Target, max_age: float = 1.0, clock: Callable[[], float] = time.time) -> None:
-        self._target = target
-        self._table = target.output("OrdersTableName")
-        self._client = target.client("dynamodb")
-        self.max_age = max_age
-        self._clock = clock
-        self._rows: list[OrderRow] = []
-        self._read_at = 0.0
-        self._lock = threading.Lock()
-        self._refreshing = False
-        self._took = 0.0  # seconds the last read took
-
-    @property
-    def refresh_after(self) -> float:
-        """Seconds a read is served before it is read again: `max_age`, or longer when the table is slow to read."""
-        return max(self.max_age, SCAN_SHARE * self._took)
-
-    def rows(self) -> tuple[list[OrderRow], float]:
-        """The rows: the first call reads the table; after that a stale read is refreshed in the background and the
-        previous read is served meanwhile, so no page waits on a Scan once there is one."""
-        with self._lock:
-            stale = self._clock() - self._read_at > self.refresh_after
-            if self._read_at and (not stale or self._refreshing):
-                return self._rows, self._read_at
-            cold = not self._read_at
-            self._refreshing = True
-        if cold:
-            self._refresh()
-            return self._rows, self._read_at
-        threading.Thread(target=self._refresh, name="console-orders", daemon=True).start()
-        return self._rows, self._read_at
-
-    def _refresh(self) -> None:
-        try:
-            started = time.perf_counter()
-            rows = self._scan()
-            with self._lock:
-                self._rows, self._read_at = rows, self._clock()
-                self._took = time.perf_counter() - started
-        except Exception:  # the next page view tries again; this one keeps the previous read
-            _log.warning("console: reading the orders table failed", exc_info=True)
-        finally:
-            with self._lock:
-                self._refreshing = False
-
-    def _scan(self) -> list[OrderRow]:
-        def segment(number: int) -> list[OrderRow]:
-            found = []
-            arguments: dict[str, Any] = {
-                "TableName": self._table,
-                "ProjectionExpression": _PROJECTION,
-                "ExpressionAttributeNames": _NAMES,
-                "Segment": number,
-                "TotalSegments": SEGMENTS,
-            }
-            while True:
-                page = self._client.scan(**arguments)
-                found += [_row(item) for item in page.get("Items", [])]
-                if "LastEvaluatedKey" not in page:
-                    return found
-                arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-        with ThreadPoolExecutor(SEGMENTS) as pool:
-            rows = [row for rows in pool.map(segment, range(SEGMENTS)) for row in rows]
-        rows.sort(key=lambda r: r.cursor, reverse=True)
-        return rows
-
-    def page(self, wanted: Filter, size: int = PAGE_SIZE) -> Page:
-        rows, read_at = self.rows()
-        return page_of(rows, wanted, size, read_at, datetime.now(UTC))
+    rows: list[OrderRow]
+    reached: str | None
 
 
-def page_of(rows: Sequence[OrderRow], wanted: Filter, size: int, read_at: float, now: datetime) -> Page:
-    """One page of `rows` (newest first) that match the filter, after the cursor."""
-    since = (now - WINDOWS[wanted.window]).isoformat() if wanted.window else ""
-    matching = [
-        row
-        for row in rows
-        if (wanted.status is None or row.status == wanted.status) and (not since or _utc(row.created) >= since)
-    ]
-    start = 0
-    if wanted.after is not None:
-        after = wanted.after
-        start = next((i for i, row in enumerate(matching) if row.cursor < after), len(matching))
-    shown = matching[start : start + size]
-    more = start + size < len(matching)
-    return Page(shown, encode_token(shown[-1].cursor) if shown and more else None, len(matching), len(rows), read_at)
+def boundary(reads: Iterable[ShardRead]) -> str | None:
+    """Where the least-read shard stopped: every shard has been read down to it (None: every shard is done)."""
+    stops = [read.reached for read in reads if read.reached is not None]
+    return max(stops) if stops else None
 
 
-def _utc(text: str) -> str:
-    try:
-        return datetime.fromisoformat(text).astimezone(UTC).isoformat()
-    except ValueError:
-        return ""
+def complete_rows(reads: Iterable[ShardRead]) -> list[OrderRow]:
+    """The rows every shard has been read past, newest first: none newer than the boundary is missing."""
+    reads = list(reads)
+    stop = boundary(reads)
+    rows = (row for read in reads for row in read.rows if stop is None or row.key >= stop)
+    return sorted(rows, key=lambda row: row.key, reverse=True)
 
 
-def _row(item: dict[str, Any]) -> OrderRow:
-    def text(name: str) -> str:
-        value = item.get(name) or {}
-        return str(value.get("S") or value.get("N") or "")
+def merge(reads: Iterable[ShardRead], size: int, read_at: float) -> Page:
+    """One page from every shard's read: `size` of the complete rows, and the token of the next page, which starts
+    after the last row shown or, when a shard stopped short (a filter's budget), where it stopped."""
+    reads = list(reads)
+    complete, stop = complete_rows(reads), boundary(reads)
+    shown = complete[:size]
+    if len(complete) > size:
+        return Page(shown, encode_token(shown[-1].key), read_at)
+    if stop is not None:
+        accepted_at, _ = listing.position_of(stop)
+        return Page(shown, encode_token(stop), read_at, searched_to=accepted_at)
+    return Page(shown, None, read_at)
 
-    failure = (item.get("failure") or {}).get("M") or {}
-    updated = text("updatedAt")
+
+def first_limit(size: int, status: str | None) -> int:
+    """How many entries a shard's first Query for a page evaluates."""
+    if status is not None:
+        return FILTERED_READ
+    return math.ceil((size + 1) * FIRST_READ_SHARE / listing.LIST_SHARDS)
+
+
+def query_arguments(table: str, shard: str, wanted: Filter, since: str | None, limit: int) -> dict[str, Any]:
+    """One shard's Query for a page: newest first, after the page token's position, inside the time window, the
+    status as a filter (the Limit counts what is evaluated, not what matches)."""
+    values: dict[str, Any] = {":shard": {"S": shard}}
+    condition = f"{listing.LIST_SHARD} = :shard"
+    if since is not None and wanted.after is not None:
+        condition += f" AND {listing.LIST_KEY} BETWEEN :since AND :before"
+        values[":since"], values[":before"] = {"S": since}, {"S": wanted.after}
+    elif since is not None:
+        condition += f" AND {listing.LIST_KEY} >= :since"
+        values[":since"] = {"S": since}
+    elif wanted.after is not None:
+        condition += f" AND {listing.LIST_KEY} < :before"
+        values[":before"] = {"S": wanted.after}
+    arguments: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": ORDERS_BY_TIME_INDEX,
+        "KeyConditionExpression": condition,
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if wanted.status is not None:
+        arguments["FilterExpression"] = "#s = :status"
+        arguments["ExpressionAttributeNames"] = {"#s": "status"}
+        values[":status"] = {"S": wanted.status}
+    arguments["ExpressionAttributeValues"] = values
+    return arguments
+
+
+def text(item: Mapping[str, Any], name: str) -> str:
+    """An attribute of an item in DynamoDB's JSON, as text ("" when absent)."""
+    value = item.get(name) or {}
+    return str(value.get("S") or value.get("N") or "")
+
+
+def row_of(item: Mapping[str, Any]) -> OrderRow:
+    """A row from the index's entry (its keys and what it projects)."""
+    accepted_at, order_id = listing.position_of(text(item, listing.LIST_KEY))
     return OrderRow(
-        order_id=text("orderId"),
-        status=text("status") or "?",
-        created=text("createdAt") or updated,
-        updated=updated,
-        currency=text("currency"),
-        total=text("total"),
-        failed_state=str((failure.get("state") or {}).get("S", "")),
-        failed_error=str((failure.get("error") or {}).get("S", "")),
+        order_id=text(item, "orderId") or order_id,
+        status=text(item, "status") or "?",
+        submitted=accepted_at,
+        updated=text(item, "updatedAt"),
+        currency=text(item, "currency"),
+        total=text(item, "total"),
+        failed_state="",
+        failed_error="",
     )

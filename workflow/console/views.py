@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from workflow import graph as g
 from workflow.console.detail import inline_svg
-from workflow.console.orders import STATUSES, WINDOWS, Filter, Page
+from workflow.console.orders import PAGE_SIZE, STATUSES, WINDOWS, Filter, Page
 from workflow.console.render import Markup, badge, csrf_field, pretty, rows_html, table, when
 from workflow.console.security import redact_text
 from workflow.console.views_order import Csrf, order_live, order_page, state_panels, timeline, totals
@@ -61,7 +61,7 @@ def order_rows(result: Page) -> Markup:
             (
                 _order_link(row.order_id),
                 badge(row.status),
-                when(row.created),
+                when(row.submitted),
                 when(row.updated),
                 f"{row.total} {row.currency}".strip(),
                 failed,
@@ -105,8 +105,13 @@ def orders_list(result: Page, wanted: Filter) -> Markup:
         )
     if wanted.after is not None:
         pager = Markup('<a href="/orders?{}">← Newest</a> {}').format(_query(wanted), pager)
-    summary = Markup('<p class="muted">{} of {} orders match · newest first{}</p>').format(
-        result.matching, result.total, " · updates live" if wanted.after is None else ""
+    searched = Markup("")
+    if result.searched_to:
+        searched = Markup(" · no more found back to {}: older ones are on the next page").format(
+            when(result.searched_to)
+        )
+    summary = Markup('<p class="muted">Newest first, {} a page{}{}</p>').format(
+        PAGE_SIZE, " · updates live" if wanted.after is None else "", searched
     )
     head = Markup("").join(
         Markup("<th>{}</th>").format(h) for h in ("Order", "Status", "Submitted", "Updated", "Total", "Failed at")

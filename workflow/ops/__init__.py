@@ -5,6 +5,7 @@
 - dlq          what the dead-letter queues hold, and moving it back (`orderflow dlq ...`)
 - executions   the newest executions and why they failed (`orderflow executions`)
 - rerun        a FAILED order run again after its cause is fixed (`orderflow rerun`)
+- order_index  orders stored before the orders-by-time index given their keys (`orderflow console --index-existing`)
 - alerts       recent alerts and their deliveries, an incident resolved by hand (`orderflow alerts list|resolve`)
 - alert_path   a test alert through the alert path, each target's delivery read back (`orderflow alerts test`)
 - update       a scripted workflow update: publish the compiled definition and move the live alias

@@ -110,13 +110,31 @@ def _count_order(
         )
     # Writes: the API's Idempotency-Key reservation, CreateOrder's put, the fulfilment's one update (QUEUED,
     # PROCESSING and FULFILLED together), the failure route's, a rerun's; the alert log's claim and mark per target.
-    writes = 1.0 + sum(history.count(s.value) for s in (OrderStatus.CREATED, OrderStatus.FULFILLED))
-    writes += sum(history.count(s.value) for s in (OrderStatus.FAILED, OrderStatus.REDRIVING))
+    written = sum(history.count(s.value) for s in _WRITTEN_STATUSES)
+    writes = 1.0 + written + _index_writes(history, written, bool(order.get("stuckAlertedAt")))
     writes += 2.0 * sum(len(a.deliveries) for a in order_alerts)
     counted.assumed.append(
-        "each DynamoDB write is one write unit (items up to 1 KB); the GET /orders reads are not counted"
+        "each DynamoDB write is one write unit (items up to 1 KB), and so is each write of the orders table's "
+        "indexes; the GET /orders reads are not counted"
     )
     return counted, writes
+
+
+# The statuses written to the order (each a write of its own): CreateOrder's, the worker's, the failure route's and
+# a rerun's.
+_WRITTEN_STATUSES = (OrderStatus.CREATED, OrderStatus.FULFILLED, OrderStatus.FAILED, OrderStatus.REDRIVING)
+
+
+def _index_writes(history: Sequence[str], written: int, stuck_alerted: bool) -> float:
+    """The orders table's index writes (workflow.manifest): orders-by-time takes every write of the order (it
+    projects the status), open-orders takes the order in at CREATED and out when it ends or is alerted stuck."""
+    open_writes, inside = 0, False
+    for status in history:
+        if status == OrderStatus.CREATED.value:
+            open_writes, inside = open_writes + 1, True
+        elif inside and status in (OrderStatus.FULFILLED.value, OrderStatus.FAILED.value):
+            open_writes, inside = open_writes + 1, False
+    return float(written + open_writes + (1 if inside and stuck_alerted else 0))
 
 
 def order_cost(
