@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 
+from moto.dynamodb.models.table import Table
 from moto.stepfunctions.parser.asl.eval.event.logging import CloudWatchLoggingConfiguration
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.asl.utils import boto_client
@@ -48,6 +49,17 @@ def _express_execution_shape() -> None:
         raise MotoChanged("moto's CloudWatchLoggingConfiguration.from_logging_configuration is gone")
 
 
+def _query_sorts_its_matches() -> None:
+    # Unsorted items inside a Query are only as right as moto's Query, which sorts what it keeps: the results do not
+    # change with the row, so no probe can tell it is there (it is faster, not different).
+    query = inspect.getsource(moto_original(Table, "query"))
+    for needed in ("self.all_items()", "self.sorted_items(", "possible_results.sort("):
+        if needed not in query:
+            raise MotoChanged(f"moto's Table.query no longer has {needed}: its matches may rely on all_items' order")
+    if "sorted(" not in inspect.getsource(moto_original(Table, "all_items")):
+        raise MotoChanged("moto's Table.all_items no longer sorts: drop the row that reads it unsorted in a Query")
+
+
 PARSER_SCOPES = Check("the parser's query-language scopes are one class-level list", "shape", _parser_scopes)
 CLIENT_CREDENTIALS = Check("moto's task clients ignore the state's credentials", "source", _client_credentials)
 EXPRESS_START_SOURCE = Check(
@@ -57,4 +69,7 @@ EXPRESS_EXECUTION_SHAPE = Check(
     "moto's parser Execution and logging configuration take what the Express start gives",
     "shape",
     _express_execution_shape,
+)
+QUERY_SORTS_ITS_MATCHES = Check(
+    "moto's Table.query sorts the matches it keeps from all_items", "source", _query_sorts_its_matches
 )

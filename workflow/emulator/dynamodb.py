@@ -16,12 +16,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
 from workflow.emulator.patches import moto_original
 from workflow.emulator.services import FaultFor, error_headers
 
 _CALL_ACTION = moto_original(DynamoHandler, "call_action")
+_QUERY = moto_original(Table, "query")
+_ALL_ITEMS = moto_original(Table, "all_items")
+_in_query = threading.local()
 _WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 # What DynamoDB says with an error a fault answers (by its code).
 MESSAGES = {
@@ -137,3 +141,45 @@ def _status(answer: Any) -> int:
     if isinstance(answer, tuple) and answer and isinstance(answer[0], int):
         return answer[0]
     return 200
+
+
+def query_unsorted(self: Table, *args: Any, **kwargs: Any) -> Any:
+    """`Table.query`: moto sorts the whole table (`all_items`) before it keeps a Query's matches, and compares each
+    item's partition key through its typed values (a tenth of a millisecond an item): every Query on an index of a
+    10,000-order table took 70-300 ms, whatever it matched. Inside a Query the table's items come unsorted and, for
+    string partition keys, only those whose key is equal as written (moto still checks and sorts them)."""
+    wanted = [
+        (name, value.type, value.value)
+        for name, value in kwargs.get("hash_key_conditions") or []
+        if getattr(value, "type", None) == "S"  # a number's text may differ where its value does not
+    ]
+    _in_query.wanted = wanted
+    _in_query.on = True
+    try:
+        return _QUERY(self, *args, **kwargs)
+    finally:
+        _in_query.on = False
+        _in_query.wanted = []
+
+
+def _matches(item: Any, wanted: list[tuple[str, str, Any]]) -> bool:
+    for name, kind, value in wanted:
+        found = item.attrs.get(name)
+        if found is None or found.type != kind or found.value != value:
+            return False
+    return True
+
+
+def all_items(self: Table) -> list[Any]:
+    """`Table.all_items`: inside a Query, unsorted and only the items its partition key conditions can match (moto
+    sorts and checks what it keeps); anywhere else sorted as moto sorts them (a Scan pages in that order)."""
+    if not getattr(_in_query, "on", False):
+        items: list[Any] = _ALL_ITEMS(self)
+        return items
+    wanted = getattr(_in_query, "wanted", [])
+    found: list[Any] = []
+    for by_hash in self.items.values():
+        for item in by_hash.values() if self.range_key_attr else (by_hash,):
+            if _matches(item, wanted):
+                found.append(item)
+    return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.sns.responses import SNSResponse
 from moto.sqs.responses import SQSResponse
@@ -73,6 +74,8 @@ def _front_doors(w: Wiring) -> list[Patch]:
             dynamodb.serving(w.dynamodb_fault, w.on_dynamodb_write, w.on_dynamodb_call),
             (probes.DYNAMODB_CALLS,),
         ),
+        Patch(Table, "query", dynamodb.query_unsorted, (checks.QUERY_SORTS_ITS_MATCHES,)),
+        Patch(Table, "all_items", dynamodb.all_items, (checks.QUERY_SORTS_ITS_MATCHES,)),
         Patch(StepFunctionResponse, "call_action", services.step_functions_calls(w.sfn_fault), (probes.SFN_CALLS,)),
         Patch(StepFunctionResponse, "get_execution_history", services.get_execution_history, (probes.HISTORY_PAGES,)),
         Patch(
