@@ -32,13 +32,18 @@ IDENTITY_KEYS = ("orderId", "owner", "idempotencyKey", "requestHash", "correlati
 
 _ORDER_ID = f"({Text('orderId').expression()})"
 _ACCEPTED_AT = (
-    '($exists($states.input.submittedAt) and $string($states.input.submittedAt) != "" ? '
-    "$string($states.input.submittedAt) : $states.context.Execution.StartTime)"
+    '($exists($states.input.submittedAt) and $type($states.input.submittedAt) = "string" and '
+    '$states.input.submittedAt != "" ? $substring($states.input.submittedAt, 0, 40) : '
+    "$states.context.Execution.StartTime)"
 )
+# An index key holds at most 1,024 bytes: the key's id is cut (no order id the API makes comes near; a hand-started
+# execution's might) so that RecordFailure's write cannot fail on it. 180 characters are 720 bytes at most in UTF-8.
+LIST_KEY_ID_LIMIT = 180
 # The order's keys in the orders-by-time index (handlers.domain.listing), which RecordFailure writes when it writes
 # the order first (it failed before CreateOrder): in JSONata the shard is listing.list_shard's, computed the same way;
 # JSONPath has no substring, so its edition puts such an order in a random shard (the list reads every shard). A key
-# is never empty (DynamoDB refuses an empty index key): without a submission time, the execution's start is used.
+# is never empty (DynamoDB refuses an empty index key): without a submission time (or one that is no string, or null),
+# the execution's start is used.
 LIST_SHARD = Computed(
     jsonata=(
         f'"{listing.SHARD_PREFIX}" & $string($length($substringBefore("{listing.ID_ALPHABET}", '
@@ -47,7 +52,7 @@ LIST_SHARD = Computed(
     jsonpath=f"States.Format('{listing.SHARD_PREFIX}{{}}', States.MathRandom(0, {listing.LIST_SHARDS - 1}))",
 )
 LIST_KEY = Computed(
-    jsonata=f'{_ACCEPTED_AT} & "{listing.SEPARATOR}" & {_ORDER_ID}',
+    jsonata=f'{_ACCEPTED_AT} & "{listing.SEPARATOR}" & $substring({_ORDER_ID}, 0, {LIST_KEY_ID_LIMIT})',
     jsonpath=f"States.Format('{{}}{listing.SEPARATOR}{{}}', $.submittedAt, $.orderId)",
 )
 

@@ -112,4 +112,4 @@ def test_notify_order_fails_after_the_order_is_queued(workflow_type: str) -> Non
     assert (message["orderId"], message["failedState"]) == (ORDER_ID, "NotifyOrder")
     assert message["error"] == "NotificationUnavailable"
     assert run.status == "FAILED"
-    assert run.error == definition["States"]["OrderFailed"].get("Error", run.error)
+    assert (run.error, definition["States"]["OrderFailed"]["Error"]) == ("OrderFailed", "OrderFailed")

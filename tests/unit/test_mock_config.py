@@ -35,6 +35,10 @@ DOCUMENTED: dict[str, Any] = {  # the documented example's shape
 }
 
 
+def _spelled(invocations: mock_config.Invocations) -> tuple[mock_config.Response, ...]:
+    return tuple(invocations[n] for n in range(len(invocations)))
+
+
 def _with_responses(responses: dict[str, Any]) -> dict[str, Any]:
     return {"StateMachines": {"M": {"TestCases": {"C": {"S": "R"}}}}, "MockedResponses": {"R": responses}}
 
@@ -43,7 +47,7 @@ def test_the_documented_example_reads_with_ranges_spelled_out() -> None:
     config = mock_config.parse(DOCUMENTED)
     retry = config.test_case("LambdaSQSIntegration", "RetryPath")["LambdaState"]
     assert retry[0] == "MockedLambdaRetry"
-    assert retry[1].spelled() == (
+    assert _spelled(retry[1]) == (
         Throw("Lambda.ResourceNotReadyException", "not ready"),
         Throw("Lambda.TimeoutException", "timed out"),
         Throw("Lambda.TimeoutException", "timed out"),
@@ -53,12 +57,12 @@ def test_the_documented_example_reads_with_ranges_spelled_out() -> None:
 
 def test_keys_are_read_in_number_order_whatever_order_they_are_written_in() -> None:
     config = mock_config.parse(_with_responses({"2": {"Return": 2}, "0-1": {"Return": 0}}))
-    assert config.responses["R"].spelled() == (Return(0), Return(0), Return(2))
+    assert _spelled(config.responses["R"]) == (Return(0), Return(0), Return(2))
 
 
 def test_a_return_may_be_any_json_value() -> None:
     config = mock_config.parse(_with_responses({"0": {"Return": None}, "1": {"Return": "text"}, "2": {"Return": []}}))
-    assert config.responses["R"].spelled() == (Return(None), Return("text"), Return([]))
+    assert _spelled(config.responses["R"]) == (Return(None), Return("text"), Return([]))
 
 
 def test_a_wide_range_is_one_range_not_its_copies() -> None:
@@ -185,3 +189,25 @@ def test_up_refuses_a_broken_file_before_it_starts_anything(
     assert main(["up", "--mock-config", str(broken), "--console-port", "0"]) == 2
     said = capsys.readouterr().err
     assert f"the mock configuration cannot be used: {broken}: MockedResponses.R: invocations must be" in said
+
+
+def test_a_case_is_looked_for_in_every_configuration_in_place_newest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two run_case calls at once each put their own in place; a local system's file stays readable beside them.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(mock_config.ENVIRONMENT_VARIABLE, str(tmp_path / "file.json"))
+    (tmp_path / "file.json").write_text(json.dumps(DOCUMENTED), encoding="utf-8")
+    first = mock_config.parse(_with_responses({"0": {"Return": "first"}}))
+    second = mock_config.parse(
+        {**_with_responses({"0": {"Return": "second"}}), "StateMachines": {"N": {"TestCases": {"C": {"S": "R"}}}}}
+    )
+    with mock_config.using(first), mock_config.using(second):
+        assert mock_config.test_case("M", "C")[0] is first
+        assert mock_config.test_case("N", "C")[0] is second
+        assert mock_config.test_case("LambdaSQSIntegration", "HappyPath")[0].source.endswith("file.json")
+        with pytest.raises(KeyError, match="test case 'Nope' is not defined for state machine 'M'"):
+            mock_config.test_case("M", "Nope")
+    monkeypatch.delenv(mock_config.ENVIRONMENT_VARIABLE)
+    with pytest.raises(LookupError, match="no mock configuration"):
+        mock_config.test_case("M", "C")

@@ -323,9 +323,15 @@ def test_the_failure_route_computes_the_shard_create_order_computes() -> None:
     context = {"Execution": {"StartTime": "2026-01-01T00:00:01.000Z"}}
     accepted = {"orderId": "ord_x", "submittedAt": "2026-01-01T00:00:00.500Z"}
     assert query.evaluate(key, {"states": {"input": accepted, "context": context}}) == "2026-01-01T00:00:00.500Z#ord_x"
-    for missing in ({"orderId": "ord_x"}, {"orderId": "ord_x", "submittedAt": ""}):
+    odd_times = ({"orderId": "ord_x", "submittedAt": None}, {"orderId": "ord_x", "submittedAt": 12})
+    for missing in ({"orderId": "ord_x"}, {"orderId": "ord_x", "submittedAt": ""}, *odd_times):
         assert (
             query.evaluate(key, {"states": {"input": missing, "context": context}}) == "2026-01-01T00:00:01.000Z#ord_x"
         )
+    # An index key holds 1,024 bytes: a hand-started execution's long id (or time) is cut, never refused.
+    long = {"orderId": "ord_" + "é" * 2000, "submittedAt": "2026-01-01T00:00:00.500Z" + "x" * 2000}
+    written = query.evaluate(key, {"states": {"input": long, "context": context}})
+    assert written == "2026-01-01T00:00:00.500Zxxxxxxxxxxxxxxxx#ord_" + "é" * 176
+    assert len(written.encode("utf-8")) <= 1024
     assert LIST_SHARD.jsonpath == "States.Format('list#{}', States.MathRandom(0, 7))"
     assert LIST_KEY.jsonpath == "States.Format('{}#{}', $.submittedAt, $.orderId)"

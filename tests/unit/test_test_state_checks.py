@@ -22,6 +22,7 @@ from workflow.emulator.test_state_request import (
     InvalidDefinition,
     ValidationException,
     backoff_seconds,
+    first_matching,
     read_definition,
     read_mock,
 )
@@ -72,6 +73,8 @@ def test_step_functions_service_names_are_found_in_botocore() -> None:
     assert botocore_service("sfn") == "stepfunctions"
     assert botocore_service("apigatewayv2") == "apigatewayv2"
     assert botocore_service("acmpca") == "acm-pca"  # the name without its dash
+    assert botocore_service("cloudwatchlogs") == "logs"  # named otherwise by the SDK Step Functions follows
+    assert botocore_service("nosuchservice") is None  # not checked: no model read to look for it
 
 
 def _refusal(resource: str, result: Any, mode: str = "STRICT") -> str | None:
@@ -230,3 +233,25 @@ def test_a_maps_tolerance(fields: dict[str, Any], failures: int, exceeded: bool)
 def test_the_backoff_leaves_out_jitter() -> None:
     retrier = {"ErrorEquals": ["E"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxDelaySeconds": 30}
     assert [backoff_seconds({**retrier, "JitterStrategy": "FULL"}, n) for n in range(4)] == [2, 6, 18, 30]
+
+
+@pytest.mark.parametrize(
+    ("rule", "error", "matched"),
+    [
+        (["States.ALL"], "Anything", True),
+        (["States.ALL"], "States.Timeout", True),
+        (["States.ALL"], "States.Runtime", False),  # "cannot catch ... the Runtime error type"
+        (["States.ALL"], "States.DataLimitExceeded", False),  # "a terminal error that can't be caught by States.ALL"
+        (["States.Runtime"], "States.Runtime", False),  # "isn't retriable, and will always cause the execution to fail"
+        (["States.DataLimitExceeded"], "States.DataLimitExceeded", True),
+        (["States.TaskFailed"], "Lambda.ServiceException", True),
+        (["States.TaskFailed"], "States.Http.Socket", True),
+        (["States.TaskFailed"], "States.Timeout", False),
+        (["States.TaskFailed"], "States.Runtime", False),
+        (["Other", "Flaky"], "Flaky", True),
+        (["Other"], "Flaky", False),
+    ],
+)
+def test_error_equals_matches_as_aws_documents(rule: list[str], error: str, matched: bool) -> None:
+    # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+    assert (first_matching([{"ErrorEquals": rule}], error) == 0) is matched

@@ -1,8 +1,9 @@
 """Retry and Catch rules matched as AWS matches them
-(https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html): `States.ALL` "cannot catch
-States.DataLimitExceeded terminal errors or the Runtime error type", and `States.TaskFailed` matches any error but
-States.Timeout. moto's `States.ALL` matched every error, so a Catch on it took States.Runtime (a failed JSONPath,
-a mocked invocation with no response), which fails the execution on AWS.
+(https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html): States.Runtime "isn't
+retriable, and will always cause the execution to fail"; `States.ALL` "cannot catch States.DataLimitExceeded
+terminal errors or the Runtime error type"; `States.TaskFailed` matches any other error but States.Timeout. moto's
+`States.ALL` matched every error, so a Catch on it took States.Runtime (a failed JSONPath, a mocked invocation with
+no response), which fails the execution on AWS.
 
 One matcher serves executions (the `ErrorEqualsDecl._eval_body` row) and TestState (test_state_request)."""
 

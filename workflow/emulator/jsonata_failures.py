@@ -101,7 +101,13 @@ def reported_error_name(error_name: str | None) -> ErrorName:
     if error_name is not None and error_name.startswith(ILLEGAL_CUSTOM_ERROR_PREFIX):
         with contextlib.suppress(ValueError):
             return StatesErrorName.from_name(error_name)
+        return _ReportedName(error_name)  # a States.* name moto does not know (States.Http.Socket): itself
     return CustomErrorName(error_name)
+
+
+class _ReportedName(ErrorName):  # type: ignore[misc]
+    """An error reported by that name, which moto's own classes refuse (CustomErrorName takes no "States." prefix,
+    StatesErrorName only the names moto lists)."""
 
 
 def recording_evaluation_failures(self: CommonStateField, env: Environment) -> None:

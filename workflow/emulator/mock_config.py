@@ -9,9 +9,10 @@
   "When you mock a Task, you must specify a mocked response for every invocation";
 - every response id a test case names is defined.
 
-Where the file comes from, as Step Functions Local finds it: `SFN_MOCK_CONFIG` (a path), else `MockConfigFile.json`
-in the directory the process started in; `orderflow up --mock-config FILE` sets `SFN_MOCK_CONFIG`; `using(config)`
-puts one in place for this process (the pytest kit's `run_case`). A file is read again when it changes.
+Where the file comes from, as Step Functions Local's JAR finds it: `SFN_MOCK_CONFIG` (a path), else
+`MockConfigFile.json` in the working directory (looked for at each `#case` start); `orderflow up --mock-config FILE`
+sets `SFN_MOCK_CONFIG`. A file is read again when it changes. `using(config)` puts more in place for this process
+(the pytest kit's `run_case`, one per run): a case is looked for in those, newest first, then in the file.
 
 A file that breaks these rules is refused as a whole, with the JSON path of the first thing wrong.
 """
@@ -66,10 +67,6 @@ class Invocations:
             if first <= number <= last:
                 return response
         raise IndexError(number)
-
-    def spelled(self, up_to: int = 1000) -> tuple[Response, ...]:
-        """The first `up_to` invocations' responses, one per invocation."""
-        return tuple(self[n] for n in range(min(len(self), up_to)))
 
 
 @dataclass(frozen=True)
@@ -201,6 +198,26 @@ def using(config: MockConfig) -> Iterator[MockConfig]:
             _OVERRIDE.remove(config)
 
 
+def test_case(machine: str, case: str) -> tuple[MockConfig, dict[str, tuple[str, Invocations]]]:
+    """The case of that machine, from the configurations in place (newest first) or the file; KeyError says what is
+    missing, LookupError that there is no configuration at all."""
+    with _LOCK:
+        configs = list(reversed(_OVERRIDE))
+    found = _file()
+    if found is not None:
+        configs.append(found)
+    if not configs:
+        raise LookupError(
+            f"no mock configuration is loaded (set {ENVIRONMENT_VARIABLE} to its path, or start `orderflow up "
+            "--mock-config FILE`)"
+        )
+    for config in configs:
+        if case in config.state_machines.get(machine, {}):
+            return config, config.test_case(machine, case)
+    config = next((c for c in configs if machine in c.state_machines), configs[-1])
+    return config, config.test_case(machine, case)  # raises, naming what that configuration defines
+
+
 def _path() -> Path | None:
     given = os.environ.get(ENVIRONMENT_VARIABLE)
     if given:
@@ -210,10 +227,14 @@ def _path() -> Path | None:
 
 
 def current() -> MockConfig | None:
-    """The configuration `#case` starts use now (None: there is none); a changed file is read again."""
+    """The newest configuration in place, else the file's (None: there is none); a changed file is read again."""
     with _LOCK:
         if _OVERRIDE:
             return _OVERRIDE[-1]
+    return _file()
+
+
+def _file() -> MockConfig | None:
     path = _path()
     if path is None:
         return None

@@ -23,9 +23,11 @@ States without a mock run for real; executions started without `#case` are untou
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from moto.stepfunctions.exceptions import InvalidName
@@ -44,22 +46,10 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from workflow.emulator import jsonata_failures, mock_config, virtual_time
 from workflow.emulator.patches import moto_original
-from workflow.emulator.test_state_request import ValidationException
+from workflow.emulator.test_state_request import ValidationException, every_state
 
 _WORKER = moto_original(Execution, "_get_start_execution_worker")
 _pending = threading.local()
-
-
-def task_states(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every Task state of a definition, nested Map and Parallel states' included."""
-    for name, state in dict(definition.get("States") or {}).items():
-        if not isinstance(state, dict):
-            continue
-        if state.get("Type") == "Task":
-            yield name, state
-        for inner in [state.get("ItemProcessor"), state.get("Iterator"), *list(state.get("Branches") or [])]:
-            if isinstance(inner, dict):
-                yield from task_states(inner)
 
 
 def resource_of(resource: str) -> tuple[str, str]:
@@ -77,12 +67,13 @@ def resource_of(resource: str) -> tuple[str, str]:
 class MockRun(MockTestCase):  # type: ignore[misc]
     """One execution's mocks: each mocked state's responses, and how many times each has been invoked."""
 
-    def __init__(self, machine: str, case: str, definition: dict[str, Any], config: mock_config.MockConfig) -> None:
+    def __init__(self, machine: str, case: str, definition: dict[str, Any]) -> None:
         try:
-            mocked = config.test_case(machine, case)
-        except KeyError as missing:
-            raise InvalidName(f"Invalid mock test case name '{case}': {missing.args[0]}") from None
-        tasks = dict(task_states(definition))
+            _, mocked = mock_config.test_case(machine, case)
+        except LookupError as missing:  # KeyError too: a case or machine the configuration does not define
+            reason = missing.args[0] if missing.args else "no mock configuration is loaded"  # (KeyError has one)
+            raise InvalidName(f"Invalid mock test case name '{case}': {reason}") from None
+        tasks = {name: state for name, state in every_state(definition) if state.get("Type") == "Task"}
         for state in mocked:
             if state not in tasks:
                 raise ValidationException(
@@ -90,18 +81,22 @@ class MockRun(MockTestCase):  # type: ignore[misc]
                     f"state machine '{machine}' (its Task states: {', '.join(sorted(tasks)) or 'none'})"
                 )
         super().__init__(state_machine_name=machine, test_case_name=case, state_mocked_responses_list=[])
-        self._made_from = (machine, case, definition, config)
         self.state_mocked_responses = dict.fromkeys(mocked)  # what is_mocked_mode() asks
         self.responses = {state: responses for state, (_, responses) in mocked.items()}
         self.response_ids = {state: response_id for state, (response_id, _) in mocked.items()}
         self.resources = {state: resource_of(str(tasks[state].get("Resource", ""))) for state in mocked}
-        self.invoked: dict[str, int] = dict.fromkeys(mocked, 0)
+        self._begin()
+
+    def _begin(self) -> None:
+        self.invoked: dict[str, int] = dict.fromkeys(self.responses, 0)
         self.clock = virtual_time.Clock()
         self._lock = threading.Lock()
 
     def fresh(self) -> MockRun:
         """The same mocks for another execution: nothing invoked yet, its own clock."""
-        return MockRun(*self._made_from)
+        run = copy.copy(self)
+        run._begin()
+        return run
 
     def next_invocation(self, state: str) -> int:
         with self._lock:
@@ -145,7 +140,8 @@ def get_current_mocked_response(self: Environment) -> MockedResponse:
 
 
 def starting_cases(start: Callable[..., Any]) -> Callable[..., Any]:
-    """StartExecution's backend method (the Express contract's, given as `start`), taking `<arn>#<case>` too."""
+    """StartExecution's backend method (the Express contract's, given as `start`), taking `<arn>#<case>` too; an
+    execution started without a name gets a UUID, as on AWS."""
 
     def start_execution(
         self: StepFunctionsParserBackend,
@@ -154,20 +150,15 @@ def starting_cases(start: Callable[..., Any]) -> Callable[..., Any]:
         execution_input: str | None = None,
         trace_header: str | None = None,
     ) -> Any:
+        name = name or str(uuid.uuid4())  # AWS names an unnamed execution so; moto named it "None" (every time)
         if "#" not in str(state_machine_arn):
             return start(self, state_machine_arn, name, execution_input, trace_header)
         machine_arn, case = str(state_machine_arn).split("#", 1)
         machine = self.describe_state_machine(machine_arn)
         try:
-            config = mock_config.current()
+            _pending.run = MockRun(machine.name, case, json.loads(machine.definition))
         except mock_config.MockConfigError as error:
             raise ValidationException(f"The mock configuration cannot be used: {error}") from None
-        if config is None:
-            raise InvalidName(
-                f"Invalid mock test case name '{case}': no mock configuration is loaded (set "
-                f"{mock_config.ENVIRONMENT_VARIABLE} to its path, or start `orderflow up --mock-config FILE`)"
-            )
-        _pending.run = MockRun(machine.name, case, json.loads(machine.definition), config)
         try:
             return start(self, machine_arn, name, execution_input, trace_header)
         finally:

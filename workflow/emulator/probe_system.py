@@ -8,6 +8,7 @@ its shared local system first).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import json
@@ -159,6 +160,9 @@ class ProbeSystem:
                 return described
             time.sleep(delay)
             delay = min(delay * 1.5, 0.1)
+        # Stopped, so that a probe that failed leaves nothing running behind it (a real Wait, real retry sleeps).
+        with contextlib.suppress(Exception):
+            sfn.stop_execution(executionArn=arn, error="ProbeTimedOut")
         raise MotoChanged(f"{arn} did not end within {within} s")
 
 

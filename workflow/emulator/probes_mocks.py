@@ -57,6 +57,7 @@ def _mocked_run(system: ProbeSystem, wait_seconds: int, case: dict[str, str]) ->
 
 
 def _mock_cases(system: ProbeSystem) -> None:
+    _unnamed_starts(system)
     dispatched = len(system.heard.dispatched)
     run, _ = _mocked_run(system, 0, {"Call": "FailsOnceThenAnswers"})
     kinds = [e["type"] for e in run.events if e["type"].startswith("Task") and e["type"] != "TaskStateEntered"]
@@ -83,6 +84,17 @@ def _mock_cases(system: ProbeSystem) -> None:
     )
 
 
+def _unnamed_starts(system: ProbeSystem) -> None:
+    sfn = system.client("stepfunctions")
+    machine = system.machine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    first, second = (sfn.start_execution(stateMachineArn=machine)["executionArn"] for _ in range(2))
+    named = first.rsplit(":", 1)[1]
+    expect(
+        first != second and len(named) == 36 and named.count("-") == 4,
+        f"an unnamed start is not a new execution named by a UUID ({first}, {second})",
+    )
+
+
 def _virtual_time(system: ProbeSystem) -> None:
     run, took = _mocked_run(system, 3600, {"Call": "FailsOnceThenAnswers"})
     times = {
@@ -94,7 +106,7 @@ def _virtual_time(system: ProbeSystem) -> None:
     gap = (scheduled[1] - times["TaskFailed"]).total_seconds() if len(scheduled) > 1 else -1.0
     wait = (times["WaitStateExited"] - times["WaitStateEntered"]).total_seconds()
     expect(
-        run.status == "SUCCEEDED" and took < 3.0 and 100 <= gap < 101 and 3600 <= wait < 3601,
+        run.status == "SUCCEEDED" and took < 3.0 and 100 <= gap < 105 and 3600 <= wait < 3605,
         f"a mocked execution's waits are not virtual (took {took:.1f} s; retry gap {gap} s, Wait {wait} s)",
     )
     described = system.client("stepfunctions").describe_execution(executionArn=run.arn)
@@ -103,6 +115,8 @@ def _virtual_time(system: ProbeSystem) -> None:
 
 
 MOCK_CASES = Check(
-    "StartExecution on <arn>#<case> runs the case's mocks as Step Functions Local", "behaviour", _mock_cases
+    "StartExecution on <arn>#<case> runs the case's mocks as Step Functions Local (and names an unnamed start)",
+    "behaviour",
+    _mock_cases,
 )
 VIRTUAL_TIME = Check("a mocked execution's Waits and retries take no wall time", "behaviour", _virtual_time)

@@ -40,6 +40,8 @@ from workflow.emulator.test_state_request import (
     LEVELS,
     Definition,
     ValidationException,
+    every_state,
+    inner_machines,
     parsed_json,
     read_definition,
     read_mock,
@@ -70,15 +72,7 @@ def _count(given: dict[str, Any], name: str) -> int | None:
 
 def inner_states(state: dict[str, Any]) -> set[str]:
     """The names of every state a Map or Parallel runs, at any depth."""
-    machines = [state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])]
-    names: set[str] = set()
-    for machine in machines:
-        if isinstance(machine, dict) and isinstance(machine.get("States"), dict):
-            for name, inner in machine["States"].items():
-                names.add(name)
-                if isinstance(inner, dict):
-                    names |= inner_states(inner)
-    return names
+    return {name for machine in inner_machines(state) for name, _ in every_state(machine)}
 
 
 def _error_caused_by(given: dict[str, Any], state: dict[str, Any], mock: dict[str, Any] | None) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,16 +53,24 @@ def parsed_json(text: Any, name: str, exception: type[AWSError] = ValidationExce
 # --- what a state's rules say --------------------------------------------------------------------------------------
 
 
+# "isn't retriable, and will always cause the execution to fail" (States.Runtime); terminal, not caught by the
+# wildcards (States.DataLimitExceeded).
+NEVER_MATCHED = frozenset({"States.Runtime"})
+NOT_BY_WILDCARDS = frozenset({"States.Runtime", "States.DataLimitExceeded"})
+
+
 def _matches(names: list[str], error: str) -> bool:
     """ErrorEquals as AWS matches it (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html):
-    States.ALL matches every error but States.Runtime and States.DataLimitExceeded; States.TaskFailed every error
-    but States.Timeout."""
+    States.Runtime is matched by no rule; States.ALL matches every other error but States.DataLimitExceeded;
+    States.TaskFailed every error but those two and States.Timeout."""
+    if error in NEVER_MATCHED:
+        return False
     for name in names:
         if name == error:
             return True
-        if name == "States.ALL" and error not in ("States.Runtime", "States.DataLimitExceeded"):
+        if name == "States.ALL" and error not in NOT_BY_WILDCARDS:
             return True
-        if name == "States.TaskFailed" and error not in ("States.Timeout", "States.Runtime"):
+        if name == "States.TaskFailed" and error not in NOT_BY_WILDCARDS | {"States.Timeout"}:
             return True
     return False
 
@@ -106,17 +115,27 @@ def _wrapped(state: dict[str, Any], name: str) -> dict[str, Any]:
 HTTP_STAND_IN = "arn:aws:states:::aws-sdk:sts:getCallerIdentity"
 
 
+def inner_machines(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a Map (ItemProcessor, or Iterator) or a Parallel (Branches) runs."""
+    found = [state.get("ItemProcessor"), state.get("Iterator"), *list(state.get("Branches") or [])]
+    return [machine for machine in found if isinstance(machine, dict)]
+
+
+def every_state(machine: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every state of a machine by name, at any depth (a Map's and a Parallel's own states after each of them)."""
+    for name, state in dict(machine.get("States") or {}).items():
+        if isinstance(state, dict):
+            yield name, state
+            for inner in inner_machines(state):
+                yield from every_state(inner)
+
+
 def _parseable(machine: dict[str, Any]) -> dict[str, Any]:
-    for state in (machine.get("States") or {}).values():
-        if not isinstance(state, dict):
-            continue
+    for _, state in every_state(machine):
         if HTTP_TASK.match(str(state.get("Resource", ""))):
             state["Resource"] = HTTP_STAND_IN
         if isinstance(state.get("ToleratedFailurePercentage"), int):
             state["ToleratedFailurePercentage"] = float(state["ToleratedFailurePercentage"])
-        for inner in (state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])):
-            if isinstance(inner, dict):
-                _parseable(inner)
     return machine
 
 

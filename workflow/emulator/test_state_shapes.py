@@ -36,7 +36,20 @@ PREFIX = "Mock result schema validation error: "
 _SDK = re.compile(r"^arn:[\w-]+:states:::aws-sdk:(?P<service>[\w-]+):(?P<action>\w+)(?P<pattern>\..*)?$")
 _OPTIMIZED = re.compile(r"^arn:[\w-]+:states:::(?P<service>[\w-]+):(?P<action>\w+)(?P<pattern>\..*)?$")
 # Step Functions' names for services whose botocore name differs and is not found from the service id.
-_SERVICES = {"states": "stepfunctions", "sfn": "stepfunctions", "eventbridge": "events"}
+# Step Functions' service names (the AWS SDK for Java v2 clients', lower case) where botocore's differ by more than
+# dashes (supported-services-awssdk.html); a name neither finds is not checked (botocore's service ids are in each
+# service's model: reading them all took 3.9 s and 456 MB, in the process that serves the local endpoint).
+_SERVICES = {
+    "states": "stepfunctions",
+    "sfn": "stepfunctions",
+    "eventbridge": "events",
+    "cloudwatchlogs": "logs",
+    "cognitoidentityprovider": "cognito-idp",
+    "elasticloadbalancingv2": "elbv2",
+    "elasticloadbalancing": "elb",
+    "databasemigration": "dms",
+    "costexplorer": "ce",
+}
 # .sync: the result is the polling API's (the Step Functions developer guide, connect-stepfunctions.html).
 _SYNC = {("stepfunctions", "StartExecution"): "DescribeExecution"}
 # Fields a Task's result holds as JSON, whatever the API's model says (a blob, a string).
@@ -52,18 +65,6 @@ def _session() -> Any:
     return botocore.session.get_session()
 
 
-@functools.lru_cache(maxsize=1)
-def _service_ids() -> dict[str, str]:
-    """Every botocore service by its id as Step Functions spells services (lower case, no spaces or dashes): read
-    once, the first time a name is not found directly."""
-    session = _session()
-    found: dict[str, str] = {}
-    for name in session.get_available_services():
-        service_id = str(session.get_service_model(name).metadata.get("serviceId", name))
-        found.setdefault(_squashed(service_id), name)
-    return found
-
-
 def _squashed(name: str) -> str:
     return re.sub(r"[\s_-]", "", name).lower()
 
@@ -77,7 +78,7 @@ def botocore_service(name: str) -> str | None:
     if name in available:
         return name
     squashed = {_squashed(service): service for service in available}
-    return squashed.get(_squashed(name)) or _service_ids().get(_squashed(name))
+    return squashed.get(_squashed(name))
 
 
 @functools.lru_cache(maxsize=256)

@@ -19,6 +19,7 @@ times AWS would.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -110,6 +111,7 @@ def run_definition(
             deadline = time.monotonic() + timeout
             while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
                 if time.monotonic() > deadline:
+                    _stop(sfn, arn)
                     raise TimeoutError(f"the execution {arn} still runs after {timeout} s")
                 time.sleep(0.002)
             events: list[Mapping[str, Any]] = []
@@ -229,6 +231,14 @@ def _express(sfn: Any, arn: str) -> tuple[dict[str, Any], list[Any]]:
     return express.described(found), events
 
 
+def _stop(sfn: Any, arn: str, workflow_type: str = "STANDARD") -> None:
+    """An execution that ran past its test's timeout is stopped, so that it does not go on behind the next test (an
+    Express execution cannot be: AWS's StopExecution refuses it)."""
+    if workflow_type != "EXPRESS":
+        with contextlib.suppress(Exception):
+            sfn.stop_execution(executionArn=arn, error="TimedOutInTest")
+
+
 def _finished(sfn: Any, arn: str, workflow_type: str, timeout: float) -> tuple[dict[str, Any], list[Any]]:
     deadline = time.monotonic() + timeout
     while True:
@@ -239,6 +249,7 @@ def _finished(sfn: Any, arn: str, workflow_type: str, timeout: float) -> tuple[d
         if described["status"] != "RUNNING":
             break
         if time.monotonic() > deadline:
+            _stop(sfn, arn, workflow_type)
             raise TimeoutError(f"the execution {arn} still runs after {timeout} s")
         time.sleep(0.002)
     if workflow_type != "EXPRESS":
