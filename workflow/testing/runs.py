@@ -108,17 +108,14 @@ def run_definition(
             arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({} if input is None else input))[
                 "executionArn"
             ]
-            deadline = time.monotonic() + timeout
-            while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-                if time.monotonic() > deadline:
-                    _stop(sfn, arn)
-                    raise TimeoutError(f"the execution {arn} still runs after {timeout} s")
-                time.sleep(0.002)
-            events: list[Mapping[str, Any]] = []
-            for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn):
-                events.extend(page["events"])
+            described, events = _finished(sfn, arn, "STANDARD", timeout)
         finally:
             sfn.delete_state_machine(stateMachineArn=machine)
+    return _told(definition, arn, described, events)
+
+
+def _told(definition: Mapping[str, Any] | str, arn: str, described: Mapping[str, Any], events: list[Any]) -> Run:
+    """The finished execution as a Run, told to the observers."""
     run = Run(
         execution_arn=arn,
         status=described["status"],
@@ -206,17 +203,7 @@ def run_case(
             described, events = _finished(sfn, arn, workflow_type, timeout)
         finally:
             sfn.delete_state_machine(stateMachineArn=arn_of_machine)
-    run = Run(
-        execution_arn=arn,
-        status=described["status"],
-        output=parsed(described.get("output")),
-        error=described.get("error"),
-        cause=described.get("cause"),
-        steps=_steps(events),
-        events=tuple(events),
-    )
-    tell(Heard(as_text(definition), None, run=run))
-    return run
+    return _told(definition, arn, described, events)
 
 
 def _express(sfn: Any, arn: str) -> tuple[dict[str, Any], list[Any]]:
