@@ -11,22 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.derived import happy_path
-from workflow.local.samples import sample_order
+from tests.support.derived import execution_input, happy_path
 from workflow.testing import Run, local_stepfunctions, order_workflow, run_case
 
 ORDER_ID = "ord_01JPATHS000000000000000000"
-INPUT: dict[str, Any] = {
-    "orderId": ORDER_ID,
-    "owner": "test-caller",
-    "idempotencyKey": f"test-caller:{ORDER_ID}",
-    "requestHash": "h-1",
-    "correlationId": f"cid-{ORDER_ID}",
-    "submittedAt": "2026-12-06T12:00:00Z",
-    "total": "25.99",
-    "currency": "EUR",
-    "order": sample_order(),
-}
+INPUT = execution_input(ORDER_ID, "2026-12-06T12:00:00Z")
 LAMBDA_OK = {"0": {"Return": {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": {"ok": True}}}}
 QUEUED = {"0": {"Return": {"MessageId": "m-1", "MD5OfMessageBody": "0" * 32}}}
 PUBLISHED = {"0": {"Return": {"MessageId": "m-2"}}}

@@ -19,9 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.derived import happy_path
+from tests.support.derived import execution_input, happy_path
 from workflow.failure_route import CAUSE_LIMIT, IDENTITY_KEYS
-from workflow.local.samples import sample_order
 from workflow.query_language import CUT_MARKER
 from workflow.testing import local_stepfunctions, order_workflow, test_state
 
@@ -29,15 +28,7 @@ ORDER_ID = "ord_01JTESTSTATE0000000000000"
 # What a state may see: the execution's input (every Task passes its input on) and, on the failure route, the
 # failure document and what RecordFailure and PublishFailure met. One input serves every state.
 INPUT: dict[str, Any] = {
-    "orderId": ORDER_ID,
-    "owner": "test-caller",
-    "idempotencyKey": f"test-caller:{ORDER_ID}",
-    "requestHash": "h-1",
-    "correlationId": f"cid-{ORDER_ID}",
-    "submittedAt": "2026-12-05T12:00:00Z",
-    "total": "25.99",
-    "currency": "EUR",
-    "order": sample_order(),
+    **execution_input(ORDER_ID),
     "failure": {"state": "ValidateOrder", "error": {"Error": "Boom", "Cause": "it broke"}},
     "alertError": {"Error": "SNS.ThrottledException", "Cause": "slow down"},
 }

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow import asl
+from workflow.failure_route import IDENTITY_KEYS
+from workflow.local.samples import sample_order
 from workflow.manifest import MANIFEST
 
 KNOWN_STEPS = ("ValidateOrder", "CreateOrder", "EnqueueOrder", "NotifyOrder")
@@ -47,3 +49,21 @@ def invoked_functions(definition: Mapping[str, Any] | None = None) -> list[str]:
     )
     assert in_order(KNOWN_FUNCTIONS, functions), functions
     return functions
+
+
+def execution_input(order_id: str, submitted_at: str = "2026-12-05T12:00:00Z") -> dict[str, Any]:
+    """An order execution's input as StartWorkflow starts it: the order's identity (the failure route's
+    IDENTITY_KEYS), its total and the order."""
+    given: dict[str, Any] = {
+        "orderId": order_id,
+        "owner": "test-caller",
+        "idempotencyKey": f"test-caller:{order_id}",
+        "requestHash": "h-1",
+        "correlationId": f"cid-{order_id}",
+        "submittedAt": submitted_at,
+        "total": "25.99",
+        "currency": "EUR",
+        "order": sample_order(),
+    }
+    assert set(IDENTITY_KEYS) <= set(given), "the identity the failure route records is part of every input"
+    return given
